@@ -1,4 +1,12 @@
 // Error codes of the evaluate area: EVALUATE_<WHAT>. Retired codes are never reused.
-import { defineCodes } from '../define.js';
+import { defineCodes, EXIT } from '../define.js';
 
-export const evaluateCodes = defineCodes({});
+export const evaluateCodes = defineCodes({
+  EVALUATE_INPUT_INVALID: {
+    message: 'Evaluation input {field}: {problem}',
+    httpStatus: 400,
+    exitCode: EXIT.input,
+    description:
+      'Labels, probabilities, cluster or subgroup arrays, or evaluation settings (k, rounding, bootstrap) are malformed: lengths differ, a label is not 0/1, a probability is outside [0, 1], or k is below 5.',
+  },
+});

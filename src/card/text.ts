@@ -1,0 +1,67 @@
+// The card's fixed prose: purpose, oversight, limitations. Numbers never appear here (they must carry a source).
+
+export const INTENDED_PURPOSE =
+  'Support planners of public services in finding, across anonymised cohort paths, the points where earlier services ' +
+  'are associated with lower risk of later need for child-welfare services, and in planning services for groups. ' +
+  'Scores are for service planning and for professionals to review, never an automated decision about a person.';
+
+export const OUT_OF_SCOPE_USES = [
+  'Automated decisions about an individual person or family (eligibility, sanctions, child-welfare referrals).',
+  'Use on populations, registers or recording practices other than those the model was validated on without external validation.',
+  'Reading the estimated effect of a service as a proven causal effect.',
+  'Profiling or ranking people for purposes other than offering them services.',
+];
+
+export const HUMAN_OVERSIGHT = [
+  'A trained professional reviews every output before any action; the model only ranks and explains.',
+  'Outputs show the uncertainty (intervals) and the cohort support behind them; low support is shown as such.',
+  'The service keeps a hash-chained audit log of every query; auditors can verify and reproduce the bundle.',
+  'A bundle that fails its checksums, schema or input example is refused and never served.',
+  'Operators can withdraw a model version at any time; the previous version stays available.',
+];
+
+export const LIMITATIONS = [
+  'Estimates are associations learnt from observational records, not causal effects of services.',
+  'Confounding by indication: services are given more often to families already at risk, which can make helpful services look harmful.',
+  'Population and recording-practice shift: changes in who lives in the area, in service supply or in how events are recorded degrade accuracy and calibration.',
+  'Only events recorded in the linked registers are seen; services outside them and people who move away are missing (censoring).',
+  'Subgroups smaller than k persons, positives or negatives are suppressed and their performance is unknown.',
+];
+
+export const USERS = ['Social-services and health-services planners', 'Data scientists who train and compare models', 'Auditors and supervisory authorities'];
+export const USE_CASES = [
+  'Comparing anonymised service paths and where risk turns upward.',
+  'Ranking candidate intervention points for service planning.',
+  'Auditing the model: accuracy by group, calibration, data provenance.',
+];
+export const TRADEOFFS = [
+  'Alert thresholds trade sensitivity against the workload of false alerts; the threshold table shows both at each alert rate.',
+  'Suppressing small groups protects privacy but hides performance in those groups.',
+  'Sequence models may discriminate better than the logistic-regression baseline but are harder to explain.',
+];
+export const ETHICAL_CONSIDERATIONS = [
+  {
+    name: 'Stigmatisation of families labelled as high risk',
+    mitigation_strategy: 'No person-level output leaves the service; planners see cohort paths with counts rounded and groups under k suppressed.',
+  },
+  {
+    name: 'Unequal accuracy across sex, birth cohort, area and language group',
+    mitigation_strategy: 'Performance is reported per group with intervals; auditors review gaps before use.',
+  },
+  {
+    name: 'High-risk AI system (EU AI Act, Annex III point 5(a))',
+    mitigation_strategy: 'Technical documentation generated from the run, logging, human oversight and verification tools are part of the bundle.',
+  },
+];
+
+export const PSEUDONYMISATION_METHOD = 'Keyed HMAC-SHA256 pseudonyms computed at ingest; raw identifiers are never written.';
+export const SPLIT_UNIT = 'Families: all members of a family (parents, siblings) fall in the same split, seeded.';
+export const INPUT_FORMAT =
+  "One token sequence per person at the index date: own and relatives' events (code, domain, relation, age, time before index) within the lookback window; rare codes folded into per-domain <rare> tokens.";
+export const OUTPUT_FORMAT = 'A calibrated probability of the outcome within the horizon, after every step of the path (a risk trajectory).';
+
+export const ARCHITECTURES: Record<string, string> = {
+  logreg: 'Regularised logistic regression on windowed code counts (the baseline).',
+  gru: 'Causal GRU over the event sequence emitting a risk after every step.',
+  transformer: 'Small causal transformer encoder with time and age embeddings emitting a risk after every step.',
+};

@@ -1,0 +1,151 @@
+// Seeded bootstrap: resample persons (or whole clusters, e.g. families) with replacement; percentile intervals.
+import { checkAlpha, checkBinaryInput, checkInteger, checkLabels } from './validate.js';
+import { descendingOrder } from './order.js';
+
+/** mulberry32: a small, fast, seedable PRNG giving floats in [0, 1). Deterministic across platforms. */
+export function createRng(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Derives an independent seed for a named stream (a subgroup slice), so slices do not share draws. */
+export function deriveSeed(seed: number, stream: string): number {
+  let h = (seed ^ 0x9e3779b9) >>> 0;
+  for (let i = 0; i < stream.length; i++) h = Math.imul(h ^ stream.charCodeAt(i), 0x01000193) >>> 0;
+  return h;
+}
+
+export interface ResampleOptions {
+  samples: number;
+  seed: number;
+  /** One id per example; when given, whole clusters are resampled (examples of a cluster stay together). */
+  clusters?: readonly string[] | undefined;
+  /**
+   * Order in which each replicate's indices are listed (default 0..n-1). Passing the descending-score order
+   * keeps replicates pre-sorted, which makes the rank metrics' sorts nearly linear.
+   */
+  order?: Int32Array | undefined;
+}
+
+/** Yields one index array per replicate; an index appears as often as its person or cluster was drawn. */
+export function* resampleIndices(n: number, options: ResampleOptions): Generator<Int32Array> {
+  const rng = createRng(options.seed);
+  const unitOf = new Int32Array(n);
+  let units = n;
+  if (options.clusters === undefined) {
+    for (let i = 0; i < n; i++) unitOf[i] = i;
+  } else {
+    const ids = new Map<string, number>();
+    for (let i = 0; i < n; i++) {
+      const id = options.clusters[i]!;
+      let u = ids.get(id);
+      if (u === undefined) {
+        u = ids.size;
+        ids.set(id, u);
+      }
+      unitOf[i] = u;
+    }
+    units = ids.size;
+  }
+  const order = options.order ?? Int32Array.from({ length: n }, (_, i) => i);
+  const draws = new Uint32Array(units);
+  for (let s = 0; s < options.samples; s++) {
+    draws.fill(0);
+    for (let d = 0; d < units; d++) draws[Math.floor(rng() * units)]!++;
+    let length = 0;
+    for (let i = 0; i < n; i++) length += draws[unitOf[i]!]!;
+    const idx = new Int32Array(length);
+    let at = 0;
+    for (const i of order) {
+      for (let c = draws[unitOf[i]!]!; c > 0; c--) idx[at++] = i;
+    }
+    yield idx;
+  }
+}
+
+export function gather(values: ArrayLike<number>, idx: Int32Array): Float64Array {
+  const out = new Float64Array(idx.length);
+  for (let j = 0; j < idx.length; j++) out[j] = values[idx[j]!]!;
+  return out;
+}
+
+/** Percentile (linear interpolation between order statistics, "type 7") of sorted values. */
+export function quantileSorted(sorted: readonly number[], q: number): number {
+  const h = (sorted.length - 1) * q;
+  const lo = Math.floor(h);
+  const hi = Math.ceil(h);
+  return sorted[lo]! + (h - lo) * (sorted[hi]! - sorted[lo]!);
+}
+
+export interface Interval {
+  lower: number | null;
+  upper: number | null;
+  /** Replicates in which the statistic was defined; the interval is taken over these. */
+  replicates: number;
+}
+
+export function percentileInterval(values: readonly (number | null)[], alpha: number): Interval {
+  const defined = values.filter((v): v is number => v !== null && Number.isFinite(v)).sort((a, b) => a - b);
+  if (defined.length === 0) return { lower: null, upper: null, replicates: 0 };
+  return { lower: quantileSorted(defined, alpha / 2), upper: quantileSorted(defined, 1 - alpha / 2), replicates: defined.length };
+}
+
+/**
+ * Runs `statistics` on every replicate and returns a percentile interval per named statistic.
+ * One function returns several statistics so that they share each replicate (and its cost).
+ */
+export function bootstrapIntervals<K extends string>(
+  n: number,
+  statistics: (idx: Int32Array) => Record<K, number | null>,
+  keys: readonly K[],
+  options: ResampleOptions & { alpha: number },
+): Record<K, Interval> {
+  const values = Object.fromEntries(keys.map((k) => [k, [] as (number | null)[]])) as Record<K, (number | null)[]>;
+  for (const idx of resampleIndices(n, options)) {
+    const stats = statistics(idx);
+    for (const k of keys) values[k].push(stats[k]);
+  }
+  return Object.fromEntries(keys.map((k) => [k, percentileInterval(values[k], options.alpha)])) as Record<K, Interval>;
+}
+
+export interface BootstrapCiOptions {
+  samples?: number;
+  seed: number;
+  alpha?: number;
+  clusters?: readonly string[];
+}
+
+export interface ConfidenceInterval extends Interval {
+  estimate: number | null;
+}
+
+/** Point estimate on all data plus a seeded percentile bootstrap interval (default 200 samples, 95%). */
+export function bootstrapCi(
+  y: ArrayLike<number>,
+  p: ArrayLike<number>,
+  metricFn: (y: Float64Array, p: Float64Array) => number | null,
+  options: BootstrapCiOptions,
+): ConfidenceInterval {
+  const samples = options.samples ?? 200;
+  const alpha = options.alpha ?? 0.05;
+  checkBinaryInput(y, p);
+  checkLabels(options.clusters, y.length, 'clusters');
+  checkInteger(samples, 'samples', 0);
+  checkInteger(options.seed, 'seed', Number.MIN_SAFE_INTEGER);
+  checkAlpha(alpha);
+  const yAll = Float64Array.from(y);
+  const pAll = Float64Array.from(p);
+  const interval = bootstrapIntervals(
+    y.length,
+    (idx) => ({ metric: metricFn(gather(yAll, idx), gather(pAll, idx)) }),
+    ['metric'],
+    { samples, seed: options.seed, alpha, clusters: options.clusters, order: descendingOrder(pAll) },
+  ).metric;
+  return { estimate: metricFn(yAll, pAll), ...interval };
+}

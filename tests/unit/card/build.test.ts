@@ -1,0 +1,101 @@
+import { describe, expect, it } from 'vitest';
+import { buildModelCard, resolvePointer } from '../../../src/card/index.js';
+import { type ModelCard, ModelCardSchema } from '../../../src/schemas/model-card.js';
+import { fixtureEvidence } from './fixtures.js';
+
+type Docs = Record<string, unknown>;
+
+/** Walks the card; every sourced value must equal its source, every other number is reported as untraced. */
+function traceNumbers(node: unknown, docs: Docs, path: string, untraced: string[], traced: { count: number }): void {
+  if (typeof node === 'number') {
+    untraced.push(path);
+    return;
+  }
+  if (node === null || typeof node !== 'object') return;
+  const obj = node as Record<string, unknown>;
+  if ('source' in obj && 'value' in obj) {
+    const source = obj['source'] as { file: string; pointer: string };
+    expect(docs[source.file], `${path}: unknown source file ${source.file}`).toBeDefined();
+    expect(obj['value'], `${path} vs ${source.file}#${source.pointer}`).toEqual(resolvePointer(docs[source.file], source.pointer));
+    traced.count++;
+    return;
+  }
+  if ('derived' in obj && 'value' in obj) {
+    const [a, b] = (obj['derived'] as { operands: { file: string; pointer: string }[] }).operands;
+    const va = resolvePointer(docs[a!.file], a!.pointer) as number;
+    const vb = resolvePointer(docs[b!.file], b!.pointer) as number;
+    expect(obj['value'], path).toBeCloseTo(va - vb, 12);
+    traced.count++;
+    return;
+  }
+  for (const [key, child] of Object.entries(obj)) traceNumbers(child, docs, `${path}/${key}`, untraced, traced);
+}
+
+describe('buildModelCard', () => {
+  const evidence = fixtureEvidence();
+  const card = buildModelCard(evidence);
+  const docs: Docs = { 'manifest.json': evidence.manifest, 'metrics.json': evidence.metrics, 'training-log.jsonl': evidence.trainingLog };
+
+  it('validates against ModelCardSchema', () => {
+    expect(ModelCardSchema.safeParse(card).success).toBe(true);
+    expect(card.model_details.name.value).toBe('child-welfare-3y');
+  });
+
+  it('traces every number in the card to metrics.json, manifest.json or training-log.jsonl', () => {
+    const untraced: string[] = [];
+    const traced = { count: 0 };
+    const { schema_version: _formatVersion, ...rest } = card;
+    traceNumbers(rest, docs, '', untraced, traced);
+    expect(untraced).toEqual([]);
+    expect(traced.count).toBeGreaterThan(100);
+    const auroc = card.quantitative_analysis.performance_metrics.find((m) => m.type === 'auroc' && m.slice === 'overall' && m.split === 'test')!;
+    expect(auroc.value.source).toEqual({ file: 'metrics.json', pointer: '/test/overall/auroc/estimate' });
+  });
+
+  it('detects a number that does not match its source', () => {
+    const tampered = structuredClone(card);
+    tampered.privacy_measures.k.value = 3;
+    expect(() => traceNumbers(tampered, docs, '', [], { count: 0 })).toThrow();
+  });
+
+  it('lists TRIPOD+AI items with where each is answered', () => {
+    expect(card.tripod_ai_checklist.length).toBeGreaterThanOrEqual(25);
+    for (const item of card.tripod_ai_checklist) expect(item.answered_in.length).toBeGreaterThan(0);
+    expect(card.tripod_ai_checklist.map((t) => t.item)).toEqual(expect.arrayContaining(['1', '12a', '23b', '26']));
+  });
+
+  it('shows suppressed groups with no numbers and cites limitations and oversight', () => {
+    const island = card.quantitative_analysis.subgroups.find((s) => s.label === 'island')!;
+    expect(island).toEqual({ attribute: 'area', label: 'island', suppressed: true });
+    expect(card.quantitative_analysis.performance_metrics.some((m) => m.slice === 'area=island')).toBe(false);
+    expect(card.limitations.join(' ')).toMatch(/associations/);
+    expect(card.limitations.join(' ')).toMatch(/Confounding by indication/);
+    expect(card.human_oversight.length).toBeGreaterThan(0);
+    expect(card.evaluation_design.external_validation[0]!.store).toBe('vantaa-2024');
+    expect(card.data_governance.inputs[0]!.quarantined_by_reason.map((r) => r.reason)).toEqual(['bad_date', 'unknown/sex']);
+  });
+
+  it('writes a change log against the previous card with traced deltas and config changes', () => {
+    const previousEvidence = fixtureEvidence({ seed: 6, version: '1', learningRate: 0.01 });
+    const previousCard: ModelCard = buildModelCard(previousEvidence);
+    const next = buildModelCard({ ...evidence, previousCard });
+    const log = next.change_log!;
+    expect(log.previous_version.value).toBe('1');
+    expect(log.config_changes).toEqual([
+      expect.objectContaining({ path: '/train/learningRate', current: expect.objectContaining({ value: 0.001 }), previous: expect.objectContaining({ value: 0.01 }) }),
+    ]);
+    expect(log.metric_changes.length).toBeGreaterThan(5);
+    const untraced: string[] = [];
+    traceNumbers(log, { ...docs, 'previous/model-card.json': previousCard }, '/change_log', untraced, { count: 0 });
+    expect(untraced).toEqual([]);
+  });
+
+  it('rejects a metrics file that fails its schema, naming the file and field', () => {
+    const broken = structuredClone(evidence.metrics) as unknown as { test: { overall: Record<string, unknown> } };
+    delete broken.test.overall['auroc'];
+    expect(() => buildModelCard({ ...evidence, metrics: broken as never })).toThrow(
+      expect.objectContaining({ code: 'CARD_INPUT_INVALID', message: expect.stringMatching(/^metrics\.json: test\/overall\/auroc/) }),
+    );
+    expect(() => buildModelCard({ ...evidence, manifest: { ...evidence.manifest, privacy: undefined } })).toThrow(/manifest\.json: privacy/);
+  });
+});

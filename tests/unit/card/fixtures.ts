@@ -1,0 +1,50 @@
+// A small, seeded bundle's evidence (manifest, metrics, training log) for the model-card tests.
+import { createRng, evaluateBinary } from '../../../src/evaluate/index.js';
+import type { MetricsFile } from '../../../src/schemas/metrics.js';
+
+export function fixtureEvidence(options: { seed?: number; version?: string; learningRate?: number } = {}) {
+  const rng = createRng(options.seed ?? 5);
+  const n = 600;
+  const truth = Array.from({ length: n }, () => rng() * 0.5);
+  const yTrue = truth.map((v) => (rng() < v ? 1 : 0));
+  const yProb = truth.map((v) => Math.min(1, Math.max(0, v + (rng() - 0.5) * 0.2)));
+  const sex = truth.map((_, i) => (i % 2 === 0 ? 'F' : 'M'));
+  // 'island' has 6 people: under k, so it is suppressed.
+  const area = truth.map((_, i) => (i < 6 ? 'island' : 'mainland'));
+  const test = evaluateBinary({ yTrue, yProb, subgroups: { sex, area }, bootstrapSamples: 30, seed: 9, oracleProb: truth });
+  const metrics: MetricsFile = {
+    schemaVersion: 1,
+    splits: { train: { persons: 2400, positives: 610 }, validation: { persons: 600, positives: 150 }, test: { persons: 600, positives: 155 } },
+    test,
+    external: [{ ...test, store: 'vantaa-2024' }],
+    calibration: { method: 'platt', a: 0.1, b: 0.95 },
+  };
+  const manifest = {
+    formatVersion: 1,
+    name: 'child-welfare-3y',
+    version: options.version ?? '2',
+    createdAt: '2025-03-01T10:00:00Z',
+    modelKind: 'gru',
+    task: { name: 'cw-3y', horizonDays: 1095, lookbackDays: 730 },
+    resolvedConfig: { model: { kind: 'gru', hidden: 64 }, train: { learningRate: options.learningRate ?? 0.001, epochs: 4 } },
+    software: { node: '20.11.0', tfjs: '4.22.0', backend: 'wasm' },
+    seed: 42,
+    dataFingerprint: {
+      inputs: [
+        { file: 'persons.csv', sha256: 'a'.repeat(64), rows: 1000, accepted: 990, quarantined: 10, byReason: { bad_date: 7, 'unknown/sex': 3 } },
+        { file: 'events.csv', sha256: 'b'.repeat(64), rows: 50000, accepted: 50000, quarantined: 0, byReason: {} },
+      ],
+      persons: 990,
+      events: 50000,
+      dateRange: { from: '2002-01-01', to: '2016-12-31' },
+      keySource: 'file:/secrets/key (sha256 prefix 1a2b)',
+    },
+    files: [
+      { path: 'model.json', sha256: 'c'.repeat(64), bytes: 12345 },
+      { path: 'metrics.json', sha256: 'd'.repeat(64), bytes: 6789 },
+    ],
+    privacy: { k: 10, roundTo: 5, minPersonsPerCode: 10 },
+  };
+  const trainingLog = [1, 2, 3, 4].map((epoch) => ({ epoch, trainLoss: 0.7 - epoch * 0.05, valLoss: 0.72 - epoch * 0.04, valAuroc: 0.6 + epoch * 0.02 }));
+  return { manifest, metrics, trainingLog };
+}
