@@ -1,0 +1,198 @@
+// Load test of the service on 127.0.0.1 with autocannon: /score (with the bare-Fastify ceiling measured in the
+// same run), /interventions, and a soak run checking errors, tensor count and RSS. Prints figures; asserts nothing.
+//   npm run build && node dist/scripts/load-test.js --models DIR [--model NAME] [--seconds 10] [--soak-seconds 60]
+//   node dist/scripts/load-test.js --stub   (no bundle: a stub scorer, to measure the service's own overhead)
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+
+interface CannonResult {
+  requests: { average: number };
+  latency: { p50: number; p99: number; max: number };
+  errors: number;
+  timeouts: number;
+  non2xx: number;
+}
+type Autocannon = (opts: Record<string, unknown>) => Promise<CannonResult>;
+const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
+
+const HOST = '127.0.0.1';
+const self = fileURLToPath(import.meta.url);
+const mainJs = join(self, '..', '..', 'src', 'cli', 'main.js');
+
+const { values } = parseArgs({
+  options: {
+    models: { type: 'string' },
+    model: { type: 'string', default: 'cw' },
+    stub: { type: 'boolean' },
+    seconds: { type: 'string', default: '10' },
+    'soak-seconds': { type: 'string', default: '60' },
+    'serve-stub': { type: 'boolean' },
+    'serve-bare': { type: 'boolean' },
+  },
+});
+// Bounded: at most 30 s per phase and 120 s of soak, whatever is asked.
+const seconds = Math.min(30, Math.max(1, Number(values.seconds)));
+const soakSeconds = Math.min(120, Math.max(0, Number(values['soak-seconds'])));
+
+function path64(): unknown {
+  const domains = ['health', 'social_work', 'early_education', 'income_support'];
+  return {
+    events: Array.from({ length: 64 }, (_, i) => ({ code: `C${i % 17}`, domain: domains[i % 4], relation: i % 5 === 0 ? 'mother' : 'self', ageDays: 20 + i * 25 })),
+  };
+}
+
+function catalogue10(): unknown {
+  return {
+    services: Array.from({ length: 10 }, (_, i) => ({ code: `SERVICE_${i}`, domain: 'social_work', label: `Service ${i}`, labelFi: `Palvelu ${i}` })),
+    insertion: { fromAgeDays: 0, stepDays: 365 },
+  };
+}
+
+/** Child-process modes: the trivial Fastify route, or the service with a stub scorer (no model). */
+async function serveChild(): Promise<void> {
+  if (values['serve-bare'] === true) {
+    const { default: Fastify } = await import('fastify');
+    const app = Fastify();
+    app.post('/bare', async () => ({ ok: true }));
+    console.log(`listening ${await app.listen({ host: HOST, port: 0 })}`);
+    return;
+  }
+  const { startServer } = await import('../src/serve/server.js');
+  const { sha256Hex } = await import('../src/serve/tokens-file.js');
+  const dir = mkdtempSync(join(tmpdir(), 'sp-load-stub-'));
+  const models = join(dir, 'models', 'cw', '1');
+  (await import('node:fs')).mkdirSync(models, { recursive: true });
+  const scorer = {
+    modelKind: 'logreg' as const,
+    scoreTrajectories: async (paths: readonly { events: unknown[] }[]) => paths.map((p) => new Float64Array(p.events.length).fill(0.1)),
+  };
+  const server = await startServer({
+    host: HOST,
+    port: 0,
+    modelsDir: join(dir, 'models'),
+    loader: async (d) => ({
+      dir: d,
+      manifest: {},
+      scorer,
+      catalogue: catalogue10() as never,
+      cohortPaths: { formatVersion: 1, privacy: { k: 10, roundTo: 5 }, grouping: '', bands: [], sourcePersons: 0, paths: [] },
+      metrics: {},
+      card: { json: {}, markdown: '', html: '' },
+      dispose: () => undefined,
+    }),
+    tokens: [{ id: 'load', role: 'admin', sha256: sha256Hex('load-token') }],
+    auditLogFile: join(dir, 'audit.jsonl'),
+    rateLimit: false,
+    watch: false,
+  });
+  console.log(`servicepath serving at ${server.url}`);
+  await server.closed;
+  rmSync(dir, { recursive: true, force: true });
+}
+
+function start(args: string[], pattern: RegExp): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    let err = '';
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = pattern.exec(out);
+      if (m) resolve({ child, url: m[1]! });
+    });
+    child.stderr!.on('data', (d: Buffer) => {
+      err = (err + d.toString()).slice(-4000);
+    });
+    child.on('exit', (code) => reject(new Error(`server exited (${code}): ${err}`)));
+    setTimeout(() => reject(new Error(`server did not start in 120 s: ${err}`)), 120_000).unref();
+  });
+}
+
+async function cannon(name: string, opts: Record<string, unknown>): Promise<CannonResult> {
+  const r = await autocannon({ method: 'POST', headers: { 'content-type': 'application/json' }, ...opts });
+  console.log(
+    `${name.padEnd(34)} ${r.requests.average.toFixed(0).padStart(7)} req/s  p50 ${r.latency.p50} ms  p99 ${r.latency.p99} ms  max ${r.latency.max} ms  errors ${r.errors}  timeouts ${r.timeouts}  non2xx ${r.non2xx}`,
+  );
+  return r;
+}
+
+async function gauges(url: string, token: string): Promise<{ rss: number; tensors: number | null }> {
+  const text = await (await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${token}` } })).text();
+  const read = (name: string) => {
+    const m = new RegExp(`^${name}(?:\\{\\})? (\\S+)$`, 'm').exec(text);
+    return m ? Number(m[1]) : null;
+  };
+  return { rss: read('servicepath_process_resident_memory_bytes') ?? Number.NaN, tensors: read('servicepath_tensors') };
+}
+
+async function main(): Promise<void> {
+  const children: ChildProcess[] = [];
+  const dir = mkdtempSync(join(tmpdir(), 'sp-load-'));
+  try {
+    let service: { child: ChildProcess; url: string };
+    let token = 'load-token';
+    const model = values.stub === true ? 'cw' : values.model!;
+    if (values.stub === true) {
+      service = await start([self, '--serve-stub'], /serving at (http:\/\/\S+)/);
+    } else {
+      if (values.models === undefined) throw new Error('give --models DIR (a folder of bundles) or --stub');
+      const { createHash, randomBytes } = await import('node:crypto');
+      token = randomBytes(24).toString('base64url');
+      const tokens = join(dir, 'tokens.json');
+      writeFileSync(tokens, JSON.stringify({ tokens: [{ id: 'load', role: 'admin', sha256: createHash('sha256').update(token).digest('hex') }] }));
+      service = await start(
+        [mainJs, 'serve', '--models', values.models, '--host', HOST, '--port', '0', '--tokens', tokens, '--rate-limit', '0', '--audit-log', join(dir, 'audit.jsonl'), '--no-watch'],
+        /serving at (http:\/\/\S+)/,
+      );
+    }
+    children.push(service.child);
+    const bare = await start([self, '--serve-bare'], /listening (http:\/\/\S+)/);
+    children.push(bare.child);
+    const auth = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+    const scoreBody = JSON.stringify({ paths: [path64()] });
+    console.log(`servicepath load test on ${HOST} (${values.stub === true ? 'stub scorer, no model' : `bundle ${model} from ${values.models}`}); ${seconds} s per phase`);
+    console.log('Figures are noisy: the server, the bare server and autocannon share the machine.');
+
+    await cannon('warm-up /score (2 s)', { url: `${service.url}/v1/models/${model}/score`, headers: auth, body: scoreBody, connections: 10, duration: 2 });
+    const ceiling = await cannon('bare Fastify POST, 50 conn', { url: `${bare.url}/bare`, body: scoreBody, connections: 50, duration: seconds });
+    const score = await cannon('POST /score 64 events, 50 conn', { url: `${service.url}/v1/models/${model}/score`, headers: auth, body: scoreBody, connections: 50, duration: seconds });
+    console.log(`  score / bare ceiling = ${((100 * score.requests.average) / ceiling.requests.average).toFixed(1)}%  (target >= 2000 req/s, p99 < 25 ms)`);
+    const ivBody = JSON.stringify({ path: path64(), catalogue: catalogue10(), topK: 5 });
+    await cannon('POST /interventions 10 svc, 10 conn', { url: `${service.url}/v1/models/${model}/interventions`, headers: auth, body: ivBody, connections: 10, duration: seconds });
+    console.log('  (target p99 < 150 ms)');
+
+    if (soakSeconds > 0) {
+      const before = await gauges(service.url, token);
+      const soak = await cannon(`soak /score, 100 conn, ${soakSeconds} s`, {
+        url: `${service.url}/v1/models/${model}/score`,
+        headers: auth,
+        body: scoreBody,
+        connections: 100,
+        duration: soakSeconds,
+      });
+      const after = await gauges(service.url, token);
+      const growth = (100 * (after.rss - before.rss)) / before.rss;
+      console.log(`  errors ${soak.errors + soak.timeouts + soak.non2xx}; tensors ${before.tensors} -> ${after.tensors}; RSS ${(before.rss / 2 ** 20).toFixed(0)} -> ${(after.rss / 2 ** 20).toFixed(0)} MiB (${growth.toFixed(1)}%; target < 10%)`);
+    }
+  } finally {
+    for (const c of children) c.kill('SIGTERM');
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (values['serve-stub'] === true || values['serve-bare'] === true) {
+  serveChild().catch((err: unknown) => {
+    console.error(err);
+    process.exitCode = 1;
+  });
+} else {
+  main().catch((err: unknown) => {
+    console.error(err);
+    process.exitCode = 1;
+  });
+}

@@ -1,0 +1,122 @@
+// Request and response bodies of the HTTP API: the zod source of truth for validation and for /openapi.json.
+// Every object is .strict(): unknown keys (a person_id, for one) are refused with 400.
+import { z } from 'zod';
+import { CatalogueSchema } from '../schemas/catalogue.js';
+import { CohortPathSchema, CohortPrivacySchema } from '../schemas/cohort-paths.js';
+import { AttributionMethodSchema, InterventionsResultSchema } from '../schemas/interventions.js';
+import { PathSchema } from '../schemas/path.js';
+
+/** Paths in one score request; bigger sets go in several requests (each is batched with others anyway). */
+export const MAX_PATHS_PER_REQUEST = 64;
+/** Services in a catalogue sent with an interventions request: each adds (insertion ages) forward passes. */
+export const MAX_REQUEST_CATALOGUE_SERVICES = 20;
+export const MAX_COHORT_PAGE = 200;
+
+export const ModelRefParamsSchema = z
+  .object({ name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}(@[A-Za-z0-9][A-Za-z0-9_.-]{0,63})?$/, 'expected name, name@version or name@alias') })
+  .strict();
+
+export const ScoreBodySchema = z.object({ paths: z.array(PathSchema).min(1).max(MAX_PATHS_PER_REQUEST) }).strict();
+export type ScoreBody = z.infer<typeof ScoreBodySchema>;
+
+export const ScoreResponseSchema = z
+  .object({
+    model: z.string(),
+    version: z.string(),
+    modelKind: z.string(),
+    trajectories: z.array(
+      z.object({ label: z.string().optional(), risks: z.array(z.number()), finalRisk: z.number() }).strict(),
+    ),
+  })
+  .strict();
+
+export const InterventionsBodySchema = z
+  .object({
+    path: PathSchema,
+    /** A subset of the bundle's catalogue, by service code. */
+    services: z.array(z.string().min(1).max(128)).min(1).max(MAX_REQUEST_CATALOGUE_SERVICES).optional(),
+    /** Or a catalogue of the planner's own (limited in size). */
+    catalogue: CatalogueSchema.optional(),
+    topK: z.number().int().min(1).max(50).optional(),
+    turningPoints: z.number().int().min(1).max(20).optional(),
+    attribution: AttributionMethodSchema.optional(),
+  })
+  .strict()
+  .superRefine((b, ctx) => {
+    if (b.services !== undefined && b.catalogue !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['catalogue'], message: 'send either services or catalogue, not both' });
+    }
+    if (b.catalogue !== undefined && b.catalogue.services.length > MAX_REQUEST_CATALOGUE_SERVICES) {
+      ctx.addIssue({ code: 'custom', path: ['catalogue', 'services'], message: `at most ${MAX_REQUEST_CATALOGUE_SERVICES} services per request` });
+    }
+  });
+export type InterventionsBody = z.infer<typeof InterventionsBodySchema>;
+
+export const InterventionsResponseSchema = InterventionsResultSchema.extend({ model: z.string(), version: z.string() }).strict();
+
+const COHORT_SORTS = ['persons', 'outcomeRate', 'meanPredictedRisk', 'steps', 'id'] as const;
+export const CohortQuerySchema = z
+  .object({
+    /** Only paths whose prefix holds this event group (for example `self:child_welfare`). */
+    group: z.string().max(128).optional(),
+    /** Only paths through this age band. */
+    band: z.string().max(64).optional(),
+    /** Only paths followed by this service (its received/not-received stats may still be suppressed). */
+    service: z.string().max(128).optional(),
+    minPersons: z.coerce.number().int().min(0).optional(),
+    sort: z.enum(COHORT_SORTS).default('persons'),
+    order: z.enum(['asc', 'desc']).default('desc'),
+    limit: z.coerce.number().int().min(1).max(MAX_COHORT_PAGE).default(50),
+    offset: z.coerce.number().int().min(0).max(1_000_000).default(0),
+  })
+  .strict();
+export type CohortQuery = z.infer<typeof CohortQuerySchema>;
+
+export const CohortResponseSchema = z
+  .object({
+    model: z.string(),
+    version: z.string(),
+    privacy: CohortPrivacySchema,
+    total: z.number().int(),
+    paths: z.array(CohortPathSchema),
+  })
+  .strict();
+
+export const CardQuerySchema = z.object({ format: z.enum(['json', 'md', 'markdown', 'html']).optional() }).strict();
+
+export const AuditQuerySchema = z
+  .object({
+    afterSeq: z.coerce.number().int().min(0).default(0),
+    limit: z.coerce.number().int().min(1).max(1000).default(100),
+  })
+  .strict();
+
+export const EmptyQuerySchema = z.object({}).strict();
+
+export const ErrorResponseSchema = z
+  .object({
+    error: z.object({ code: z.string(), message: z.string(), path: z.string().optional(), requestId: z.string() }).strict(),
+  })
+  .strict();
+
+export const VersionSummarySchema = z
+  .object({
+    version: z.string(),
+    status: z.enum(['ready', 'refused']),
+    modelKind: z.string().nullable(),
+    task: z.unknown(),
+    createdAt: z.string().nullable(),
+    signature: z.unknown(),
+    headlineMetrics: z.unknown(),
+    error: z.object({ code: z.string(), message: z.string() }).nullable(),
+  })
+  .strict();
+
+export const ModelSummarySchema = z
+  .object({
+    name: z.string(),
+    aliases: z.record(z.string(), z.string()),
+    defaultVersion: z.string().nullable(),
+    versions: z.array(VersionSummarySchema),
+  })
+  .strict();

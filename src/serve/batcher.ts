@@ -1,0 +1,103 @@
+// Micro-batching: score requests that arrive within a short window share one scoreTrajectories call.
+// While a forward pass runs, new requests gather and go together as soon as it ends.
+import type { Path } from '../schemas/path.js';
+import type { PathScorer } from '../schemas/scoring.js';
+
+export interface BatcherOptions {
+  /** How long the first request of a batch waits for company. */
+  windowMs: number;
+  /** A batch is sent at once when it holds this many paths. */
+  maxBatchPaths: number;
+  /** Called after each forward pass (metrics). */
+  onBatch?: (info: { paths: number; requests: number; durationMs: number }) => void;
+}
+
+interface Waiting {
+  paths: readonly Path[];
+  resolve: (r: Float64Array[]) => void;
+  reject: (e: unknown) => void;
+}
+
+export class Batcher implements PathScorer {
+  private queue: Waiting[] = [];
+  private queuedPaths = 0;
+  private timer: NodeJS.Timeout | null = null;
+  private inFlight: Promise<void> | null = null;
+
+  constructor(
+    private readonly scorer: PathScorer,
+    private readonly options: BatcherOptions,
+  ) {}
+
+  get modelKind() {
+    return this.scorer.modelKind;
+  }
+
+  scoreTrajectories(paths: readonly Path[]): Promise<Float64Array[]> {
+    if (paths.length === 0) return Promise.resolve([]);
+    return new Promise((resolve, reject) => {
+      this.queue.push({ paths, resolve, reject });
+      this.queuedPaths += paths.length;
+      if (this.queuedPaths >= this.options.maxBatchPaths) this.sendSoon(0);
+      else this.sendSoon(this.options.windowMs);
+    });
+  }
+
+  /** Resolves when nothing is queued or running (before a bundle is disposed). */
+  async drain(): Promise<void> {
+    while (this.inFlight !== null || this.queue.length > 0) {
+      if (this.inFlight === null) this.sendSoon(0);
+      await (this.inFlight ?? new Promise((r) => setImmediate(r)));
+    }
+  }
+
+  private sendSoon(delayMs: number): void {
+    if (this.inFlight !== null) return; // sent when the running pass ends
+    if (delayMs === 0) {
+      if (this.timer !== null) clearTimeout(this.timer);
+      this.timer = null;
+      this.send();
+    } else if (this.timer === null) {
+      this.timer = setTimeout(() => {
+        this.timer = null;
+        this.send();
+      }, delayMs);
+    }
+  }
+
+  private send(): void {
+    if (this.queue.length === 0 || this.inFlight !== null) return;
+    // Take whole requests up to maxBatchPaths (one oversized request goes alone).
+    const batch: Waiting[] = [];
+    let n = 0;
+    while (this.queue.length > 0 && (batch.length === 0 || n + this.queue[0]!.paths.length <= this.options.maxBatchPaths)) {
+      const w = this.queue.shift()!;
+      batch.push(w);
+      n += w.paths.length;
+    }
+    this.queuedPaths -= n;
+    this.inFlight = this.run(batch, n).finally(() => {
+      this.inFlight = null;
+      // Whoever queued during the pass has waited long enough: send at once.
+      if (this.queue.length > 0) this.sendSoon(0);
+    });
+  }
+
+  private async run(batch: Waiting[], n: number): Promise<void> {
+    const all: Path[] = [];
+    for (const w of batch) for (const p of w.paths) all.push(p);
+    const started = performance.now();
+    try {
+      const results = await this.scorer.scoreTrajectories(all);
+      if (results.length !== n) throw new Error(`scorer returned ${results.length} trajectories for ${n} paths`);
+      this.options.onBatch?.({ paths: n, requests: batch.length, durationMs: performance.now() - started });
+      let at = 0;
+      for (const w of batch) {
+        w.resolve(results.slice(at, at + w.paths.length));
+        at += w.paths.length;
+      }
+    } catch (err) {
+      for (const w of batch) w.reject(err);
+    }
+  }
+}

@@ -1,0 +1,53 @@
+// The audit trail for auditors: read entries after a seq, and verify the whole hash chain.
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { AuditQuerySchema, EmptyQuerySchema } from '../api-schemas.js';
+import { AuditEntrySchema } from '../audit-log.js';
+import { AUDIT_ROLES } from '../auth.js';
+import type { ServeContext } from '../context.js';
+
+const VerifySchema = z
+  .object({
+    ok: z.boolean(),
+    entries: z.number().int(),
+    lastSeq: z.number().int(),
+    lastHash: z.string(),
+    brokenSeq: z.number().int().optional(),
+    brokenLine: z.number().int().optional(),
+    reason: z.string().optional(),
+  })
+  .strict();
+
+export function registerAuditRoutes(app: FastifyInstance, ctx: ServeContext): void {
+  const access = { roles: AUDIT_ROLES };
+  app.get<{ Querystring: z.infer<typeof AuditQuerySchema> }>('/v1/audit', {
+    config: { access },
+    schema: ctx.zod.schema('GET', '/v1/audit', {
+      tags: ['audit'],
+      summary: 'Audit entries with seq greater than afterSeq (oldest first, at most limit)',
+      querystring: AuditQuerySchema,
+      response: { 200: z.object({ entries: z.array(AuditEntrySchema), lastSeq: z.number().int() }).strict() },
+    }),
+    handler: async (request) => {
+      const { afterSeq, limit } = request.query;
+      const entries: z.infer<typeof AuditEntrySchema>[] = [];
+      for await (const line of ctx.audit.lines()) {
+        const entry = AuditEntrySchema.parse(JSON.parse(line));
+        if (entry.seq <= afterSeq) continue;
+        entries.push(entry);
+        if (entries.length >= limit) break;
+      }
+      return { entries, lastSeq: ctx.audit.lastSeq };
+    },
+  });
+  app.get('/v1/audit/verify', {
+    config: { access },
+    schema: ctx.zod.schema('GET', '/v1/audit/verify', {
+      tags: ['audit'],
+      summary: 'Verify the audit log hash chain; names the first broken seq',
+      querystring: EmptyQuerySchema,
+      response: { 200: VerifySchema },
+    }),
+    handler: async () => ctx.audit.verify(),
+  });
+}

@@ -1,0 +1,76 @@
+// Model listing, one model's versions and aliases, and its model card (JSON, Markdown or HTML).
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { ServicepathError } from '../../errors/index.js';
+import { CardQuerySchema, EmptyQuerySchema, ModelRefParamsSchema, ModelSummarySchema } from '../api-schemas.js';
+import { ALL_ROLES } from '../auth.js';
+import { type ServeContext, useModel } from '../context.js';
+import { describeModel } from '../describe.js';
+
+const CARD_TYPES = { json: 'application/json', md: 'text/markdown', html: 'text/html' } as const;
+type CardFormat = keyof typeof CARD_TYPES;
+
+/** ?format= wins; else the first Accept type we offer; JSON when Accept is absent or says anything. */
+export function cardFormat(format: string | undefined, accept: string | undefined): CardFormat {
+  if (format !== undefined) return format === 'markdown' ? 'md' : (format as CardFormat);
+  if (accept === undefined || accept.trim() === '') return 'json';
+  const wanted = accept.split(',').map((p) => p.split(';')[0]!.trim().toLowerCase());
+  for (const w of wanted) {
+    if (w === 'application/json' || w === '*/*' || w === 'application/*') return 'json';
+    if (w === 'text/markdown') return 'md';
+    if (w === 'text/html' || w === 'text/*') return 'html';
+  }
+  throw new ServicepathError('SERVE_NOT_ACCEPTABLE', { accept: accept.slice(0, 100), allowed: Object.values(CARD_TYPES).join(', ') });
+}
+
+export function registerModelRoutes(app: FastifyInstance, ctx: ServeContext): void {
+  const access = { roles: ALL_ROLES };
+  app.get('/v1/models', {
+    config: { access },
+    schema: ctx.zod.schema('GET', '/v1/models', {
+      tags: ['models'],
+      summary: 'Served models with their versions and aliases',
+      querystring: EmptyQuerySchema,
+      response: { 200: z.object({ models: z.array(ModelSummarySchema) }).strict() },
+    }),
+    handler: async () => ({ models: [...ctx.registry.models.values()].map(describeModel) }),
+  });
+
+  app.get<{ Params: { name: string } }>('/v1/models/:name', {
+    config: { access },
+    schema: ctx.zod.schema('GET', '/v1/models/:name', {
+      tags: ['models'],
+      summary: 'One model: versions, aliases, signature, task, headline metrics',
+      params: z.object({ name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/, 'expected a model name') }).strict(),
+      querystring: EmptyQuerySchema,
+      response: { 200: ModelSummarySchema },
+    }),
+    handler: async (request) => {
+      const entry = ctx.registry.models.get(request.params.name);
+      if (entry === undefined) throw new ServicepathError('SERVE_MODEL_NOT_FOUND', { model: request.params.name });
+      return describeModel(entry);
+    },
+  });
+
+  app.get<{ Params: { name: string }; Querystring: z.infer<typeof CardQuerySchema> }>('/v1/models/:name/card', {
+    config: { access },
+    schema: ctx.zod.schema('GET', '/v1/models/:name/card', {
+      tags: ['models'],
+      summary: 'The model card as JSON, Markdown or HTML (Accept header or ?format=json|md|html)',
+      params: ModelRefParamsSchema,
+      querystring: CardQuerySchema,
+    }),
+    handler: async (request, reply) => {
+      const format = cardFormat(request.query.format, request.headers.accept);
+      const { bundle } = useModel(ctx, request, request.params.name);
+      const card = bundle!.card;
+      void reply.type(`${CARD_TYPES[format]}; charset=utf-8`);
+      if (format === 'html') {
+        // The card is our own rendering; still, no scripts run from it.
+        void reply.header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; img-src data:");
+        return card.html;
+      }
+      return format === 'md' ? card.markdown : JSON.stringify(card.json);
+    },
+  });
+}

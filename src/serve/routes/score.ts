@@ -1,0 +1,81 @@
+// Scoring and intervention points. Scoring goes through the version's micro-batcher; interventions send
+// all variants of one path in one batched call (src/explain).
+import type { FastifyInstance } from 'fastify';
+import { ServicepathError } from '../../errors/index.js';
+import type { Catalogue } from '../../schemas/catalogue.js';
+import {
+  type InterventionsBody,
+  InterventionsBodySchema,
+  InterventionsResponseSchema,
+  ModelRefParamsSchema,
+  type ScoreBody,
+  ScoreBodySchema,
+  ScoreResponseSchema,
+} from '../api-schemas.js';
+import { ALL_ROLES } from '../auth.js';
+import { type ServeContext, useModel } from '../context.js';
+
+/** The bundle's catalogue, narrowed to the requested codes, or the planner's own catalogue. */
+export function requestCatalogue(bundleCatalogue: Catalogue, body: InterventionsBody): Catalogue {
+  if (body.catalogue !== undefined) return body.catalogue;
+  if (body.services === undefined) return bundleCatalogue;
+  const known = new Map(bundleCatalogue.services.map((s) => [s.code, s]));
+  const unknown = body.services.findIndex((c) => !known.has(c));
+  if (unknown >= 0) {
+    const path = `body/services/${unknown}`;
+    throw new ServicepathError('SERVE_VALIDATION', { issues: `${path}: not a service of this model's catalogue` }, { details: { path } });
+  }
+  return { ...bundleCatalogue, services: [...new Set(body.services)].map((c) => known.get(c)!) };
+}
+
+export function registerScoreRoutes(app: FastifyInstance, ctx: ServeContext): void {
+  const access = { roles: ALL_ROLES };
+  app.post<{ Params: { name: string }; Body: ScoreBody }>('/v1/models/:name/score', {
+    config: { access },
+    schema: ctx.zod.schema('POST', '/v1/models/:name/score', {
+      tags: ['scoring'],
+      summary: 'Risk trajectories (calibrated risk after every event) of one or many paths',
+      params: ModelRefParamsSchema,
+      body: ScoreBodySchema,
+      response: { 200: ScoreResponseSchema },
+    }),
+    handler: async (request) => {
+      const state = useModel(ctx, request, request.params.name);
+      const risks = await state.scorer!.scoreTrajectories(request.body.paths);
+      return {
+        model: state.name,
+        version: state.version,
+        modelKind: state.scorer!.modelKind,
+        trajectories: request.body.paths.map((p, i) => {
+          const r = Array.from(risks[i]!);
+          return { ...(p.label === undefined ? {} : { label: p.label }), risks: r, finalRisk: r[r.length - 1]! };
+        }),
+      };
+    },
+  });
+
+  app.post<{ Params: { name: string }; Body: InterventionsBody }>('/v1/models/:name/interventions', {
+    config: { access },
+    schema: ctx.zod.schema('POST', '/v1/models/:name/interventions', {
+      tags: ['scoring'],
+      summary: 'Turning points, ranked counterfactual candidates with cohort-path support, and the caveat',
+      params: ModelRefParamsSchema,
+      body: InterventionsBodySchema,
+      response: { 200: InterventionsResponseSchema },
+    }),
+    handler: async (request) => {
+      const state = useModel(ctx, request, request.params.name);
+      const bundle = state.bundle!;
+      const catalogue = requestCatalogue(bundle.catalogue, request.body);
+      const { topK, turningPoints, attribution } = request.body;
+      const result = await ctx.explain(state.scorer!, request.body.path, catalogue, {
+        ...(topK === undefined ? {} : { topK }),
+        ...(turningPoints === undefined ? {} : { turningPoints }),
+        ...(attribution === undefined ? {} : { attribution }),
+        cohortPaths: bundle.cohortPaths,
+      });
+      return { model: state.name, version: state.version, ...result };
+    },
+  });
+}
+
