@@ -5,6 +5,7 @@ import { cardCodes } from './codes/card.js';
 import { evaluateCodes } from './codes/evaluate.js';
 import { explainCodes } from './codes/explain.js';
 import { generalCodes } from './codes/general.js';
+import { importerCodes } from './codes/importers.js';
 import { ingestCodes } from './codes/ingest.js';
 import { modelCodes } from './codes/model.js';
 import { serveCodes } from './codes/serve.js';
@@ -17,6 +18,7 @@ import type { CodeSpec } from './define.js';
 export const CATALOGUE = {
   ...generalCodes,
   ...ingestCodes,
+  ...importerCodes,
   ...storeCodes,
   ...synthCodes,
   ...taskCodes,
