@@ -1,0 +1,135 @@
+// Training and inference speed of the sequence models against PyTorch, measured in the same run.
+// Shape: vocab 1000, embed 32, hidden 64, T = 64, batch 256, Adam. Usage:
+//   node dist/scripts/bench-train.js [--backend wasm|cpu] [--seconds 3] [--variants gru,transformer,stock-gru] [--no-torch]
+import { execFileSync } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { buildStockGruModel } from '../src/model/baselines.js';
+import {
+  buildModel,
+  createTrainer,
+  type LayersModel,
+  predictLogits,
+  resolveModelConfig,
+  type SequenceBatch,
+  selectBackend,
+  tensorCount,
+} from '../src/model/index.js';
+
+const { values: args } = parseArgs({
+  options: {
+    backend: { type: 'string', default: 'auto' },
+    seconds: { type: 'string', default: '3' },
+    variants: { type: 'string', default: 'gru,transformer,stock-gru' },
+    'no-torch': { type: 'boolean', default: false },
+  },
+});
+const SECONDS = Number(args.seconds);
+const SHAPE = { vocabSize: 1000, numFeatures: 1, maxLen: 64, embedDim: 32, hiddenDim: 64, layers: 1, heads: 2, dropout: 0, seed: 1 };
+const T = 64;
+
+function randomBatch(batchSize: number, seed: number): SequenceBatch {
+  let s = seed >>> 0;
+  const rand = () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s / 4294967296;
+  };
+  const tokens = new Int32Array(batchSize * T).map(() => 1 + Math.floor(rand() * (SHAPE.vocabSize - 1)));
+  const feats = new Float32Array(batchSize * T).map(() => rand());
+  return {
+    tokens,
+    feats,
+    lengths: new Int32Array(batchSize).fill(T),
+    labels: new Float32Array(batchSize).map(() => (rand() < 0.5 ? 1 : 0)),
+    weights: new Float32Array(batchSize).fill(1),
+    batchSize,
+    seqLen: T,
+  };
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)] as number;
+}
+
+function timeMs(fn: () => void, reps: number): number {
+  const times: number[] = [];
+  for (let i = 0; i < reps; i++) {
+    const t0 = performance.now();
+    fn();
+    times.push(performance.now() - t0);
+  }
+  return median(times);
+}
+
+function benchModel(model: LayersModel) {
+  const batch = randomBatch(256, 1);
+  const trainer = createTrainer(model, { learningRate: 1e-3, seed: 1 });
+  for (let i = 0; i < 2; i++) trainer.step(batch); // warm-up: kernels, Adam's moments
+  const tensorsBefore = tensorCount();
+  let steps = 0;
+  const start = performance.now();
+  while (performance.now() - start < SECONDS * 1000) {
+    trainer.step(batch);
+    steps++;
+  }
+  const trainSeqPerS = (steps * 256) / ((performance.now() - start) / 1000);
+  const leaked = tensorCount() - tensorsBefore;
+  trainer.dispose();
+  const b1 = randomBatch(1, 2);
+  const b64 = randomBatch(64, 3);
+  const b640 = randomBatch(640, 4);
+  predictLogits(model, b1);
+  predictLogits(model, b640);
+  const batch1Ms = timeMs(() => predictLogits(model, b1), 50);
+  const batch64SeqPerS = (64 / timeMs(() => predictLogits(model, b64), 10)) * 1000;
+  const batch640Ms = timeMs(() => predictLogits(model, b640), 5);
+  return { trainSeqPerS, batch1Ms, batch64SeqPerS, batch640Ms, leaked };
+}
+
+function torchPeer(): Record<string, number | string> | null {
+  const script = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'scripts', 'bench_train_torch.py');
+  for (const python of ['/usr/bin/python3', 'python3']) {
+    try {
+      const out = execFileSync(python, [script, String(SECONDS)], {
+        encoding: 'utf8',
+        env: { ...process.env, OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1', MKL_NUM_THREADS: '1' },
+      });
+      return JSON.parse(out.trim().split('\n').pop() ?? '{}');
+    } catch {
+      // try the next interpreter; torch may live in only one of them
+    }
+  }
+  return null;
+}
+
+const fmt = (x: number, digits = 0) => x.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+
+async function main(): Promise<void> {
+  const backend = await selectBackend(args.backend as 'auto');
+  console.log(`backend ${backend.name} ${backend.backendVersion} (tfjs ${backend.tfjsVersion}, simd ${backend.simd ?? '-'}, threads ${backend.threads ?? '-'})`);
+  const torch = args['no-torch'] ? null : torchPeer();
+  const torchTrain = typeof torch?.trainSeqPerS === 'number' ? torch.trainSeqPerS : Number.NaN;
+  const rows: string[] = [];
+  for (const variant of (args.variants ?? '').split(',').filter(Boolean)) {
+    const config = resolveModelConfig({ ...SHAPE, kind: variant === 'transformer' ? 'transformer' : 'gru' });
+    const model = variant === 'stock-gru' ? buildStockGruModel(config) : buildModel(config);
+    const r = benchModel(model);
+    model.dispose();
+    rows.push(
+      `| ${variant} (tfjs-${backend.name}) | ${fmt(r.trainSeqPerS)} | ${fmt(r.trainSeqPerS / torchTrain, 2)} | ${fmt(r.batch1Ms, 2)} | ${fmt(r.batch64SeqPerS)} | ${fmt(r.batch640Ms, 1)} | ${r.leaked} |`,
+    );
+    console.log(rows[rows.length - 1]);
+  }
+  if (torch !== null) {
+    rows.push(
+      `| GRU (PyTorch ${torch.torch}, 1 thread) | ${fmt(torchTrain)} | 1.00 | ${fmt(Number(torch.batch1Ms), 2)} | ${fmt(Number(torch.batch64SeqPerS))} | ${fmt(Number(torch.batch640Ms), 1)} | - |`,
+    );
+  }
+  console.log('\n| model | train seq/s (B=256) | ratio to PyTorch | batch-1 ms (T=64) | batch-64 seq/s | batch-640 ms | tensors leaked |');
+  console.log('|---|---|---|---|---|---|---|');
+  for (const row of rows) console.log(row);
+}
+
+await main();

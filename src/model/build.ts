@@ -1,0 +1,48 @@
+// buildModel(config): tokens [B,T] int32 + feats [B,T,F] -> per-step logits [B,T,1], causal. Uncompiled.
+import * as tf from '@tensorflow/tfjs';
+import { resolveModelConfig, type SequenceModelConfig } from './config.js';
+import { CausalGru } from './gru.js';
+import { SpStepLogit } from './step-logit.js';
+import { SpLayerNorm, SpPositionEmbedding, SpTransformerBlock } from './transformer.js';
+
+export function buildModel(input: SequenceModelConfig): tf.LayersModel {
+  const config = resolveModelConfig(input);
+  const { seed } = config;
+  // Time is left open so a short path runs with T = its own length (cheaper scoring).
+  const tokens = tf.input({ shape: [null], dtype: 'int32', name: 'tokens' });
+  const feats = tf.input({ shape: [null, config.numFeatures], dtype: 'float32', name: 'feats' });
+  const embedded = tf.layers
+    .embedding({
+      inputDim: config.vocabSize,
+      outputDim: config.embedDim,
+      embeddingsInitializer: tf.initializers.randomUniform({ minval: -0.05, maxval: 0.05, seed }),
+      name: 'token_embedding',
+    })
+    .apply(tokens) as tf.SymbolicTensor;
+  let x = tf.layers.concatenate({ axis: -1, name: 'step_inputs' }).apply([embedded, feats]) as tf.SymbolicTensor;
+
+  if (config.kind === 'gru') {
+    for (let l = 0; l < config.layers; l++) {
+      const layer = new CausalGru({ units: config.hiddenDim, seed: seed + 100 * (l + 1), dropout: config.dropout, name: `gru_${l}` });
+      x = layer.apply(x) as tf.SymbolicTensor;
+    }
+  } else {
+    x = tf.layers
+      .dense({ units: config.embedDim, kernelInitializer: tf.initializers.glorotUniform({ seed: seed + 1 }), name: 'input_projection' })
+      .apply(x) as tf.SymbolicTensor;
+    x = new SpPositionEmbedding({ maxLen: config.maxLen, seed: seed + 2, name: 'positions' }).apply(x) as tf.SymbolicTensor;
+    for (let l = 0; l < config.layers; l++) {
+      const block = new SpTransformerBlock({
+        heads: config.heads,
+        ffnDim: config.hiddenDim,
+        dropout: config.dropout,
+        seed: seed + 100 * (l + 1),
+        name: `block_${l}`,
+      });
+      x = block.apply(x) as tf.SymbolicTensor;
+    }
+    x = new SpLayerNorm({ name: 'final_norm' }).apply(x) as tf.SymbolicTensor;
+  }
+  const logits = new SpStepLogit({ seed: seed + 3, name: 'step_logit' }).apply(x) as tf.SymbolicTensor;
+  return tf.model({ inputs: [tokens, feats], outputs: logits, name: `servicepath_${config.kind}` });
+}

@@ -1,0 +1,45 @@
+// Kernels servicepath registers at backend selection: plain TypedArray loops on the tensors' own memory,
+// for ops the backends lack (UnsortedSegmentSum on wasm) or run slowly (the same op on cpu), and the
+// fused GRU cell (gru-cell-kernels.ts).
+import * as tf from '@tensorflow/tfjs';
+import { allocFloat32, viewOf } from './backend-memory.js';
+import { GRU_CELL, GRU_CELL_GRAD, gruCell, gruCellGrad } from './gru-cell-kernels.js';
+
+type Backend = tf.KernelBackend;
+
+/**
+ * Scatter-add of rows into segments: O(rows x width). It is the gradient of tf.gather (Embedding).
+ * wasm has no such kernel; cpu's stock one is O(segments x rows x width).
+ */
+function unsortedSegmentSum(args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap }): tf.TensorInfo {
+  const backend = args.backend as Backend;
+  const x = args.inputs.x as tf.TensorInfo;
+  const ids = args.inputs.segmentIds as tf.TensorInfo;
+  const numSegments = Number(args.attrs?.numSegments);
+  const xs = viewOf(backend, x);
+  const segmentIds = viewOf(backend, ids);
+  const rows = segmentIds.length;
+  const width = rows === 0 ? 0 : xs.length / rows;
+  const out = allocFloat32(backend, [numSegments, ...x.shape.slice(ids.shape.length)]);
+  const o = out.values;
+  for (let r = 0; r < rows; r++) {
+    const s = segmentIds[r] as number;
+    if (s < 0 || s >= numSegments) continue; // tf semantics: out-of-range ids are dropped
+    const src = r * width;
+    const dst = s * width;
+    for (let j = 0; j < width; j++) o[dst + j] = (o[dst + j] as number) + (xs[src + j] as number);
+  }
+  return out.info;
+}
+
+const registered = new Set<string>();
+
+/** Idempotent; replaces the stock kernel where one exists. Not for 'tensorflow' (native kernels are fine). */
+export function registerModelKernels(backendName: string): void {
+  if (backendName === 'tensorflow' || registered.has(backendName)) return;
+  if (tf.getKernel('UnsortedSegmentSum', backendName) !== undefined) tf.unregisterKernel('UnsortedSegmentSum', backendName);
+  tf.registerKernel({ kernelName: 'UnsortedSegmentSum', backendName, kernelFunc: unsortedSegmentSum as tf.KernelFunc });
+  tf.registerKernel({ kernelName: GRU_CELL, backendName, kernelFunc: gruCell as unknown as tf.KernelFunc });
+  tf.registerKernel({ kernelName: GRU_CELL_GRAD, backendName, kernelFunc: gruCellGrad as unknown as tf.KernelFunc });
+  registered.add(backendName);
+}
