@@ -1,0 +1,116 @@
+// cohort-paths.json: anonymised, coarsened path prefixes shared by at least k persons (docs/interventions.md).
+// Every count is rounded; every count or rate comes with its own group of at least k persons, or is suppressed.
+import { z } from 'zod';
+import { PathSchema } from './path.js';
+
+/** Privacy floor: no deployment may publish groups smaller than this (DESIGN.md, cohort paths and privacy). */
+export const MIN_COHORT_K = 5;
+export const DEFAULT_COHORT_K = 10;
+export const DEFAULT_ROUND_TO = 5;
+
+export const CohortPrivacySchema = z
+  .object({
+    /** Smallest group whose count or rate is shown. */
+    k: z.number().int().min(MIN_COHORT_K, `k must be at least ${MIN_COHORT_K}`).default(DEFAULT_COHORT_K),
+    /** Counts are rounded to a multiple of this (and never shown below k). */
+    roundTo: z.number().int().min(1).default(DEFAULT_ROUND_TO),
+  })
+  .strict();
+export type CohortPrivacy = z.infer<typeof CohortPrivacySchema>;
+
+/** A group of persons with its rounded size and outcome rate, or a marker that it is too small to show. */
+export const GroupStatSchema = z.union([
+  z
+    .object({
+      /** Rounded to `roundTo`, at least k. */
+      persons: z.number().int().min(MIN_COHORT_K),
+      /** Observed outcome rate, rounded to 0.01. */
+      outcomeRate: z.number().min(0).max(1),
+    })
+    .strict(),
+  z.object({ suppressed: z.literal(true) }).strict(),
+]);
+export type GroupStat = z.infer<typeof GroupStatSchema>;
+
+/** One coarsened age band of a prefix: the event groups (relation group : domain) seen in it, sorted. */
+export const CohortStepSchema = z
+  .object({
+    band: z.string(),
+    groups: z.array(z.string()),
+  })
+  .strict();
+export type CohortStep = z.infer<typeof CohortStepSchema>;
+
+export const FollowedBySchema = z
+  .object({
+    code: z.string(),
+    label: z.string(),
+    /** Those of the cohort path who got the service after the prefix (before the index date). */
+    received: GroupStatSchema,
+    /**
+     * Those who did not get it by their index date (those who got it before the prefix ended are on neither side).
+     * Both sides are suppressed when either is below k (complementary suppression).
+     */
+    notReceived: GroupStatSchema,
+  })
+  .strict();
+export type FollowedBy = z.infer<typeof FollowedBySchema>;
+
+export const CohortPathSchema = z
+  .object({
+    /** Stable id derived from the coarsened prefix (never from persons). */
+    id: z.string(),
+    /** The last age band the prefix covers; the prefix holds every band from the first up to this one. */
+    throughBand: z.string(),
+    steps: z.array(CohortStepSchema).min(1),
+    /** Rounded to `roundTo`, at least k. */
+    persons: z.number().int().min(MIN_COHORT_K),
+    outcomeRate: z.number().min(0).max(1),
+    /** Mean predicted risk (the model's, at the index date) of the persons sharing the prefix; rounded to 0.001. */
+    meanPredictedRisk: z.number().min(0).max(1),
+    followedBy: z.array(FollowedBySchema),
+    /** A path planners can open and score: one event per group at the band's midpoint. */
+    representative: PathSchema,
+  })
+  .strict();
+export type CohortPath = z.infer<typeof CohortPathSchema>;
+
+export const AgeBandSchema = z
+  .object({
+    name: z.string(),
+    /** Inclusive lower bound (days); null for the open first band (before birth). */
+    fromAgeDays: z.number().int().nullable(),
+    /** Exclusive upper bound (days); null for the open last band. */
+    toAgeDays: z.number().int().nullable(),
+  })
+  .strict();
+export type AgeBand = z.infer<typeof AgeBandSchema>;
+
+export const CohortPathsFileSchema = z
+  .object({
+    formatVersion: z.literal(1),
+    privacy: CohortPrivacySchema,
+    /** How codes were generalised, in words (docs/interventions.md). */
+    grouping: z.string(),
+    bands: z.array(AgeBandSchema).min(1),
+    /** Rounded number of training persons the paths were mined from (at least k). */
+    sourcePersons: z.number().int().min(0),
+    paths: z.array(CohortPathSchema),
+  })
+  .strict()
+  .superRefine((file, ctx) => {
+    const { k, roundTo } = file.privacy;
+    const checkCount = (n: number, path: (string | number)[]) => {
+      if (n < k || n % roundTo !== 0) {
+        ctx.addIssue({ code: 'custom', path, message: `count must be a multiple of ${roundTo} and at least k=${k}` });
+      }
+    };
+    file.paths.forEach((p, i) => {
+      checkCount(p.persons, ['paths', i, 'persons']);
+      p.followedBy.forEach((f, j) => {
+        if ('persons' in f.received) checkCount(f.received.persons, ['paths', i, 'followedBy', j, 'received', 'persons']);
+        if ('persons' in f.notReceived) checkCount(f.notReceived.persons, ['paths', i, 'followedBy', j, 'notReceived', 'persons']);
+      });
+    });
+  });
+export type CohortPathsFile = z.infer<typeof CohortPathsFileSchema>;

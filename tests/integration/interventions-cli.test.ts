@@ -1,0 +1,147 @@
+// The explain commands through the CLI dispatcher: cohort-paths on a mined file, errors with catalogued codes.
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../../src/cli/main.js';
+import { mineCohortPaths } from '../../src/explain/cohort-paths.js';
+import { CatalogueSchema, type Path, PathSchema } from '../../src/schemas/index.js';
+import { InterventionsResultSchema } from '../../src/schemas/interventions.js';
+
+function capture() {
+  const out: string[] = [];
+  const err: string[] = [];
+  return { io: { stdout: (t: string) => out.push(t), stderr: (t: string) => err.push(t), isTty: false }, out, err };
+}
+
+const catalogue = CatalogueSchema.parse({
+  services: [
+    { code: 'FAMILY_WORK', domain: 'social_work', relation: 'mother', label: 'Family work', labelFi: 'Perhetyö' },
+    { code: 'EE_ENROL', domain: 'early_education', label: 'Early education', labelFi: 'Varhaiskasvatus', minAgeDays: 240 },
+  ],
+});
+
+function examples(n: number) {
+  return Array.from({ length: n }, (_, i) => {
+    const events: Path['events'] = [{ code: 'BIRTH', domain: 'health', relation: 'self', ageDays: 0 }];
+    if (i % 3 === 0) events.push({ code: 'MH_CRISIS', domain: 'mental_health', relation: 'mother', ageDays: 200 });
+    if (i % 2 === 0) events.push({ code: 'FAMILY_WORK', domain: 'social_work', relation: 'mother', ageDays: 800 });
+    return { path: PathSchema.parse({ indexAgeDays: 1096, events }), outcome: (i % 5 === 0 ? 1 : 0) as 0 | 1, predicted: 0.2 };
+  });
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'sp-cohort-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('servicepath cohort-paths', () => {
+  const bundle = join(dir, 'bundle');
+  const file = mineCohortPaths(examples(120), catalogue, { k: 10, roundTo: 5 });
+  mkdirSync(bundle);
+  writeFileSync(join(bundle, 'cohort-paths.json'), JSON.stringify(file));
+
+  it('lists cohort paths by size as JSON, all counts at or above k', async () => {
+    const c = capture();
+    const code = await runCli(['cohort-paths', '--bundle', bundle, '--json', '--limit', '3'], c.io);
+    expect(code).toBe(0);
+    const res = JSON.parse(c.out.join('')) as { total: number; paths: { persons: number }[]; privacy: { k: number } };
+    expect(res.privacy.k).toBe(10);
+    expect(res.paths).toHaveLength(3);
+    expect(res.total).toBe(file.paths.length);
+    const sizes = res.paths.map((p) => p.persons);
+    expect(sizes).toEqual([...sizes].sort((a, b) => b - a));
+    expect(sizes[0]).toBe(120);
+  });
+
+  it('sorts by observed outcome rate and renders text with the caveat', async () => {
+    const c = capture();
+    expect(await runCli(['cohort-paths', '--bundle', bundle, '--sort', 'risk', '--limit', '0'], c.io)).toBe(0);
+    const text = c.out.join('');
+    expect(text).toContain('k = 10');
+    expect(text).toMatch(/not proven effects/);
+    const j = capture();
+    await runCli(['cohort-paths', '--bundle', bundle, '--sort', 'risk', '--limit', '0', '--json'], j.io);
+    const rates = (JSON.parse(j.out.join('')) as { paths: { outcomeRate: number }[] }).paths.map((p) => p.outcomeRate);
+    expect(rates).toEqual([...rates].sort((a, b) => b - a));
+  });
+
+  it('refuses a cohort-paths file that breaks the privacy rules, naming the field', async () => {
+    const bad = join(dir, 'bad');
+    mkdirSync(bad);
+    const broken = structuredClone(file);
+    broken.paths[0]!.persons = 7;
+    writeFileSync(join(bad, 'cohort-paths.json'), JSON.stringify(broken));
+    const c = capture();
+    const code = await runCli(['cohort-paths', '--bundle', bad, '--json'], c.io);
+    expect(code).toBe(5);
+    const err = JSON.parse(c.err.join('')) as { error: { code: string; message: string } };
+    expect(err.error.code).toBe('EXPLAIN_COHORT_PATHS_INVALID');
+    expect(err.error.message).toContain('paths/0/persons');
+  });
+
+  it('answers a usage error for a bad --sort and a missing bundle', async () => {
+    const c = capture();
+    expect(await runCli(['cohort-paths', '--bundle', bundle, '--sort', 'age'], c.io)).toBe(2);
+    expect(c.err.join('')).toContain('CLI_USAGE');
+    const m = capture();
+    expect(await runCli(['cohort-paths', '--bundle', join(dir, 'nope')], m.io)).toBe(3);
+    expect(m.err.join('')).toContain('FILE_NOT_FOUND');
+  });
+});
+
+
+describe('servicepath interventions and evaluate-interventions on a logreg bundle trained from data-samples', () => {
+  const work = mkdtempSync(join(tmpdir(), 'sp-interv-'));
+  afterAll(() => rmSync(work, { recursive: true, force: true }));
+  let bundle = '';
+  const pathFile = join(work, 'path.json');
+
+  beforeAll(async () => {
+    const quiet = capture().io;
+    expect(await runCli(['ingest', '--input', 'data-samples', '--out', join(work, 'store'), '--demo-key'], quiet)).toBe(0);
+    const c = capture();
+    const code = await runCli(
+      ['train', '--store', join(work, 'store'), '--task', 'data-samples/task.json', '--model', 'logreg', '--out', join(work, 'models'), '--name', 'naive', '--json'],
+      c.io,
+    );
+    expect(code, c.err.join('\n')).toBe(0);
+    const res = JSON.parse(c.out.join('')) as { bundle: string };
+    bundle = res.bundle;
+    const first = readFileSync('data-samples/truth/children.ndjson', 'utf8').split('\n')[0]!;
+    writeFileSync(pathFile, JSON.stringify((JSON.parse(first) as { path: unknown }).path));
+  });
+
+  it('answers trajectory, turning points and ranked candidates with the caveat', async () => {
+    const c = capture();
+    expect(await runCli(['interventions', '--bundle', bundle, '--path', pathFile, '--json', '--top', '5'], c.io)).toBe(0);
+    const r = InterventionsResultSchema.parse(JSON.parse(c.out.join('')));
+    const path = JSON.parse(readFileSync(pathFile, 'utf8')) as { events: unknown[] };
+    expect(r.trajectory).toHaveLength(path.events.length);
+    expect(r.candidates).toHaveLength(5);
+    expect(r.candidatesScored).toBe(49);
+    expect(r.caveat).toMatch(/not proven causal/);
+    const text = capture();
+    expect(await runCli(['interventions', '--bundle', bundle, '--path', pathFile], text.io)).toBe(0);
+    expect(text.out.join('')).toContain('Candidates (10 of 49');
+  });
+
+  it('refuses an invalid path naming the event and field', async () => {
+    const bad = join(work, 'bad.json');
+    writeFileSync(bad, JSON.stringify({ events: [{ code: 'A', domain: 'health', ageDays: 5 }, { code: '', domain: 'health', ageDays: 9 }] }));
+    const c = capture();
+    expect(await runCli(['interventions', '--bundle', bundle, '--path', bad], c.io)).toBe(3);
+    expect(c.err.join('')).toContain('EXPLAIN_PATH_INVALID');
+    expect(c.err.join('')).toContain('events/1/code');
+  });
+
+  it('evaluates estimated against true effects on the generator truth', async () => {
+    const c = capture();
+    expect(await runCli(['evaluate-interventions', '--bundle', bundle, '--truth', 'data-samples/truth', '--limit', '40', '--json'], c.io)).toBe(0);
+    const r = JSON.parse(c.out.join('')) as { results: { children: number; adjustment: string; signPairs: number; top3HitRate: number; meanSpearman: number }[] };
+    expect(r.results).toHaveLength(1);
+    expect(r.results[0]!.children).toBe(40);
+    expect(r.results[0]!.adjustment).toBe('none');
+    expect(r.results[0]!.signPairs).toBeGreaterThan(0);
+    expect(r.results[0]!.top3HitRate).toBeGreaterThanOrEqual(0);
+    expect(r.results[0]!.meanSpearman).toBeGreaterThan(-1);
+  });
+});
