@@ -22,6 +22,8 @@ export const QUARANTINE_REASONS = [
   'ROW_SELF_LINK', // person linked to themself
   'ROW_FAMILY_CYCLE', // impossible family structure (e.g. a person their own ancestor)
   'ROW_PERIOD_INVALID', // observation period ending before it starts
+  'ROW_BLANK_LINE', // an empty line (no fields at all)
+  'ROW_PARENT_YOUNGER', // a mother, father or guardian born on or after the person
 ] as const;
 export type QuarantineReason = (typeof QUARANTINE_REASONS)[number];
 
@@ -38,6 +40,8 @@ export interface RowFailure {
   line: number;
   field?: string;
   reason: QuarantineReason;
+  /** Readable detail for the quarantine file; never the row's values or identifiers. */
+  detail?: string;
 }
 
 export type SourceItem = { kind: 'row'; row: RawRow } | { kind: 'failure'; failure: RowFailure };
@@ -50,6 +54,13 @@ export interface TableSource {
   sha256(): Promise<string>;
   /** Every physical row of the input, in order: each becomes exactly one row or one failure. */
   items(): AsyncIterable<SourceItem>;
+  /**
+   * Optional fast path: the same items as items(), in order, in arrays. Readers that parse in bulk offer it
+   * to spare one promise per row; the ingest core prefers it when present.
+   */
+  batches?(): AsyncIterable<SourceItem[]>;
+  /** Rough size of the rows in bytes (uncompressed), if known before reading; only sizes the store's shards. */
+  sizeHint?: number;
 }
 
 export interface CodeDictionaryEntry {
@@ -63,4 +74,8 @@ export interface IngestSources {
   tables: TableSource[];
   /** Optional code names (OMOP concept.csv); written into the store's code dictionary. */
   codeDictionary?: () => AsyncIterable<CodeDictionaryEntry>;
+  /** The event domains this source writes; runIngest validates against them unless told otherwise. */
+  domains?: readonly string[];
+  /** Files in the input folder that matched no table and were not read (shown in the summary). */
+  ignoredFiles?: string[];
 }
