@@ -1,0 +1,151 @@
+// Loads a bundle for scoring: manifest schema, every checksum, each file's schema, the model, and the
+// input example run before anything is returned. verifyBundle lists every problem instead of stopping.
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ServicepathError, isServicepathError } from '../errors/index.js';
+import { type Calibration, CalibrationSchema } from '../features/calibration.js';
+import { LogregModelSchema } from '../features/logreg.js';
+import { type Preprocessing, PreprocessingSchema } from '../features/preprocessing.js';
+import { type BackendPreference, type LayersModel, loadModelArtifacts, selectBackend } from '../model/index.js';
+import { type Catalogue, CatalogueSchema } from '../schemas/catalogue.js';
+import { type CohortPathsFile, CohortPathsFileSchema } from '../schemas/cohort-paths.js';
+import { type Manifest, ManifestSchema } from '../schemas/manifest.js';
+import { type MetricsFile, MetricsFileSchema } from '../schemas/metrics.js';
+import type { PathScorer } from '../schemas/scoring.js';
+import { readBundleJson, sha256Hex } from './files.js';
+import { InputExampleSchema } from './input-example.js';
+import { createLogregScorer, createSequenceScorer } from './scorer.js';
+import { MANIFEST_FILE } from './write.js';
+
+export interface LoadedBundle {
+  dir: string;
+  manifest: Manifest;
+  scorer: PathScorer;
+  preprocessing: Preprocessing;
+  calibration: Calibration;
+  catalogue: Catalogue;
+  cohortPaths: CohortPathsFile;
+  metrics: MetricsFile;
+  card: { json: unknown; markdown: string; html: string };
+  dispose(): void;
+}
+
+export interface BundleProblem {
+  code: string;
+  message: string;
+}
+
+const REQUIRED = ['preprocessing.json', 'calibration.json', 'metrics.json', 'catalogue.json', 'cohort-paths.json', 'input-example.json', 'model-card.json', 'model-card.md', 'model-card.html'];
+
+export async function readManifest(dir: string): Promise<Manifest> {
+  try {
+    await readFile(join(dir, MANIFEST_FILE));
+  } catch (err) {
+    throw new ServicepathError('BUNDLE_NOT_FOUND', { dir }, { cause: err });
+  }
+  return readBundleJson(dir, MANIFEST_FILE, ManifestSchema);
+}
+
+/** Checks that every listed file exists with its checksum and that the required files are listed. */
+export async function checkFiles(dir: string, manifest: Manifest): Promise<ServicepathError[]> {
+  const problems: ServicepathError[] = [];
+  const listed = new Set(manifest.files.map((f) => f.path));
+  const modelFiles = manifest.modelKind === 'logreg' ? ['logreg.json'] : ['model.json', 'weights.bin'];
+  for (const file of [...REQUIRED, ...modelFiles]) {
+    if (!listed.has(file)) problems.push(new ServicepathError('BUNDLE_FILE_MISSING', { dir, file }));
+  }
+  for (const f of manifest.files) {
+    let bytes: Buffer;
+    try {
+      bytes = await readFile(join(dir, f.path));
+    } catch (err) {
+      problems.push(new ServicepathError('BUNDLE_FILE_MISSING', { dir, file: f.path }, { cause: err }));
+      continue;
+    }
+    if (bytes.length !== f.bytes || sha256Hex(bytes) !== f.sha256) problems.push(new ServicepathError('BUNDLE_CHECKSUM_MISMATCH', { dir, file: f.path }));
+  }
+  return problems;
+}
+
+async function readText(dir: string, file: string): Promise<string> {
+  try {
+    return await readFile(join(dir, file), 'utf8');
+  } catch (err) {
+    throw new ServicepathError('BUNDLE_FILE_MISSING', { dir, file }, { cause: err });
+  }
+}
+
+async function runInputExample(dir: string, scorer: PathScorer): Promise<void> {
+  const example = await readBundleJson(dir, 'input-example.json', InputExampleSchema);
+  const got = await scorer.scoreTrajectories(example.examples.map((e) => e.path));
+  example.examples.forEach((e, i) => {
+    const risks = got[i] as Float64Array;
+    if (risks.length !== e.expected.length) {
+      throw new ServicepathError('BUNDLE_INPUT_EXAMPLE_MISMATCH', { dir, example: i, step: risks.length, got: 'no value', expected: 'a value' });
+    }
+    e.expected.forEach((want, step) => {
+      const have = risks[step] as number;
+      if (!(Math.abs(have - want) <= example.tolerance)) {
+        throw new ServicepathError('BUNDLE_INPUT_EXAMPLE_MISMATCH', { dir, example: i, step, got: have.toFixed(6), expected: want.toFixed(6) });
+      }
+    });
+  });
+}
+
+export interface LoadBundleOptions {
+  /** TensorFlow.js backend for sequence models (default auto; SERVICEPATH_BACKEND applies). */
+  backend?: BackendPreference;
+}
+
+export async function loadBundle(dir: string, opts: LoadBundleOptions = {}): Promise<LoadedBundle> {
+  const manifest = await readManifest(dir);
+  const problems = await checkFiles(dir, manifest);
+  if (problems.length > 0) throw problems[0] as ServicepathError;
+  const preprocessing = await readBundleJson(dir, 'preprocessing.json', PreprocessingSchema);
+  const calibration = await readBundleJson(dir, 'calibration.json', CalibrationSchema);
+  const metrics = await readBundleJson(dir, 'metrics.json', MetricsFileSchema);
+  const catalogue = await readBundleJson(dir, 'catalogue.json', CatalogueSchema);
+  const cohortPaths = await readBundleJson(dir, 'cohort-paths.json', CohortPathsFileSchema);
+  const card = {
+    json: JSON.parse(await readText(dir, 'model-card.json')) as unknown,
+    markdown: await readText(dir, 'model-card.md'),
+    html: await readText(dir, 'model-card.html'),
+  };
+  let scorer: PathScorer;
+  let network: LayersModel | null = null;
+  if (manifest.modelKind === 'logreg') {
+    scorer = createLogregScorer(preprocessing, await readBundleJson(dir, 'logreg.json', LogregModelSchema), calibration);
+  } else {
+    await selectBackend(opts.backend ?? 'auto');
+    network = await loadModelArtifacts(dir);
+    scorer = createSequenceScorer(manifest.modelKind, preprocessing, network, calibration);
+  }
+  try {
+    await runInputExample(dir, scorer);
+  } catch (err) {
+    network?.dispose();
+    throw err;
+  }
+  return { dir, manifest, scorer, preprocessing, calibration, catalogue, cohortPaths, metrics, card, dispose: () => network?.dispose() };
+}
+
+/** Every problem found (empty when the bundle is sound): checksums first, then a full load with the input example. */
+export async function verifyBundle(dir: string): Promise<BundleProblem[]> {
+  const asProblem = (e: ServicepathError): BundleProblem => ({ code: e.code, message: e.message });
+  let manifest: Manifest;
+  try {
+    manifest = await readManifest(dir);
+  } catch (err) {
+    if (isServicepathError(err)) return [asProblem(err)];
+    throw err;
+  }
+  const problems = (await checkFiles(dir, manifest)).map(asProblem);
+  if (problems.length > 0) return problems;
+  try {
+    (await loadBundle(dir)).dispose();
+  } catch (err) {
+    if (isServicepathError(err)) return [asProblem(err)];
+    throw err;
+  }
+  return [];
+}

@@ -1,0 +1,130 @@
+// The shared preprocessing: path events -> token ids and per-step continuous features. Training and scoring
+// both call these functions with the same preprocessing.json, so a path is encoded identically in both.
+import { z } from 'zod';
+import type { Path, PathEvent } from '../schemas/path.js';
+
+export const PREPROCESSING_VERSION = 1;
+export const PAD_ID = 0;
+export const UNK_ID = 1;
+export const PAD_TOKEN = '<pad>';
+export const UNK_TOKEN = '<unk>';
+export const RARE_CODE = '<rare>';
+export const STEP_FEATURES = ['ageYears', 'yearsBeforeIndex', 'logGapDays'] as const;
+
+export const PreprocessingSchema = z
+  .object({
+    formatVersion: z.literal(PREPROCESSING_VERSION),
+    /** A token is `relation|domain|code`: whose event, where, what (one embedding carries all three). */
+    tokenScheme: z.literal('relation|domain|code'),
+    /** Token id = position; 0 is padding, 1 unknown; `relation|domain|<rare>` collects rare and unseen codes. */
+    vocab: z.array(z.string()).min(2),
+    /** Codes seen in fewer training persons than this fold into their `<rare>` token. */
+    minPersonsPerCode: z.number().int().min(1),
+    /** Sequence models see at most this many events: the most recent ones. */
+    maxLen: z.number().int().min(1).max(4096),
+    stepFeatures: z.array(z.enum(STEP_FEATURES)).min(1),
+    /** Divisors that bring the step features to about unit scale. */
+    scales: z.object({ ageDays: z.number().positive(), beforeIndexDays: z.number().positive(), logGap: z.number().positive() }).strict(),
+    /** Windows of time before the index for logreg counts: [0, w0), [w0, w1), ..., [wn, inf) days. */
+    countWindowsDays: z.array(z.number().int().positive()),
+  })
+  .strict()
+  .refine((p) => p.vocab[PAD_ID] === PAD_TOKEN && p.vocab[UNK_ID] === UNK_TOKEN, { message: 'vocab must start with <pad>, <unk>', path: ['vocab'] });
+export type Preprocessing = z.infer<typeof PreprocessingSchema>;
+
+export function tokenKey(e: Pick<PathEvent, 'relation' | 'domain' | 'code'>): string {
+  return `${e.relation}|${e.domain}|${e.code}`;
+}
+
+export function rareKey(e: Pick<PathEvent, 'relation' | 'domain'>): string {
+  return `${e.relation}|${e.domain}|${RARE_CODE}`;
+}
+
+const lookups = new WeakMap<Preprocessing, Map<string, number>>();
+
+function lookupOf(prep: Preprocessing): Map<string, number> {
+  let map = lookups.get(prep);
+  if (map === undefined) {
+    map = new Map(prep.vocab.map((t, i) => [t, i]));
+    lookups.set(prep, map);
+  }
+  return map;
+}
+
+export function tokenId(prep: Preprocessing, e: Pick<PathEvent, 'relation' | 'domain' | 'code'>): number {
+  const map = lookupOf(prep);
+  return map.get(tokenKey(e)) ?? map.get(rareKey(e)) ?? UNK_ID;
+}
+
+/** The child's age at the index date: given, or the last event's age (PathSchema's rule). */
+export function indexAgeOf(path: Path): number {
+  return path.indexAgeDays ?? (path.events[path.events.length - 1] as PathEvent).ageDays;
+}
+
+/** Token id and step features of every event of the path (the whole path, before truncation). */
+export function encodeEvents(prep: Preprocessing, path: Path): { tokens: Int32Array; feats: Float32Array } {
+  const n = path.events.length;
+  const f = prep.stepFeatures.length;
+  const tokens = new Int32Array(n);
+  const feats = new Float32Array(n * f);
+  const indexAge = indexAgeOf(path);
+  let prevAge: number | null = null;
+  path.events.forEach((e, t) => {
+    tokens[t] = tokenId(prep, e);
+    prep.stepFeatures.forEach((name, j) => {
+      let v: number;
+      if (name === 'ageYears') v = e.ageDays / prep.scales.ageDays;
+      else if (name === 'yearsBeforeIndex') v = (indexAge - e.ageDays) / prep.scales.beforeIndexDays;
+      else v = prevAge === null ? 0 : Math.log1p(Math.max(0, e.ageDays - prevAge)) / prep.scales.logGap;
+      feats[t * f + j] = v;
+    });
+    prevAge = e.ageDays;
+  });
+  return { tokens, feats };
+}
+
+export interface EncodedBatch {
+  tokens: Int32Array; // [B*T], right-padded with 0
+  feats: Float32Array; // [B*T*F]
+  lengths: Int32Array; // [B]
+  batchSize: number;
+  seqLen: number;
+}
+
+/** Rows [start, end) of each path's encoded events, right-padded to the longest row. */
+export function encodeWindows(prep: Preprocessing, rows: readonly { path: Path; start: number; end: number }[], encoded?: readonly { tokens: Int32Array; feats: Float32Array }[]): EncodedBatch {
+  const f = prep.stepFeatures.length;
+  const batchSize = rows.length;
+  const seqLen = Math.max(1, ...rows.map((r) => r.end - r.start));
+  const tokens = new Int32Array(batchSize * seqLen);
+  const feats = new Float32Array(batchSize * seqLen * f);
+  const lengths = new Int32Array(batchSize);
+  rows.forEach((r, i) => {
+    const enc = encoded?.[i] ?? encodeEvents(prep, r.path);
+    const len = r.end - r.start;
+    lengths[i] = len;
+    tokens.set(enc.tokens.subarray(r.start, r.end), i * seqLen);
+    feats.set(enc.feats.subarray(r.start * f, r.end * f), i * seqLen * f);
+  });
+  return { tokens, feats, lengths, batchSize, seqLen };
+}
+
+/** The model input of each path: its most recent maxLen events (as in training). */
+export function encodePaths(prep: Preprocessing, paths: readonly Path[]): EncodedBatch {
+  return encodeWindows(
+    prep,
+    paths.map((path) => ({ path, start: Math.max(0, path.events.length - prep.maxLen), end: path.events.length })),
+  );
+}
+
+/**
+ * Windows that give a risk after every step of an n-event path with a causal model of context maxLen:
+ * [0, min(n, maxLen)) read at every position, then for each later step i the window ending at i, read at its end.
+ * The last window is always the training-time input (the most recent maxLen events).
+ */
+export function trajectoryWindows(n: number, maxLen: number): { start: number; end: number; readFrom: number }[] {
+  const first = Math.min(n, maxLen);
+  const windows = [{ start: 0, end: first, readFrom: 0 }];
+  for (let i = maxLen; i < n; i++) windows.push({ start: i - maxLen + 1, end: i + 1, readFrom: maxLen - 1 });
+  return windows;
+}

@@ -1,0 +1,87 @@
+// The bundle's root manifest (manifest.json): how to load the bundle and what it was made from (docs/bundle-format.md).
+// Written once by the trainer; the loader checks it, every file checksum and the input example before serving.
+import { z } from 'zod';
+import { TaskSpecSchema } from './task.js';
+
+export const BUNDLE_FORMAT_VERSION = 1;
+export const MODEL_KINDS = ['logreg', 'gru', 'transformer'] as const;
+
+const Sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'not a sha256 hex digest');
+const Count = z.number().int().min(0);
+
+/** One file of the bundle (path relative to the bundle folder, forward slashes). */
+export const BundleFileSchema = z.object({ path: z.string().min(1), sha256: Sha256, bytes: Count }).strict();
+export type BundleFile = z.infer<typeof BundleFileSchema>;
+
+export const SplitSummarySchema = z.object({ persons: Count, families: Count, positives: Count }).strict();
+export type SplitSummary = z.infer<typeof SplitSummarySchema>;
+
+export const DataFingerprintSchema = z
+  .object({
+    /** sha256 of the store's manifest.json bytes: the store's identity. */
+    storeManifestSha256: Sha256,
+    inputs: z.array(
+      z
+        .object({
+          file: z.string(),
+          sha256: Sha256,
+          /** Rows read (the store manifest's `read`): accepted + quarantined + duplicates. */
+          rows: Count,
+          accepted: Count,
+          quarantined: Count,
+          byReason: z.record(z.string(), Count),
+        })
+        .strict(),
+    ),
+    persons: Count,
+    events: Count,
+    /** First and last accepted event date of the store (null when it has no events). */
+    dateRange: z.object({ from: z.string(), to: z.string() }).strict().nullable(),
+    keySource: z.enum(['file', 'env', 'demo']),
+  })
+  .strict();
+export type DataFingerprint = z.infer<typeof DataFingerprintSchema>;
+
+export const ManifestSchema = z
+  .object({
+    formatVersion: z.literal(BUNDLE_FORMAT_VERSION),
+    name: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/),
+    version: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/),
+    /** Content hash of the bundle's files other than the manifest and the model card: `sha256:<hex>`. */
+    id: z.string().regex(/^sha256:[0-9a-f]{64}$/),
+    createdAt: z.iso.datetime(),
+    modelKind: z.enum(MODEL_KINDS),
+    /** The full task spec, defaults filled. */
+    task: TaskSpecSchema,
+    /** Every training setting with its default resolved (src/train/config.ts TrainConfigSchema). */
+    resolvedConfig: z.record(z.string(), z.unknown()),
+    seed: z.number().int(),
+    software: z
+      .object({
+        node: z.string(),
+        servicepath: z.string(),
+        /** TensorFlow.js version, or `none` for logreg (plain TypeScript). */
+        tfjs: z.string(),
+        /** tensorflow | wasm | cpu, or `typescript` for logreg. */
+        backend: z.string(),
+        backendVersion: z.string(),
+      })
+      .strict(),
+    dataFingerprint: DataFingerprintSchema,
+    splits: z
+      .object({
+        method: z.enum(['family', 'temporal']),
+        seed: z.number().int(),
+        train: SplitSummarySchema,
+        validation: SplitSummarySchema,
+        test: SplitSummarySchema,
+      })
+      .strict(),
+    privacy: z.object({ k: z.number().int().min(5), roundTo: z.number().int().min(1), minPersonsPerCode: z.number().int().min(1) }).strict(),
+    signature: z.object({ input: z.literal('Path'), output: z.literal('trajectory') }).strict(),
+    /** Every file of the bundle except manifest.json, sorted by path. */
+    files: z.array(BundleFileSchema).min(1),
+  })
+  .strict();
+export type Manifest = z.infer<typeof ManifestSchema>;
+export type ManifestInput = z.input<typeof ManifestSchema>;

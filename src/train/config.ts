@@ -1,0 +1,74 @@
+// Every training default in one commented place. `--config FILE` overrides (strict: unknown keys fail);
+// the resolved config (with `maxLen: 'auto'` resolved) is saved in the bundle's manifest.
+import { z } from 'zod';
+import { formatZodIssues, ServicepathError, zodIssueList } from '../errors/index.js';
+
+export const TrainConfigSchema = z
+  .object({
+    model: z.enum(['logreg', 'gru', 'transformer']).default('gru'),
+    /** Seeds splits, shuffling, initialisation, dropout and the bootstrap. */
+    seed: z.number().int().min(0).max(2 ** 31 - 1).default(42),
+    /** Upper bound on epochs; early stopping usually ends sooner. Sized so data-samples trains in about a minute. */
+    epochs: z.number().int().min(1).max(1000).default(12),
+    batchSize: z.number().int().min(1).max(8192).default(128),
+    learningRate: z.number().positive().max(1).default(0.003),
+    /** Epochs without a better validation AUROC before stopping. */
+    patience: z.number().int().min(1).max(100).default(3),
+    /** `balanced`: positives weigh n_neg/n_pos in the loss (then calibration undoes the shift); `none`: all 1. */
+    classWeight: z.enum(['balanced', 'none']).default('balanced'),
+    /** Extra loss weight on each path's last step (the risk at the index date) over the earlier prefix steps. */
+    lastStepWeight: z.number().min(1).max(1000).default(2),
+    /** Context of the sequence models: `auto` = the 95th percentile of training path lengths, in [16, 256]. */
+    maxLen: z.union([z.literal('auto'), z.number().int().min(1).max(4096)]).default('auto'),
+    embedDim: z.number().int().min(1).max(1024).default(32),
+    hiddenDim: z.number().int().min(1).max(4096).default(64),
+    layers: z.number().int().min(1).max(12).default(1),
+    heads: z.number().int().min(1).max(64).default(2),
+    dropout: z.number().min(0).max(0.9).default(0.1),
+    split: z
+      .object({
+        train: z.number().gt(0).default(0.7),
+        validation: z.number().gt(0).default(0.15),
+        test: z.number().gt(0).default(0.15),
+        method: z.enum(['family', 'temporal']).default('family'),
+      })
+      .strict()
+      .default({ train: 0.7, validation: 0.15, test: 0.15, method: 'family' }),
+    logreg: z
+      .object({
+        /** L2 penalties tried; the one with the best validation AUROC is kept. */
+        l2Grid: z.array(z.number().min(0)).min(1).default([1e-4, 1e-3, 1e-2]),
+        maxIterations: z.number().int().min(1).max(10_000).default(200),
+      })
+      .strict()
+      .default({ l2Grid: [1e-4, 1e-3, 1e-2], maxIterations: 200 }),
+    calibration: z.enum(['platt', 'isotonic']).default('platt'),
+    evaluation: z
+      .object({
+        bootstrapSamples: z.number().int().min(0).max(10_000).default(200),
+        /** Smallest group shown in subgroup tables and cohort paths (never below 5). */
+        k: z.number().int().min(5).default(10),
+        roundTo: z.number().int().min(1).default(5),
+      })
+      .strict()
+      .default({ bootstrapSamples: 200, k: 10, roundTo: 5 }),
+    /**
+     * Confounding-by-indication adjustment of the training loss: `ipw` multiplies each example's weight by
+     * stabilised inverse propensities of the catalogue's services (src/explain computeAdjustmentWeights).
+     */
+    adjustment: z.enum(['none', 'ipw']).default('none'),
+    backend: z.enum(['auto', 'tensorflow', 'wasm', 'cpu']).default('auto'),
+  })
+  .strict();
+export type TrainConfig = z.infer<typeof TrainConfigSchema>;
+export type TrainConfigInput = z.input<typeof TrainConfigSchema>;
+/** The config with maxLen resolved to a number: what the manifest records. */
+export type ResolvedTrainConfig = Omit<TrainConfig, 'maxLen'> & { maxLen: number };
+
+export function parseTrainConfig(value: unknown, file: string): TrainConfig {
+  const parsed = TrainConfigSchema.safeParse(value ?? {});
+  if (!parsed.success) {
+    throw new ServicepathError('CONFIG_INVALID', { file, issues: formatZodIssues(parsed.error) }, { cause: parsed.error, details: zodIssueList(parsed.error) });
+  }
+  return parsed.data;
+}

@@ -1,0 +1,233 @@
+// Store + task -> a trained, calibrated and evaluated model held in memory: examples, family splits, the
+// preprocessing fitted on the training split, logreg or a sequence model, Platt/isotonic calibration on the
+// validation split, and the test evaluation. Writing the bundle is src/bundle's job.
+import { buildExamples, type Example, type ExampleCounts, type PersonSource } from '../cohort/examples.js';
+import { type Splits, splitExamples } from '../cohort/split.js';
+import { ServicepathError } from '../errors/index.js';
+import { evaluateBinary } from '../evaluate/index.js';
+import { type Calibration, calibrateAll } from '../features/calibration.js';
+import type { LogregModel } from '../features/logreg.js';
+import { encodePaths, type Preprocessing } from '../features/preprocessing.js';
+import { chooseMaxLen, fitPreprocessing } from '../features/vocabulary.js';
+import { type BackendInfo, type LayersModel, resolveModelConfig, type SequenceModelConfig, selectBackend } from '../model/index.js';
+import { METRICS_SCHEMA_VERSION, type EvaluationReport, type MetricsFile } from '../schemas/metrics.js';
+import type { Path } from '../schemas/path.js';
+import type { TaskSpec } from '../schemas/task.js';
+import { fitCalibration } from './calibrate.js';
+import type { EpochLog } from './checkpoint.js';
+import type { ResolvedTrainConfig, TrainConfig } from './config.js';
+import { featurise, fitLogreg, linearLogits } from './logreg.js';
+import { finalStepLogits, type Progress, type SequenceData, trainSequenceModel } from './sequence.js';
+
+export const MIN_EXAMPLES = 20;
+
+export interface TrainInputs {
+  persons: PersonSource;
+  task: TaskSpec;
+  config: TrainConfig;
+  /** The generator's true risk per child pseudonym (--truth): adds the oracle AUROC to the evaluation. */
+  truth?: ReadonlyMap<string, number>;
+  /** Hook for confounding adjustment (config.adjustment = 'ipw'): one weight per training example, mean about 1. */
+  adjustmentWeights?: (examples: readonly { path: Path; label: 0 | 1 }[]) => Float64Array;
+  checkpointDir?: string;
+  resume?: boolean;
+  /** Identifies config and data for checkpoints. */
+  fingerprint?: string;
+  stopAfterEpoch?: number;
+  followUpEndDay?: number;
+  onStage?: (message: string) => void;
+  onProgress?: (p: Progress) => void;
+  onEpoch?: (log: EpochLog) => void;
+}
+
+export type TrainedModel =
+  | { kind: 'logreg'; logreg: LogregModel }
+  | { kind: 'gru' | 'transformer'; network: LayersModel; modelConfig: SequenceModelConfig; backend: BackendInfo };
+
+export interface TrainOutcome {
+  resolvedConfig: ResolvedTrainConfig;
+  counts: ExampleCounts;
+  splits: Splits;
+  prep: Preprocessing;
+  calibration: Calibration;
+  model: TrainedModel;
+  metrics: MetricsFile;
+  /** One line per epoch (sequence models) or per tried penalty (logreg). */
+  trainingLog: Record<string, unknown>[];
+  /** Training-split paths with outcome and calibrated prediction (for cohort paths); never leaves the process raw. */
+  trainExamples: { path: Path; outcome: 0 | 1; predicted: number }[];
+  /** True when a sequence run stopped at stopAfterEpoch (no metrics are meaningful then). */
+  interrupted: boolean;
+  dispose(): void;
+}
+
+function pick<T>(items: readonly T[], indices: readonly number[]): T[] {
+  return indices.map((i) => items[i] as T);
+}
+
+function classWeights(labels: readonly (0 | 1)[], mode: TrainConfig['classWeight']): Float64Array {
+  const positives = labels.reduce<number>((s, y) => s + y, 0);
+  const negatives = labels.length - positives;
+  const wPos = mode === 'balanced' && positives > 0 ? negatives / positives : 1;
+  const raw = labels.map((y) => (y === 1 ? wPos : 1));
+  const mean = raw.reduce((s, w) => s + w, 0) / Math.max(1, raw.length);
+  return Float64Array.from(raw, (w) => w / mean);
+}
+
+function checkSplits(task: TaskSpec, examples: readonly Example[], counts: ExampleCounts, splits: Splits): void {
+  if (examples.length < MIN_EXAMPLES) {
+    const detail = Object.entries(counts)
+      .filter(([k, v]) => v > 0 && k !== 'examples')
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ');
+    throw new ServicepathError('TASK_NO_EXAMPLES', { task: task.name, examples: examples.length, min: MIN_EXAMPLES, detail });
+  }
+  for (const name of ['train', 'validation', 'test'] as const) {
+    const c = splits.counts[name];
+    if (c.positives === 0 || c.positives === c.persons) {
+      throw new ServicepathError('TASK_SINGLE_CLASS', { task: task.name, split: name, positives: c.positives, negatives: c.persons - c.positives });
+    }
+  }
+}
+
+function sequenceData(prep: Preprocessing, examples: readonly Example[], weights?: Float64Array): SequenceData {
+  return {
+    encoded: encodePaths(prep, examples.map((e) => e.path)),
+    labels: Float32Array.from(examples, (e) => e.label),
+    weights: weights === undefined ? new Float32Array(examples.length).fill(1) : Float32Array.from(weights),
+  };
+}
+
+function evaluate(examples: readonly Example[], probs: Float64Array, config: ResolvedTrainConfig, truth: ReadonlyMap<string, number> | undefined, seed: number): EvaluationReport {
+  const oracle = truth === undefined ? undefined : examples.map((e) => truth.get(e.personId));
+  const oracleProb = oracle !== undefined && oracle.every((p) => p !== undefined) ? Float64Array.from(oracle as number[]) : undefined;
+  return evaluateBinary({
+    yTrue: Float64Array.from(examples, (e) => e.label),
+    yProb: probs,
+    clusters: examples.map((e) => e.familyId),
+    subgroups: {
+      sex: examples.map((e) => e.subgroups.sex),
+      birthCohort: examples.map((e) => e.subgroups.birthCohort),
+      area: examples.map((e) => e.subgroups.area),
+      languageGroup: examples.map((e) => e.subgroups.languageGroup),
+    },
+    k: config.evaluation.k,
+    roundTo: config.evaluation.roundTo,
+    bootstrapSamples: config.evaluation.bootstrapSamples,
+    seed,
+    ...(oracleProb === undefined ? {} : { oracleProb }),
+  });
+}
+
+export async function trainPipeline(input: TrainInputs): Promise<TrainOutcome> {
+  const { task, config } = input;
+  const stage = input.onStage ?? (() => {});
+  stage('building examples at the index date');
+  const { examples, counts } = await buildExamples(input.persons, task, input.followUpEndDay === undefined ? {} : { followUpEndDay: input.followUpEndDay });
+  const splits = splitExamples(examples, { seed: config.seed, fractions: config.split, method: config.split.method });
+  checkSplits(task, examples, counts, splits);
+  const train = pick(examples, splits.train);
+  const validation = pick(examples, splits.validation);
+  const test = pick(examples, splits.test);
+  stage(`examples: ${examples.length} (${counts.positives} with the outcome); train ${train.length}, validation ${validation.length}, test ${test.length}`);
+
+  const maxLen = config.maxLen === 'auto' ? chooseMaxLen(train.map((e) => e.path), 0.95, 16, 256) : config.maxLen;
+  const resolvedConfig: ResolvedTrainConfig = { ...config, maxLen };
+  const prep = fitPreprocessing(train.map((e) => e.path), { minPersonsPerCode: task.minPersonsPerCode, maxLen });
+  const trainLabels = train.map((e) => e.label);
+  let weights = classWeights(trainLabels, config.classWeight);
+  if (config.adjustment === 'ipw' && input.adjustmentWeights !== undefined) {
+    const adj = input.adjustmentWeights(train.map((e) => ({ path: e.path, label: e.label })));
+    weights = weights.map((w, i) => w * (adj[i] as number));
+  }
+
+  let model: TrainedModel;
+  let logits: { train: Float64Array; validation: Float64Array; test: Float64Array };
+  let trainingLog: Record<string, unknown>[];
+  let interrupted = false;
+  if (config.model === 'logreg') {
+    stage(`fitting logreg on ${prep.vocab.length} tokens x ${prep.countWindowsDays.length + 1} windows`);
+    const fit = fitLogreg(
+      prep,
+      { paths: train.map((e) => e.path), labels: Float64Array.from(trainLabels), weights },
+      { paths: validation.map((e) => e.path), labels: Float64Array.from(validation, (e) => e.label) },
+      config.logreg,
+    );
+    model = { kind: 'logreg', logreg: fit.model };
+    const theta = Float64Array.from([...fit.model.weights, fit.model.bias]);
+    const predict = (set: readonly Example[]) => linearLogits(featurise(prep, set.map((e) => e.path)), theta);
+    logits = { train: predict(train), validation: predict(validation), test: predict(test) };
+    trainingLog = fit.grid.map((g, i) => ({ epoch: i + 1, ...g, best: g.l2 === fit.model.l2 }));
+  } else {
+    const backend = await selectBackend(config.backend);
+    stage(`training ${config.model} on the ${backend.name} backend (maxLen ${maxLen}, vocabulary ${prep.vocab.length})`);
+    const modelConfig = resolveModelConfig({
+      kind: config.model,
+      vocabSize: prep.vocab.length,
+      numFeatures: prep.stepFeatures.length,
+      maxLen,
+      embedDim: config.embedDim,
+      hiddenDim: config.hiddenDim,
+      layers: config.layers,
+      heads: config.heads,
+      dropout: config.dropout,
+      seed: config.seed,
+    });
+    const trainData = sequenceData(prep, train, weights);
+    const valData = sequenceData(prep, validation);
+    const result = await trainSequenceModel({
+      modelConfig,
+      train: trainData,
+      validation: valData,
+      epochs: config.epochs,
+      batchSize: config.batchSize,
+      learningRate: config.learningRate,
+      patience: config.patience,
+      lastStepWeight: config.lastStepWeight,
+      seed: config.seed,
+      ...(input.checkpointDir === undefined ? {} : { checkpointDir: input.checkpointDir }),
+      resume: input.resume === true,
+      ...(input.fingerprint === undefined ? {} : { fingerprint: input.fingerprint }),
+      ...(input.stopAfterEpoch === undefined ? {} : { stopAfterEpoch: input.stopAfterEpoch }),
+      ...(input.onProgress === undefined ? {} : { onProgress: input.onProgress }),
+      ...(input.onEpoch === undefined ? {} : { onEpoch: input.onEpoch }),
+    });
+    interrupted = result.stopped === 'interrupted';
+    model = { kind: config.model, network: result.model, modelConfig, backend };
+    logits = {
+      train: finalStepLogits(result.model, trainData),
+      validation: finalStepLogits(result.model, valData),
+      test: finalStepLogits(result.model, sequenceData(prep, test)),
+    };
+    trainingLog = result.log.map((l) => ({ ...l }));
+  }
+
+  stage(`calibrating (${config.calibration}) on the validation split and evaluating on the test split`);
+  const calibration = fitCalibration(config.calibration, logits.validation, Float64Array.from(validation, (e) => e.label));
+  const probs = {
+    train: calibrateAll(calibration, logits.train),
+    validation: calibrateAll(calibration, logits.validation),
+    test: calibrateAll(calibration, logits.test),
+  };
+  const metrics: MetricsFile = {
+    schemaVersion: METRICS_SCHEMA_VERSION,
+    splits: { train: { ...splits.counts.train }, validation: { ...splits.counts.validation }, test: { ...splits.counts.test } },
+    test: evaluate(test, probs.test, resolvedConfig, input.truth, config.seed),
+    validation: evaluate(validation, probs.validation, resolvedConfig, input.truth, config.seed + 1),
+    calibration: { ...calibration },
+  };
+  const network = model.kind === 'logreg' ? null : model.network;
+  return {
+    resolvedConfig,
+    counts,
+    splits,
+    prep,
+    calibration,
+    model,
+    metrics,
+    trainingLog,
+    trainExamples: train.map((e, i) => ({ path: e.path, outcome: e.label, predicted: probs.train[i] as number })),
+    interrupted,
+    dispose: () => network?.dispose(),
+  };
+}

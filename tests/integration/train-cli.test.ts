@@ -1,0 +1,96 @@
+// End to end on data-samples: ingest (demo key) -> train logreg and a tiny gru -> loadBundle -> score and evaluate.
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadBundle } from '../../src/bundle/index.js';
+import { runCli } from '../../src/cli/main.js';
+import { DEMO_KEY, openCanonicalSources, runIngest } from '../../src/ingest/index.js';
+
+const SAMPLES = join(import.meta.dirname, '..', '..', 'data-samples');
+
+function captureIo() {
+  const out: string[] = [];
+  const err: string[] = [];
+  return { io: { stdout: (t: string) => out.push(t), stderr: (t: string) => err.push(t), isTty: false }, out, err };
+}
+
+let work: string;
+let store: string;
+let logregBundle: string;
+
+beforeAll(async () => {
+  work = await mkdtemp(join(tmpdir(), 'sp-train-'));
+  store = join(work, 'store');
+  await runIngest({ sources: await openCanonicalSources(SAMPLES), outDir: store, key: DEMO_KEY, keySource: 'demo', extractionDate: '2030-01-01' });
+}, 60_000);
+
+afterAll(async () => {
+  await rm(work, { recursive: true, force: true });
+});
+
+describe('servicepath train (data-samples)', () => {
+  it('trains logreg, writes a bundle that loads and scores', async () => {
+    const { io, out, err } = captureIo();
+    const code = await runCli(
+      ['train', '--store', store, '--task', join(SAMPLES, 'task.json'), '--model', 'logreg', '--out', join(work, 'models'), '--name', 'cw', '--truth', SAMPLES, '--demo-key', '--json'],
+      io,
+    );
+    expect(err.join('\n')).not.toContain('error');
+    expect(code).toBe(0);
+    const result = JSON.parse(out.join('')) as { bundle: string; test: { auroc: number; oracleAuroc: number } };
+    expect(result.test.auroc).toBeGreaterThan(0.6);
+    expect(result.test.oracleAuroc).toBeGreaterThan(0.6);
+    logregBundle = result.bundle;
+    const bundle = await loadBundle(result.bundle);
+    try {
+      expect(bundle.manifest.modelKind).toBe('logreg');
+      const [traj] = await bundle.scorer.scoreTrajectories([{ indexAgeDays: 1096, events: [{ code: 'NEUVOLA_VISIT', domain: 'health', relation: 'self', ageDays: 30 }] }]);
+      expect(traj?.length).toBe(1);
+    } finally {
+      bundle.dispose();
+    }
+    expect((await readFile(join(result.bundle, 'training-log.jsonl'), 'utf8')).trim().split('\n').length).toBeGreaterThan(0);
+  }, 120_000);
+
+  it('trains a tiny gru end to end and its bundle scores a path', async () => {
+    const config = join(work, 'tiny.json');
+    await writeFile(config, JSON.stringify({ epochs: 2, batchSize: 32, embedDim: 8, hiddenDim: 8, maxLen: 32, evaluation: { bootstrapSamples: 20 } }));
+    const { io, out } = captureIo();
+    const args = ['train', '--store', store, '--task', join(SAMPLES, 'task.json'), '--model', 'gru', '--out', join(work, 'models'), '--name', 'cw-gru', '--config', config, '--json'];
+    expect(await runCli(args, io)).toBe(0);
+    const result = JSON.parse(out.join('')) as { bundle: string; epochs: number; version: string };
+    expect(result.epochs).toBe(2);
+    const log = (await readFile(join(result.bundle, 'training-log.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+    expect(log.map((l) => l.epoch)).toEqual([1, 2]);
+    const manifest = JSON.parse(await readFile(join(result.bundle, 'manifest.json'), 'utf8'));
+    expect(manifest.resolvedConfig.maxLen).toBe(32);
+    expect(manifest.software.backend).not.toBe('typescript');
+
+    const pathFile = join(work, 'path.json');
+    await writeFile(pathFile, JSON.stringify({ indexAgeDays: 1096, events: [{ code: 'NEUVOLA_VISIT', domain: 'health', ageDays: 30 }, { code: 'CW_NOTIFICATION', domain: 'child_welfare', ageDays: 700 }] }));
+    const score = captureIo();
+    expect(await runCli(['score', '--bundle', result.bundle, '--path', pathFile, '--json'], score.io)).toBe(0);
+    const scored = JSON.parse(score.out.join('')) as { trajectory: { risk: number }[]; finalRisk: number };
+    expect(scored.trajectory.length).toBe(2);
+    expect(scored.finalRisk).toBe(scored.trajectory[1]!.risk);
+  }, 120_000);
+
+  it('score names the bad field of a path file', async () => {
+    const pathFile = join(work, 'bad-path.json');
+    await writeFile(pathFile, JSON.stringify({ events: [{ code: 'A', domain: 'health', ageDays: 1 }, { code: 'B', domain: 'health', ageDays: 2 }, { code: 'C', domain: 'health', ageDays: 3 }, { code: '', domain: 'health', ageDays: 4 }] }));
+    const { io, err } = captureIo();
+    expect(await runCli(['score', '--bundle', logregBundle, '--path', pathFile], io)).not.toBe(0);
+    expect(err.join('')).toContain('events/3/code');
+  });
+
+  it('evaluate validates a bundle on a store without changing the bundle', async () => {
+    const before = await readFile(join(logregBundle, 'manifest.json'), 'utf8');
+    const { io, out } = captureIo();
+    expect(await runCli(['evaluate', '--bundle', logregBundle, '--store', store, '--bootstrap', '20', '--json'], io)).toBe(0);
+    const result = JSON.parse(out.join('')) as { report: { n: number; overall: { auroc: { estimate: number } } } };
+    expect(result.report.n).toBeGreaterThan(500);
+    expect(result.report.overall.auroc.estimate).toBeGreaterThan(0.6);
+    expect(await readFile(join(logregBundle, 'manifest.json'), 'utf8')).toBe(before);
+  }, 60_000);
+});
