@@ -129,6 +129,31 @@ async function* lineBatches(path: string, file: string, gz: boolean, hash?: Hash
   }
 }
 
+/**
+ * The lines of bytes [start, end) of a plain file, numbered from 1 at `start`; `start` must follow a newline (or
+ * be 0, where a BOM is dropped). Worker threads read their share of a large events file this way.
+ */
+export async function* rangeLines(path: string, file: string, start: number, end: number): AsyncGenerator<LineBatch> {
+  try {
+    for await (const batch of readLines(createReadStream(path, { start, end: end - 1, highWaterMark: READ_CHUNK_BYTES }))) {
+      if (start === 0) stripBom(batch);
+      yield batch;
+    }
+  } catch (err) {
+    throw new ServicepathError('INGEST_INPUT_UNREADABLE', { file, detail: (err as Error).message }, { cause: err });
+  }
+}
+
+/** One CSV record as a source item: a row with its fields, or its failure (ROW_FIELD_COUNT included). */
+export function csvRecordItem(rec: CsvRecord, file: string, columns: readonly string[], build: (values: string[]) => Record<string, string>): SourceItem {
+  if ('failure' in rec) return { kind: 'failure', failure: { file, line: rec.line, reason: rec.failure } };
+  if (rec.fields.length !== columns.length) {
+    return { kind: 'failure', failure: { file, line: rec.line, reason: 'ROW_FIELD_COUNT', detail: `${rec.fields.length} fields, header has ${columns.length}` } };
+  }
+  const row: RawRow = { file, line: rec.line, fields: build(rec.fields) };
+  return { kind: 'row', row };
+}
+
 function stripBom(batch: LineBatch): void {
   if (batch.lines.length === 0) return;
   if (batch.firstLine === 1 && batch.lines[0]!.startsWith(BOM)) batch.lines[0] = batch.lines[0]!.slice(1);
@@ -142,7 +167,7 @@ const GZIP_RATIO = 4;
  * that every row of a file shares one shape (adding keys one by one cost a quarter of the read time). The
  * names were checked against the data contract (checkHeader) and are quoted with JSON.stringify.
  */
-function rowBuilder(columns: readonly string[]): (values: string[]) => Record<string, string> {
+export function rowBuilder(columns: readonly string[]): (values: string[]) => Record<string, string> {
   const body = columns.map((c, i) => `${JSON.stringify(c)}: v[${i}]`).join(', ');
   return new Function('v', `return { ${body} };`) as (values: string[]) => Record<string, string>;
 }
@@ -153,9 +178,9 @@ abstract class FileTableSource implements TableSource {
 
   constructor(
     readonly table: TableName,
-    protected readonly path: string,
+    readonly path: string,
     readonly file: string,
-    protected readonly gz: boolean,
+    readonly gz: boolean,
   ) {}
 
   async sha256(): Promise<string> {
@@ -218,18 +243,8 @@ export class CsvTableSource extends FileTableSource {
     return header.fields.map((c) => c.trim());
   }
 
-  /** One CSV record as a source item: a row with its fields, or its failure (ROW_FIELD_COUNT included). */
   item(rec: CsvRecord): SourceItem {
-    const { file } = this;
-    if ('failure' in rec) return { kind: 'failure', failure: { file, line: rec.line, reason: rec.failure } };
-    if (rec.fields.length !== this.columns.length) {
-      return {
-        kind: 'failure',
-        failure: { file, line: rec.line, reason: 'ROW_FIELD_COUNT', detail: `${rec.fields.length} fields, header has ${this.columns.length}` },
-      };
-    }
-    const row: RawRow = { file, line: rec.line, fields: this.build(rec.fields) };
-    return { kind: 'row', row };
+    return csvRecordItem(rec, this.file, this.columns, this.build);
   }
 
   /** Line 1 is the header (a header never spans lines: readHeader refuses that), so data starts at line 2. */

@@ -4,8 +4,7 @@
 import { E_END, E_SOURCE, E_TIME, E_VALUE } from '../store/shard-codec.js';
 import { type EventSpill, packEventMeta } from '../store/spill.js';
 import { NO_DAY } from '../store/writer.js';
-import type { FinalPersons } from './persons.js';
-import type { Tally } from './tally.js';
+import type { QuarantineReason } from './sources.js';
 import { TextTable } from './text-table.js';
 import { checkEventFields, explainRow, type Fields, isoDayAt } from './validate.js';
 
@@ -39,14 +38,29 @@ const MAX_ID = 256;
 const MAX_CODE = 128;
 const CR = 13;
 
+/** Where counts and quarantined rows go: the Tally itself, or a recorder in a worker thread. */
+export interface RowSink {
+  read(fileIndex: number, rows: number): void;
+  accept(fileIndex: number): void;
+  quarantine(fileIndex: number, line: number, field: string, reason: QuarantineReason, detail?: string): void;
+}
+
+/** What the events pass needs to know about each person, by person index (see PersonTable.finalize). */
+export interface PersonLookup {
+  rankOfIdx: Int32Array;
+  shardOfIdx: Uint16Array;
+  localRankOfIdx: Int32Array;
+  birthMinOfIdx: Int32Array;
+  deathOfIdx: Int32Array;
+}
+
 export interface EventPassContext {
-  tally: Tally;
+  sink: RowSink;
   extractionDay: number;
   domains: readonly string[];
-  persons: FinalPersons;
-  /** Raw id -> person index (the same numbering as FinalPersons' per-index arrays). */
+  persons: PersonLookup;
+  /** Raw id -> person index (the same numbering as the PersonLookup arrays). */
   personIds: TextTable;
-  spill: EventSpill;
 }
 
 export class EventPass {
@@ -57,47 +71,53 @@ export class EventPass {
   maxDay = Number.NEGATIVE_INFINITY;
   private readonly starts = new Int32Array(16);
   private readonly ends = new Int32Array(16);
+  private spill: EventSpill | null = null;
 
   constructor(private readonly ctx: EventPassContext) {
     this.domains = new TextTable(ctx.domains.length);
     for (const d of ctx.domains) this.domains.add(d);
   }
 
+  /** Accepted events go to `spill` from now on (one spill part per input file or file range). */
+  spillTo(spill: EventSpill): void {
+    this.spill = spill;
+  }
+
   /** The full path for one row: validation with zod's explanation, then the person and date rules. */
   row(fields: Fields, fi: number, line: number): void {
-    const { tally, extractionDay, persons } = this.ctx;
+    const { sink, extractionDay, persons } = this.ctx;
     const e = checkEventFields(fields);
     if (e === null) {
       const problem = explainRow('events', fields) ?? { field: '', reason: 'ROW_INVALID_VALUE' as const, detail: 'row failed validation' };
-      tally.quarantine(fi, line, problem.field, problem.reason, problem.detail);
+      sink.quarantine(fi, line, problem.field, problem.reason, problem.detail);
       return;
     }
     const idx = this.ctx.personIds.get(e.personId);
     if (idx < 0 || persons.rankOfIdx[idx]! < 0) {
-      tally.quarantine(fi, line, 'person_id', 'ROW_UNKNOWN_PERSON');
+      sink.quarantine(fi, line, 'person_id', 'ROW_UNKNOWN_PERSON');
       return;
     }
     const domainId = this.domains.get(e.domain);
     if (domainId < 0) {
-      tally.quarantine(fi, line, 'domain', 'ROW_UNKNOWN_DOMAIN');
+      sink.quarantine(fi, line, 'domain', 'ROW_UNKNOWN_DOMAIN');
       return;
     }
     const day = e.day;
     if (day > extractionDay) {
-      tally.quarantine(fi, line, 'time', 'ROW_FUTURE_EVENT');
+      sink.quarantine(fi, line, 'time', 'ROW_FUTURE_EVENT');
       return;
     }
     if (day < persons.birthMinOfIdx[idx]!) {
-      tally.quarantine(fi, line, 'time', 'ROW_BEFORE_BIRTH');
+      sink.quarantine(fi, line, 'time', 'ROW_BEFORE_BIRTH');
       return;
     }
     const death = persons.deathOfIdx[idx]!;
     if (death !== NO_DAY && day > death) {
-      tally.quarantine(fi, line, 'time', 'ROW_AFTER_DEATH');
+      sink.quarantine(fi, line, 'time', 'ROW_AFTER_DEATH');
       return;
     }
     if (e.endDay !== undefined && e.endDay < day) {
-      tally.quarantine(fi, line, 'end_time', 'ROW_DATE_INVALID', 'end_time before time');
+      sink.quarantine(fi, line, 'end_time', 'ROW_DATE_INVALID', 'end_time before time');
       return;
     }
     const time = e.time.length === 10 ? undefined : e.time;
@@ -177,8 +197,8 @@ export class EventPass {
   ): void {
     const flags = (time === undefined ? 0 : E_TIME) | (value === undefined ? 0 : E_VALUE) | (endTime === undefined ? 0 : E_END) | (sourceId < 0 ? 0 : E_SOURCE);
     const { persons } = this.ctx;
-    this.ctx.spill.add(persons.shardOfIdx[idx]!, persons.localRankOfIdx[idx]!, day, codeId, packEventMeta(domainId, flags, fi), sourceId, time, value, endTime);
-    this.ctx.tally.accept(fi);
+    this.spill!.add(persons.shardOfIdx[idx]!, persons.localRankOfIdx[idx]!, day, codeId, packEventMeta(domainId, flags, fi), sourceId, time, value, endTime);
+    this.ctx.sink.accept(fi);
     if (day < this.minDay) this.minDay = day;
     if (day > this.maxDay) this.maxDay = day;
   }

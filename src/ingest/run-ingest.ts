@@ -3,6 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { ServicepathError } from '../errors/index.js';
 import { DEFAULT_DOMAINS, type TableName } from '../schemas/data-contract.js';
@@ -12,7 +13,7 @@ import { groupByOwner, IntColumn } from '../store/columns.js';
 import { CODES_FILE, MANIFEST_FILE, STORE_FORMAT, STORE_SCHEMA_VERSION, type StoreManifest, StoreManifestSchema } from '../store/manifest.js';
 import { writeCodeDictionary } from '../store/dictionary.js';
 import { fileChecksum } from '../store/checksum.js';
-import { EventSpill } from '../store/spill.js';
+import { EventSpill, type SpillPart } from '../store/spill.js';
 import { buildShards, type EventDictionary, NO_DAY, type StorePersons, stringRanks } from '../store/writer.js';
 import { settleLinks, LinkTable } from './family.js';
 import { PersonTable, type FinalPersons } from './persons.js';
@@ -22,8 +23,9 @@ import { QUARANTINE_FILE, Tally } from './tally.js';
 import type { IngestSummary } from './summary.js';
 import { checkLinkFields, checkPeriodFields, checkPersonFields, explainRow, type Fields } from './validate.js';
 import { CsvTableSource } from './canonical.js';
-import { type CsvRecord, CsvRecordAssembler } from './csv.js';
-import { eventColumns, EventPass } from './events-pass.js';
+import { readCsvEvents } from './csv-events.js';
+import { EventPass, type PersonLookup } from './events-pass.js';
+import { EventWorkers, planRanges, type RangeJob, replayQuarantine } from './event-workers.js';
 import { TextTable } from './text-table.js';
 
 export interface IngestOptions {
@@ -38,8 +40,13 @@ export interface IngestOptions {
   extractionDate?: string;
   /** Accepted event domains (default: the sources' own list, else DEFAULT_DOMAINS). */
   domains?: readonly string[];
-  /** Threads that build shards (default: the cores, at most MAX_THREADS). The store does not depend on it. */
+  /**
+   * Threads that read large plain CSV events files and build shards (default: the cores, at most MAX_THREADS).
+   * The store and summary do not depend on it.
+   */
   threads?: number;
+  /** Plain CSV events files from this size on are read in byte ranges by worker threads (default 16 MiB). */
+  parallelMinBytes?: number;
 }
 
 /** More threads would each hold a copy of the persons and one shard's events: memory grows, time barely drops. */
@@ -50,6 +57,9 @@ export const SUMMARY_FILE = 'summary.json';
 
 /** Rough bytes per event row, used only to size shards before the events are read (gzip: about 4x smaller). */
 const BYTES_PER_EVENT_ROW = 40;
+const PARALLEL_MIN_BYTES = 16 * 1024 * 1024;
+/** Memory for spill write buffers, shared by the threads that read events. */
+const SPILL_BUDGET_BYTES = 64 * 1024 * 1024;
 
 export function todayUtc(): string {
   return new Date().toISOString().slice(0, 10);
@@ -84,10 +94,9 @@ export async function runIngest(options: IngestOptions): Promise<IngestSummary> 
     await run.readPeriods(persons);
     const periods = run.settlePeriods(persons.count);
     mkdirSync(join(tmpDir, 'shards'));
-    const spillDir = join(tmpDir, 'spill');
-    const spill = new EventSpill(spillDir, 2 ** persons.shardBits);
-    const pass = await run.readEvents(persons, spill);
-    spill.finish();
+    const spillRoot = join(tmpDir, 'spill');
+    const threads = Math.max(1, options.threads ?? Math.min(MAX_THREADS, availableParallelism()));
+    const events = await run.readEvents(persons, spillRoot, threads);
     tally.flush();
 
     const preTotals = tally.totals();
@@ -107,9 +116,10 @@ export async function runIngest(options: IngestOptions): Promise<IngestSummary> 
       relativeStart: relatives.relatives.start,
       relativeEnd: relatives.relatives.end,
     };
-    const threads = options.threads ?? Math.min(MAX_THREADS, availableParallelism());
-    const built = await buildShards({ storeDir: tmpDir, spillDir, persons: storePersons, dict: eventDictionary(pass, domains), write: !rejected }, threads);
-    spill.remove();
+    const dict = eventDictionary(events, domains);
+    const built = await buildShards({ storeDir: tmpDir, spillParts: events.parts, persons: storePersons, dict, write: !rejected }, threads);
+    rmSync(spillRoot, { recursive: true, force: true });
+    const usedCodes = new Set(built.codes.map((c) => dict.codes[c]!));
     for (const [file, count] of built.duplicatesByFile) tally.acceptedToDuplicate(file, count);
 
     const sha256 = await Promise.all(run.sources.map((s) => s.sha256()));
@@ -119,7 +129,7 @@ export async function runIngest(options: IngestOptions): Promise<IngestSummary> 
     domains.forEach((d, i) => {
       if (built.eventsByDomain[i]! > 0) eventsByDomain[d] = built.eventsByDomain[i]!;
     });
-    const codesWritten = rejected ? 0 : await writeCodeDictionary(join(tmpDir, CODES_FILE), new Set(pass.codes.keys), options.sources.codeDictionary);
+    const codesWritten = rejected ? 0 : await writeCodeDictionary(join(tmpDir, CODES_FILE), usedCodes, options.sources.codeDictionary);
     const summary: IngestSummary = {
       storeDir: rejected ? null : outDir,
       rejectedDir: rejected ? rejectedDir : null,
@@ -137,9 +147,9 @@ export async function runIngest(options: IngestOptions): Promise<IngestSummary> 
         events: built.events,
         links: relatives.accepted,
         observationPeriods: periods.count,
-        codes: pass.codes.size,
+        codes: usedCodes.size,
       },
-      dateRange: dateRange(pass),
+      dateRange: dateRange(events),
       eventsByDomain,
       shards: rejected ? 0 : built.shards.length,
       ignoredFiles: options.sources.ignoredFiles ?? [],
@@ -414,70 +424,148 @@ class IngestRun {
     return { offsets, start: Int32Array.from(keep, (i) => start[i]!), end: Int32Array.from(keep, (i) => end[i]!), count: keep.length };
   }
 
-  async readEvents(persons: FinalPersons, spill: EventSpill): Promise<EventPass> {
+  /**
+   * Reads every events file into spill parts under `spillRoot`, in file order: large plain CSV files in byte
+   * ranges on worker threads when `threads` > 1, the others on this thread. Returns the parts with the maps
+   * from each thread's code and source ids to store-wide ones.
+   */
+  async readEvents(persons: FinalPersons, spillRoot: string, threads: number): Promise<EventsRead> {
+    const { tally } = this;
+    const shardCount = 2 ** persons.shardBits;
     const personIds = new TextTable(this.personTable.index.size);
     for (const rawId of this.personTable.index.keys()) personIds.add(rawId);
-    const pass = new EventPass({ tally: this.tally, extractionDay: this.extractionDay, domains: this.domains, persons, personIds, spill });
-    for (const [source, fi] of this.tableSources('events')) {
-      if (source instanceof CsvTableSource) {
-        await this.readCsvEvents(source, fi, pass);
-        continue;
-      }
-      for await (const batch of batchesOf(source)) {
-        for (const row of this.rows(batch, fi)) pass.row(row.fields, fi, row.line);
-      }
-    }
-    return pass;
-  }
-
-  /** Lines without a quote try the zero-copy path; the rest go through the CSV assembler and the full path. */
-  private async readCsvEvents(source: CsvTableSource, fi: number, pass: EventPass): Promise<void> {
-    const { tally } = this;
-    const columns = eventColumns(source.columns);
-    const assembler = new CsvRecordAssembler();
-    const records: CsvRecord[] = [];
-    const settle = () => {
-      for (const rec of records) {
-        tally.read(fi, 1);
-        const item = source.item(rec);
-        if (item.kind === 'row') pass.row(item.row.fields, fi, item.row.line);
-        else tally.quarantine(fi, item.failure.line, item.failure.field ?? '', item.failure.reason, item.failure.detail);
-      }
-      records.length = 0;
-    };
-    for await (const batch of source.lines()) {
-      const { lines, flags, firstLine } = batch;
-      let fast = 0;
-      for (let k = firstLine === 1 ? 1 : 0; k < lines.length; k++) {
-        const text = lines[k]!;
-        const flag = flags === null ? 0 : flags[k]!;
-        if (flag === 0 && assembler.idle && text.indexOf('"') < 0 && pass.csvLine(text, columns, fi)) {
-          fast += 1;
-          continue;
+    const pass = new EventPass({ sink: tally, extractionDay: this.extractionDay, domains: this.domains, persons, personIds });
+    const parts: { dir: string; owner: number }[] = [];
+    const range = { min: Number.POSITIVE_INFINITY, max: Number.NEGATIVE_INFINITY };
+    let workers: EventWorkers | null = null;
+    let workersTried = false;
+    try {
+      for (const [source, fi] of this.tableSources('events')) {
+        const minBytes = this.options.parallelMinBytes ?? PARALLEL_MIN_BYTES;
+        if (threads > 1 && source instanceof CsvTableSource && !source.gz && (source.sizeHint ?? 0) >= minBytes) {
+          if (!workersTried) {
+            workersTried = true;
+            workers = EventWorkers.start(threads, {
+              persons: pick(persons),
+              personKeys: [...this.personTable.index.keys()],
+              domains: this.domains,
+              extractionDay: this.extractionDay,
+              shardCount,
+              spillBudgetBytes: SPILL_BUDGET_BYTES / threads,
+            });
+          }
+          if (workers !== null && (await this.readInRanges(source, fi, workers, spillRoot, parts, range))) continue;
         }
-        assembler.push({ firstLine: firstLine + k, lines: [text], flags: flag === 0 ? null : Uint8Array.of(flag) }, records);
-        settle();
+        const dir = join(spillRoot, String(parts.length));
+        const spill = new EventSpill(dir, shardCount, SPILL_BUDGET_BYTES);
+        pass.spillTo(spill);
+        if (source instanceof CsvTableSource) {
+          await readCsvEvents(source.lines(), source.columns, (rec) => source.item(rec), true, fi, pass, tally);
+        } else {
+          for await (const batch of batchesOf(source)) {
+            for (const row of this.rows(batch, fi)) pass.row(row.fields, fi, row.line);
+          }
+        }
+        spill.finish();
+        parts.push({ dir, owner: 0 });
       }
-      tally.read(fi, fast);
+      range.min = Math.min(range.min, pass.minDay);
+      range.max = Math.max(range.max, pass.maxDay);
+      // Store-wide code and source ids: this thread's first, then each worker's, in their id order.
+      const owners = [{ codes: pass.codes.keys, sources: pass.sources.keys }];
+      if (workers !== null) for (let w = 0; w < workers.count; w++) owners.push(await workers.tables(w));
+      const codes = new TextTable(1024);
+      const sources = new TextTable(16);
+      const codeRemaps = owners.map((o) => Int32Array.from(o.codes, (c) => codes.intern(c)));
+      const sourceRemaps = owners.map((o) => Int32Array.from(o.sources, (c) => sources.intern(c)));
+      return {
+        parts: parts.map((p) => ({ dir: p.dir, codeRemap: p.owner === 0 ? null : codeRemaps[p.owner]!, sourceRemap: p.owner === 0 ? null : sourceRemaps[p.owner]! })),
+        codes: codes.keys,
+        sources: sources.keys,
+        minDay: range.min,
+        maxDay: range.max,
+      };
+    } finally {
+      await workers?.close();
     }
-    assembler.finish(records);
-    settle();
   }
 
+  /**
+   * One large plain CSV file in byte ranges, one per worker; false (and nothing counted) when a range ended
+   * inside a quoted field, so the caller reads the file whole instead.
+   */
+  private async readInRanges(
+    source: CsvTableSource,
+    fi: number,
+    workers: EventWorkers,
+    spillRoot: string,
+    parts: { dir: string; owner: number }[],
+    range: { min: number; max: number },
+  ): Promise<boolean> {
+    const size = (await stat(source.path)).size;
+    const bounds = await planRanges(source.path, size, workers.count);
+    const jobs: RangeJob[] = bounds.slice(1).map((end, r) => ({
+      path: source.path,
+      file: source.file,
+      fileIndex: fi,
+      start: bounds[r]!,
+      end,
+      header: source.columns,
+      partDir: join(spillRoot, `${parts.length + r}`),
+      quarantinePath: join(spillRoot, `${parts.length + r}.quarantine`),
+    }));
+    // The checksum is read here while the workers parse (this thread is otherwise idle).
+    const [results] = await Promise.all([Promise.all(jobs.map((job, r) => workers.run(r, job))), source.sha256()]);
+    if (results.slice(0, -1).some((r) => !r.endedBetweenRecords)) {
+      for (const job of jobs) {
+        rmSync(job.partDir, { recursive: true, force: true });
+        rmSync(job.quarantinePath, { force: true });
+      }
+      return false;
+    }
+    let firstLine = 1;
+    for (let r = 0; r < jobs.length; r++) {
+      const result = results[r]!;
+      await replayQuarantine(jobs[r]!.quarantinePath, fi, firstLine - 1, this.tally);
+      rmSync(jobs[r]!.quarantinePath, { force: true });
+      this.tally.read(fi, result.read);
+      this.tally.acceptMany(fi, result.accepted);
+      range.min = Math.min(range.min, result.minDay);
+      range.max = Math.max(range.max, result.maxDay);
+      parts.push({ dir: jobs[r]!.partDir, owner: r + 1 });
+      firstLine += result.lines;
+    }
+    return true;
+  }
+
+}
+
+/** The events pass's result: spill parts in arrival order, store-wide codes and sources, the day range. */
+interface EventsRead {
+  parts: SpillPart[];
+  codes: string[];
+  sources: string[];
+  minDay: number;
+  maxDay: number;
 }
 
 /** Code, domain and source ids with their ranks in string order, for the shard sort. */
-function eventDictionary(pass: EventPass, domains: readonly string[]): EventDictionary {
+function eventDictionary(events: EventsRead, domains: readonly string[]): EventDictionary {
   return {
-    codes: pass.codes.keys,
-    codeRank: stringRanks(pass.codes.keys),
+    codes: events.codes,
+    codeRank: stringRanks(events.codes),
     domains,
     domainRank: stringRanks(domains),
-    sources: pass.sources.keys,
-    sourceRank: stringRanks(pass.sources.keys),
+    sources: events.sources,
+    sourceRank: stringRanks(events.sources),
   };
 }
 
-function dateRange(pass: EventPass): { min: string; max: string } | null {
-  return pass.minDay > pass.maxDay ? null : { min: dayToIso(pass.minDay), max: dayToIso(pass.maxDay) };
+function dateRange(events: EventsRead): { min: string; max: string } | null {
+  return events.minDay > events.maxDay ? null : { min: dayToIso(events.minDay), max: dayToIso(events.maxDay) };
+}
+
+/** The per-index arrays a worker needs (not the rank-ordered columns). */
+function pick(p: FinalPersons): PersonLookup {
+  return { rankOfIdx: p.rankOfIdx, shardOfIdx: p.shardOfIdx, localRankOfIdx: p.localRankOfIdx, birthMinOfIdx: p.birthMinOfIdx, deathOfIdx: p.deathOfIdx };
 }

@@ -5,6 +5,7 @@ import type { TableName } from '../schemas/data-contract.js';
 import { ServicepathError } from '../errors/index.js';
 import type { CountTotals, InputFile } from '../store/manifest.js';
 import { REASON_TEXT } from './reasons.js';
+import type { RowSink } from './events-pass.js';
 import type { QuarantineReason } from './sources.js';
 
 export const QUARANTINE_FILE = 'quarantine.csv';
@@ -24,7 +25,7 @@ function csvCell(text: string): string {
   return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
-export class Tally {
+export class Tally implements RowSink {
   private readonly files: FileCounts[] = [];
   private buffer: string[] = [];
   private bufferedChars = 0;
@@ -49,6 +50,10 @@ export class Tally {
 
   accept(index: number): void {
     this.files[index]!.accepted += 1;
+  }
+
+  acceptMany(index: number, rows: number): void {
+    this.files[index]!.accepted += rows;
   }
 
   duplicate(index: number): void {

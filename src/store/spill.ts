@@ -28,6 +28,49 @@ export function packEventMeta(domainId: number, flags: number, fileIndex: number
   return domainId | (flags << 8) | (fileIndex << 12);
 }
 
+/**
+ * One folder of spilled events (one input file, or one byte range of one, in arrival order) with the maps
+ * from the ids of the thread that wrote it to the store-wide code and source ids (null: the ids are global).
+ */
+export interface SpillPart {
+  dir: string;
+  codeRemap: Int32Array | null;
+  sourceRemap: Int32Array | null;
+}
+
+/** One shard's events from every part, concatenated in part order, with store-wide ids. */
+export function readSpilledShard(parts: readonly SpillPart[], shard: number, shardCount: number): SpilledEvents {
+  const pieces = parts.map((p) => EventSpill.reader(p.dir, shardCount).read(shard));
+  if (pieces.length === 1 && parts[0]!.codeRemap === null && parts[0]!.sourceRemap === null) return pieces[0]!;
+  const count = pieces.reduce((n, p) => n + p.count, 0);
+  const fixed = new Int32Array(count * SPILL_INTS);
+  const out: SpilledEvents = { count, fixed, time: null, value: null, endTime: null };
+  let at = 0;
+  pieces.forEach((piece, k) => {
+    const { codeRemap, sourceRemap } = parts[k]!;
+    fixed.set(piece.fixed, at * SPILL_INTS);
+    for (let i = at; i < at + piece.count; i++) {
+      const o = i * SPILL_INTS;
+      if (codeRemap !== null) fixed[o + 2] = codeRemap[fixed[o + 2]!]!;
+      if (sourceRemap !== null && fixed[o + 4]! >= 0) fixed[o + 4] = sourceRemap[fixed[o + 4]!]!;
+    }
+    for (const column of ['time', 'value', 'endTime'] as const) {
+      const values = piece[column];
+      if (values === null) continue;
+      out[column] ??= new Array<string | undefined>(count).fill(undefined);
+      const target = out[column];
+      for (let i = 0; i < piece.count; i++) target[at + i] = values[i];
+    }
+    at += piece.count;
+  });
+  return out;
+}
+
+/** Deletes one shard's files from every part once the shard is written. */
+export function dropSpilledShard(parts: readonly SpillPart[], shard: number, shardCount: number): void {
+  for (const p of parts) EventSpill.reader(p.dir, shardCount).drop(shard);
+}
+
 export const metaDomain = (packed: number): number => packed & 0xff;
 export const metaFlags = (packed: number): number => (packed >>> 8) & 0x0f;
 export const metaFile = (packed: number): number => packed >>> 12;
@@ -46,11 +89,11 @@ export class EventSpill {
 
   /** `budgetBytes` bounds the memory of all shards' write buffers together. */
   constructor(
-    private readonly dir: string,
+    readonly dir: string,
     readonly shardCount: number,
     budgetBytes = 64 * 1024 * 1024,
   ) {
-    mkdirSync(dir, { recursive: true });
+    if (budgetBytes > 0) mkdirSync(dir, { recursive: true });
     this.buffers = new Array(shardCount).fill(undefined);
     this.capacity = Math.max(1024, Math.floor((budgetBytes * 0.75) / (SPILL_INTS * 4) / shardCount));
     this.extrasFlushBytes = Math.max(1 << 16, Math.floor((budgetBytes * 0.25) / shardCount));

@@ -9,7 +9,7 @@ import type { Sex } from '../schemas/data-contract.js';
 import type { ShardFile } from './manifest.js';
 import { type RelationValue, RELATIONS_STORED, SEX_CODES } from './codes.js';
 import { E_END, E_SOURCE, E_TIME, E_VALUE, PSEUDONYM_BYTES, ShardEncoder } from './shard-codec.js';
-import { EventSpill, metaDomain, metaFile, metaFlags, SPILL_INTS, type SpilledEvents } from './spill.js';
+import { dropSpilledShard, metaDomain, metaFile, metaFlags, readSpilledShard, SPILL_INTS, type SpillPart, type SpilledEvents } from './spill.js';
 
 /** Stands for "no date" in the Int32 columns below. */
 export const NO_DAY = -0x80000000;
@@ -65,6 +65,8 @@ export function stringRanks(strings: readonly string[]): Int32Array {
 export interface ShardBuildResult {
   /** Shard files in shard order (empty when not written). */
   shards: ShardFile[];
+  /** Store-wide ids of the codes the stored events use, ascending. */
+  codes: number[];
   /** Exact duplicate events found per input file index. */
   duplicatesByFile: Map<number, number>;
   /** Events kept per domain id. */
@@ -79,12 +81,14 @@ export interface ShardOutcome {
   duplicates: [file: number, count: number][];
   eventsByDomain: number[];
   events: number;
+  /** Store-wide ids of the codes the shard's events use. */
+  codes: number[];
 }
 
 /** Everything a shard build needs; plain data, so that it can be handed to a worker thread. */
 export interface ShardBuildJob {
   storeDir: string;
-  spillDir: string;
+  spillParts: SpillPart[];
   persons: StorePersons;
   dict: EventDictionary;
   write: boolean;
@@ -124,8 +128,10 @@ export async function buildShards(job: ShardBuildJob, threads: number): Promise<
     outcomes.push(...r.value);
   }
   outcomes.sort((a, b) => a.shard - b.shard);
-  const result: ShardBuildResult = { shards: [], duplicatesByFile: new Map(), eventsByDomain: new Float64Array(job.dict.domains.length), events: 0 };
+  const result: ShardBuildResult = { shards: [], codes: [], duplicatesByFile: new Map(), eventsByDomain: new Float64Array(job.dict.domains.length), events: 0 };
+  const codes = new Set<number>();
   for (const o of outcomes) {
+    for (const c of o.codes) codes.add(c);
     if (o.file !== null) result.shards.push(o.file);
     for (const [file, count] of o.duplicates) result.duplicatesByFile.set(file, (result.duplicatesByFile.get(file) ?? 0) + count);
     o.eventsByDomain.forEach((n, d) => {
@@ -133,6 +139,7 @@ export async function buildShards(job: ShardBuildJob, threads: number): Promise<
     });
     result.events += o.events;
   }
+  result.codes = [...codes].sort((a, b) => a - b);
   return result;
 }
 
@@ -154,28 +161,30 @@ function runWorker(job: ShardBuildJob, next: Int32Array): Promise<ShardOutcome[]
 /** Builds shards whose numbers this thread takes from `next` until none is left. */
 export function buildFromCounter(job: ShardBuildJob, next: Int32Array): ShardOutcome[] {
   const shardCount = 2 ** job.persons.shardBits;
-  const spill = EventSpill.reader(job.spillDir, shardCount);
   const outcomes: ShardOutcome[] = [];
   for (;;) {
     const s = Atomics.add(next, 0, 1);
     if (s >= shardCount) return outcomes;
-    outcomes.push(buildShard(job, spill, s));
+    outcomes.push(buildShard(job, s, shardCount));
   }
 }
 
-function buildShard(job: ShardBuildJob, spill: EventSpill, s: number): ShardOutcome {
+function buildShard(job: ShardBuildJob, s: number, shardCount: number): ShardOutcome {
   const { persons, dict } = job;
-  const spilled = spill.read(s);
+  const spilled = readSpilledShard(job.spillParts, s, shardCount);
   const first = persons.shardStart[s]!;
   const personCount = persons.shardStart[s + 1]! - first;
   const order = orderEvents(spilled, personCount, dict);
   const duplicatesByFile = new Map<number, number>();
   const kept = markDuplicates(spilled, order.order, order.personStart, personCount, duplicatesByFile);
   const eventsByDomain = new Array<number>(dict.domains.length).fill(0);
+  const codes = new Set<number>();
   let events = 0;
   for (let k = 0; k < order.order.length; k++) {
     if (kept[k] === 1) {
-      eventsByDomain[metaDomain(spilled.fixed[order.order[k]! * SPILL_INTS + 3]!)]! += 1;
+      const o = order.order[k]! * SPILL_INTS;
+      eventsByDomain[metaDomain(spilled.fixed[o + 3]!)]! += 1;
+      codes.add(spilled.fixed[o + 2]!);
       events += 1;
     }
   }
@@ -186,8 +195,8 @@ function buildShard(job: ShardBuildJob, spill: EventSpill, s: number): ShardOutc
     writeFileSync(join(job.storeDir, name), bytes.buffer);
     file = { file: name, sha256: createHash('sha256').update(bytes.buffer).digest('hex'), bytes: bytes.buffer.length, persons: personCount, events: bytes.events };
   }
-  spill.drop(s);
-  return { shard: s, file, duplicates: [...duplicatesByFile], eventsByDomain, events };
+  dropSpilledShard(job.spillParts, s, shardCount);
+  return { shard: s, file, duplicates: [...duplicatesByFile], eventsByDomain, events, codes: [...codes] };
 }
 
 /**

@@ -36,7 +36,8 @@ function setup(name: string) {
   const tally = new Tally(join(tmp, `${name}-quarantine.csv`));
   tally.addFile('events.csv', 'events');
   const spill = new EventSpill(join(tmp, `${name}-spill`), 2 ** persons.shardBits);
-  const pass = new EventPass({ tally, extractionDay: isoToDay('2016-12-31'), domains: DEFAULT_DOMAINS, persons, personIds, spill });
+  const pass = new EventPass({ sink: tally, extractionDay: isoToDay('2016-12-31'), domains: DEFAULT_DOMAINS, persons, personIds });
+  pass.spillTo(spill);
   return { pass, tally, spill, shards: 2 ** persons.shardBits, quarantine: join(tmp, `${name}-quarantine.csv`) };
 }
 
