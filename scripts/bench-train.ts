@@ -1,6 +1,8 @@
 // Training and inference speed of the sequence models against PyTorch, measured in the same run.
 // Shape: vocab 1000, embed 32, hidden 64, T = 64, batch 256, Adam. Usage:
-//   node dist/scripts/bench-train.js [--backend wasm|cpu] [--seconds 3] [--variants gru,transformer,stock-gru] [--no-torch]
+//   node dist/scripts/bench-train.js [--backend wasm|cpu] [--seconds 3] [--variants gru,gru-full] [--no-torch]
+// Variants: gru (the default config: minimal cell), gru-minimal, gru-minimal-2 (two layers), gru-full
+// (classic fused GRU), transformer, stock-gru (tfjs's own GRU layer).
 import { execFileSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,7 +23,7 @@ const { values: args } = parseArgs({
   options: {
     backend: { type: 'string', default: 'auto' },
     seconds: { type: 'string', default: '3' },
-    variants: { type: 'string', default: 'gru,transformer,stock-gru' },
+    variants: { type: 'string', default: 'gru,gru-minimal-2,gru-full' },
     'no-torch': { type: 'boolean', default: false },
   },
 });
@@ -104,6 +106,16 @@ function torchPeer(): Record<string, number | string> | null {
   return null;
 }
 
+/** The benchmark shape with the variant's kind, cell and depth; 'gru' keeps the default cell. */
+function variantConfig(variant: string): Record<string, unknown> {
+  if (variant === 'transformer') return { ...SHAPE, kind: 'transformer' };
+  if (variant === 'gru' || variant === 'stock-gru') return { ...SHAPE, kind: 'gru' };
+  if (variant === 'gru-full') return { ...SHAPE, kind: 'gru', cell: 'full' };
+  if (variant === 'gru-minimal') return { ...SHAPE, kind: 'gru', cell: 'minimal' };
+  if (variant === 'gru-minimal-2') return { ...SHAPE, kind: 'gru', cell: 'minimal', layers: 2 };
+  throw new Error(`unknown variant ${variant}`);
+}
+
 const fmt = (x: number, digits = 0) => x.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
 async function main(): Promise<void> {
@@ -113,12 +125,13 @@ async function main(): Promise<void> {
   const torchTrain = typeof torch?.trainSeqPerS === 'number' ? torch.trainSeqPerS : Number.NaN;
   const rows: string[] = [];
   for (const variant of (args.variants ?? '').split(',').filter(Boolean)) {
-    const config = resolveModelConfig({ ...SHAPE, kind: variant === 'transformer' ? 'transformer' : 'gru' });
+    const config = resolveModelConfig(variantConfig(variant));
     const model = variant === 'stock-gru' ? buildStockGruModel(config) : buildModel(config);
     const r = benchModel(model);
     model.dispose();
+    const label = variant === 'gru' ? `gru, default cell ${config.cell}` : variant;
     rows.push(
-      `| ${variant} (tfjs-${backend.name}) | ${fmt(r.trainSeqPerS)} | ${fmt(r.trainSeqPerS / torchTrain, 2)} | ${fmt(r.batch1Ms, 2)} | ${fmt(r.batch64SeqPerS)} | ${fmt(r.batch640Ms, 1)} | ${r.leaked} |`,
+      `| ${label} (tfjs-${backend.name}) | ${fmt(r.trainSeqPerS)} | ${fmt(r.trainSeqPerS / torchTrain, 2)} | ${fmt(r.batch1Ms, 2)} | ${fmt(r.batch64SeqPerS)} | ${fmt(r.batch640Ms, 1)} | ${r.leaked} |`,
     );
     console.log(rows[rows.length - 1]);
   }

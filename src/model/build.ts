@@ -2,6 +2,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { resolveModelConfig, type SequenceModelConfig } from './config.js';
 import { CausalGru } from './gru.js';
+import { SpMinGru, SpMinGruEmbed } from './min-gru.js';
 import { SpStepLogit } from './step-logit.js';
 import { SpLayerNorm, SpPositionEmbedding, SpTransformerBlock } from './transformer.js';
 
@@ -11,6 +12,23 @@ export function buildModel(input: SequenceModelConfig): tf.LayersModel {
   // Time is left open so a short path runs with T = its own length (cheaper scoring).
   const tokens = tf.input({ shape: [null], dtype: 'int32', name: 'tokens' });
   const feats = tf.input({ shape: [null, config.numFeatures], dtype: 'float32', name: 'feats' });
+  if (config.kind === 'gru' && config.cell === 'minimal') {
+    // The first layer owns the embedding (it projects the table once rather than every step's row).
+    const first = new SpMinGruEmbed({
+      vocabSize: config.vocabSize,
+      embedDim: config.embedDim,
+      units: config.hiddenDim,
+      seed: seed + 100,
+      dropout: config.dropout,
+      name: 'min_gru_0',
+    });
+    let h = first.apply([tokens, feats]) as tf.SymbolicTensor;
+    for (let l = 1; l < config.layers; l++) {
+      h = new SpMinGru({ seed: seed + 100 * (l + 1), dropout: config.dropout, name: `min_gru_${l}` }).apply(h) as tf.SymbolicTensor;
+    }
+    const out = new SpStepLogit({ seed: seed + 3, name: 'step_logit' }).apply(h) as tf.SymbolicTensor;
+    return tf.model({ inputs: [tokens, feats], outputs: out, name: 'servicepath_gru_minimal' });
+  }
   const embedded = tf.layers
     .embedding({
       inputDim: config.vocabSize,

@@ -5,10 +5,18 @@ import { formatZodIssues, ServicepathError } from '../errors/index.js';
 export const SEQUENCE_KINDS = ['gru', 'transformer'] as const;
 export type SequenceKind = (typeof SEQUENCE_KINDS)[number];
 
+export const GRU_CELLS = ['minimal', 'full'] as const;
+export type GruCell = (typeof GRU_CELLS)[number];
+
 export const SequenceModelConfigSchema = z
   .object({
     /** Default kind: the one that met the speed and accuracy targets (docs/models.md). */
     kind: z.enum(SEQUENCE_KINDS).default('gru'),
+    /**
+     * Recurrent cell of the gru kind: 'minimal' (gates from the current input only, parallel over time;
+     * the default: it meets the speed targets at the full GRU's accuracy) or 'full' (classic GRU).
+     */
+    cell: z.enum(GRU_CELLS).default('minimal'),
     /** Token ids 0..vocabSize-1; 0 is padding. Comes from the vocabulary, never defaulted. */
     vocabSize: z.number().int().min(2).max(5_000_000),
     /** Continuous per-step features (age, time before index, ...). Comes from preprocessing. */

@@ -16,7 +16,7 @@ const SIG_STEPS = 128;
 const SIG_LAST = 2 * SIG_RANGE * SIG_STEPS;
 const SIG_TABLE = new Float64Array(SIG_LAST + 2).map((_, i) => 1 / (1 + Math.exp(-(i / SIG_STEPS - SIG_RANGE))));
 
-function sigmoid(x: number): number {
+export function sigmoid(x: number): number {
   const u = (x + SIG_RANGE) * SIG_STEPS;
   if (!(u > 0)) return u <= 0 ? (SIG_TABLE[0] as number) : u; // u is NaN: let it propagate
   if (u >= SIG_LAST) return SIG_TABLE[SIG_LAST] as number;
@@ -24,7 +24,7 @@ function sigmoid(x: number): number {
   const lo = SIG_TABLE[i] as number;
   return lo + (u - i) * ((SIG_TABLE[i + 1] as number) - lo);
 }
-const tanh = (x: number) => 2 * sigmoid(2 * x) - 1;
+export const tanh = (x: number): number => 2 * sigmoid(2 * x) - 1;
 
 /**
  * Inputs projected [B,T,3H] (x W + b, read at attrs.step in place: slicing per step costs more than the
@@ -37,14 +37,15 @@ export function gruCell({ inputs, backend: b, attrs }: KernelArgs): tf.TensorInf
   const projected = inputs.projected as tf.TensorInfo;
   const steps = projected.shape[1] as number;
   const step = Number(attrs?.step);
+  // Outputs first: allocating can grow the wasm heap, which detaches every view taken before it.
+  const hOut = allocFloat32(backend, [batch, units]);
+  const gOut = allocFloat32(backend, [batch, 3 * units]);
+  const hNew = viewOf(backend, hOut.info) as Float32Array;
+  const gates = gOut.values;
   const xp = viewOf(backend, projected);
   const gh = viewOf(backend, inputs.gh as tf.TensorInfo);
   const h = viewOf(backend, hInfo);
   const c = viewOf(backend, inputs.c as tf.TensorInfo);
-  const hOut = allocFloat32(backend, [batch, units]);
-  const gOut = allocFloat32(backend, [batch, 3 * units]);
-  const hNew = hOut.values;
-  const gates = gOut.values;
   const h3 = 3 * units;
   for (let i = 0; i < batch; i++) {
     const g0 = i * h3;
@@ -80,6 +81,13 @@ export function gruCellGrad({ inputs, backend: b, attrs }: KernelArgs): tf.Tenso
   const dStates = inputs.dStates as tf.TensorInfo; // [B,T,H], read at attrs.step in place
   const steps = dStates.shape[1] as number;
   const step = Number(attrs?.step);
+  // Outputs first: allocating can grow the wasm heap, which detaches every view taken before it.
+  const dxpOut = allocFloat32(backend, [batch, 3 * units]);
+  const dghOut = allocFloat32(backend, [batch, 3 * units]);
+  const directOut = allocFloat32(backend, [batch, units]);
+  const dxp = viewOf(backend, dxpOut.info) as Float32Array;
+  const dgh = viewOf(backend, dghOut.info) as Float32Array;
+  const direct = directOut.values;
   const dS = viewOf(backend, dStates);
   const carryDirect = viewOf(backend, inputs.carryDirect as tf.TensorInfo);
   const carryRecurrent = viewOf(backend, inputs.carryRecurrent as tf.TensorInfo);
@@ -87,12 +95,6 @@ export function gruCellGrad({ inputs, backend: b, attrs }: KernelArgs): tf.Tenso
   const gh = viewOf(backend, inputs.gh as tf.TensorInfo);
   const h = viewOf(backend, hInfo);
   const c = viewOf(backend, inputs.c as tf.TensorInfo);
-  const dxpOut = allocFloat32(backend, [batch, 3 * units]);
-  const dghOut = allocFloat32(backend, [batch, 3 * units]);
-  const directOut = allocFloat32(backend, [batch, units]);
-  const dxp = dxpOut.values;
-  const dgh = dghOut.values;
-  const direct = directOut.values;
   const h3 = 3 * units;
   for (let i = 0; i < batch; i++) {
     const g0 = i * h3;

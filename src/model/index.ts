@@ -4,6 +4,8 @@ export { type BackendInfo, type BackendName, type BackendPreference, selectBacke
 export type { InputBatch, SequenceBatch } from './batch.js';
 export { buildModel } from './build.js';
 export {
+  GRU_CELLS,
+  type GruCell,
   resolveModelConfig,
   SEQUENCE_KINDS,
   type SequenceKind,

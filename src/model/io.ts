@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { ServicepathError } from '../errors/index.js';
 import './gru.js'; // registers the custom layer classes the loader must know
+import './min-gru.js';
 import './step-logit.js';
 import './transformer.js';
 

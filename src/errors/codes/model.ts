@@ -24,7 +24,7 @@ export const modelCodes = defineCodes({
     message: 'Batch does not match the model: {detail}',
     httpStatus: 400,
     exitCode: EXIT.model,
-    description: 'A batch handed to training or prediction has arrays whose sizes disagree with batchSize, seqLen or the model inputs.',
+    description: 'A batch handed to training or prediction has arrays whose sizes disagree with batchSize, seqLen or the model inputs, or a token id outside the model vocabulary.',
   },
   MODEL_ARTIFACTS_INVALID: {
     message: 'Model files in {dir} cannot be read: {detail}',

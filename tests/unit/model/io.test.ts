@@ -24,11 +24,11 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-const configOf = (kind: 'gru' | 'transformer') =>
-  resolveModelConfig({ kind, vocabSize: 20, numFeatures: 2, maxLen: 12, embedDim: 8, hiddenDim: 16, heads: 2, dropout: 0.1, seed: 5 });
+const configOf = (variant: string) =>
+  resolveModelConfig({ kind: variant === 'transformer' ? 'transformer' : 'gru', cell: variant === 'gru-full' ? 'full' : 'minimal', vocabSize: 20, numFeatures: 2, maxLen: 12, embedDim: 8, hiddenDim: 16, heads: 2, dropout: 0.1, seed: 5 });
 const batch = syntheticBatch({ batchSize: 6, seqLen: 12, vocabSize: 20, numFeatures: 2, seed: 9 });
 
-describe.each(SEQUENCE_KINDS)('%s artifacts', (kind) => {
+describe.each([...SEQUENCE_KINDS, 'gru-full'])('%s artifacts', (kind) => {
   it('save -> load gives identical predictions, without tfjs-node', async () => {
     const model = buildModel(configOf(kind));
     const trainer = createTrainer(model, { learningRate: 0.01, seed: 1 });

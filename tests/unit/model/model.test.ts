@@ -13,8 +13,13 @@ import {
 import { syntheticBatch } from './helpers.js';
 
 const base = { vocabSize: 20, numFeatures: 2, maxLen: 12, embedDim: 8, hiddenDim: 16, layers: 1, heads: 2, dropout: 0, seed: 7 };
-const configOf = (kind: SequenceModelConfig['kind'], extra: Partial<SequenceModelConfig> = {}): SequenceModelConfig =>
-  resolveModelConfig({ ...base, kind, ...extra });
+// Every kind, and the gru kind with each cell ('minimal' is the default one).
+const VARIANTS: Array<[string, Partial<SequenceModelConfig>]> = [
+  ...SEQUENCE_KINDS.map((kind): [string, Partial<SequenceModelConfig>] => [kind, { kind }]),
+  ['gru (full cell)', { kind: 'gru', cell: 'full' }],
+];
+const configOf = (variant: Partial<SequenceModelConfig>, extra: Partial<SequenceModelConfig> = {}): SequenceModelConfig =>
+  resolveModelConfig({ ...base, ...variant, ...extra });
 
 beforeAll(async () => {
   await selectBackend('auto');
@@ -23,7 +28,8 @@ beforeAll(async () => {
 describe('model config', () => {
   it('fills defaults and rejects unknown keys and heads that do not divide embedDim', () => {
     const c = resolveModelConfig({ vocabSize: 10, numFeatures: 1 });
-    expect(c).toMatchObject({ kind: 'gru', maxLen: 64, embedDim: 32, hiddenDim: 64 });
+    expect(c).toMatchObject({ kind: 'gru', cell: 'minimal', maxLen: 64, embedDim: 32, hiddenDim: 64 });
+    expect(() => resolveModelConfig({ vocabSize: 10, numFeatures: 1, cell: 'lstm' })).toThrow(/cell/);
     expect(() => resolveModelConfig({ vocabSize: 10, numFeatures: 1, colour: 'red' })).toThrow(/MODEL_CONFIG_INVALID|Invalid sequence model config/);
     try {
       resolveModelConfig({ vocabSize: 10, numFeatures: 1, kind: 'transformer', embedDim: 10, heads: 3 });
@@ -35,7 +41,7 @@ describe('model config', () => {
   });
 });
 
-describe.each(SEQUENCE_KINDS)('%s sequence model', (kind) => {
+describe.each(VARIANTS)('%s sequence model', (_name, kind) => {
   it('emits one logit per step: [B,T,1] -> B*T values', () => {
     const model = buildModel(configOf(kind));
     expect(model.outputs[0]?.shape).toEqual([null, null, 1]);
