@@ -5,7 +5,9 @@
 //   npm run build && node dist/scripts/bench-ingest.js --events 37000000  # the Espoo pilot's size (~2 GB in /tmp)
 //
 // Options: --events N (default 1,000,000), --persons N (default events / 71, the pilot's ratio), --dir DIR (default
-// a new folder in the OS temp dir, deleted afterwards unless --keep), --gzip (events.csv.gz), --skip-duckdb.
+// a new folder in the OS temp dir, deleted afterwards unless --keep), --gzip (events.csv.gz), --skip-duckdb,
+// --threads N (ingest threads; default: the cores), --formats (also compare shard formats on the store:
+// spb1, gzip'd NDJSON and DuckDB-written Parquet read back with hyparquet; the figures in docs/store-format.md).
 // Each measured step runs in a child process so that its peak RSS (getrusage maxRSS) is its own.
 import { spawnSync } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, rmSync, statSync, writeSync } from 'node:fs';
@@ -15,6 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { createGzip } from 'node:zlib';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
+import type { PersonHistory } from '../src/schemas/store.js';
 
 const DAY_MS = 86_400_000;
 const WINDOW_START = Date.UTC(2002, 0, 1) / DAY_MS;
@@ -133,7 +136,7 @@ function runChild(args: string[]): ChildResult {
   return JSON.parse(lastLine) as ChildResult;
 }
 
-async function childIngest(input: string, out: string): Promise<void> {
+async function childIngest(input: string, out: string, threads: string | undefined): Promise<void> {
   const { runCli } = await import('../src/cli/main.js');
   let stdout = '';
   const io = {
@@ -146,7 +149,8 @@ async function childIngest(input: string, out: string): Promise<void> {
     isTty: false,
   };
   const t0 = performance.now();
-  const code = await runCli(['ingest', '--input', input, '--out', out, '--demo-key', '--extraction-date', EXTRACTION_DATE, '--json'], io);
+  const threadArgs = threads === undefined ? [] : ['--threads', threads];
+  const code = await runCli(['ingest', '--input', input, '--out', out, '--demo-key', '--extraction-date', EXTRACTION_DATE, '--json', ...threadArgs], io);
   const wallMs = performance.now() - t0;
   if (code !== 0) throw new Error(`ingest exited with ${code}`);
   const summary = JSON.parse(stdout) as { totals: { read: number }; counts: { events: number; persons: number }; inputs: { table: string; read: number }[] };
@@ -170,6 +174,52 @@ async function childDuckdb(file: string): Promise<void> {
   process.stdout.write(`${JSON.stringify({ wallMs, cpuMs: cpuMs(), maxRssKb: process.resourceUsage().maxRSS, detail: { persons: Number(persons), events: Number(events) } })}\n`);
 }
 
+/**
+ * The store's histories in three shard formats: bytes, encode and decode time (one thread). Parquet is written by
+ * DuckDB from the events CSV (flat rows, raw ids: only its size and the JavaScript read time compare).
+ */
+async function compareFormats(storeDir: string, eventsFile: string, dir: string): Promise<void> {
+  const { openStore } = await import('../src/store/reader.js');
+  const { decodeShard, encodeShard } = await import('../src/store/shard-codec.js');
+  const { gunzipSync, gzipSync } = await import('node:zlib');
+  const store = await openStore(storeDir);
+  const shards: PersonHistory[][] = [];
+  for (let i = 0; i < store.shardCount; i++) shards.push(await store.readShard(i));
+  const events = shards.flat().reduce((n, p) => n + p.events.length, 0);
+  const per = (ms: number) => `${((ms / events) * 1e6).toFixed(0)} ns/event`;
+  const time = <T>(f: () => T): [T, number] => {
+    const t0 = performance.now();
+    const v = f();
+    return [v, performance.now() - t0];
+  };
+  const [spb, spbEnc] = time(() => shards.map((s) => encodeShard(s)));
+  const [, spbDec] = time(() => spb.map((b) => decodeShard(b)));
+  const report = (name: string, bytes: number, enc: number, dec: number) =>
+    console.log(`  ${name.padEnd(22)} ${(bytes / 2 ** 20).toFixed(1).padStart(7)} MiB  encode ${per(enc).padStart(14)}  decode ${per(dec).padStart(14)}`);
+  console.log(`shard formats on ${events.toLocaleString('en-US')} events:`);
+  report('spb1 (chosen)', spb.reduce((n, b) => n + b.length, 0), spbEnc, spbDec);
+  for (const level of [1, 6]) {
+    const [gz, enc] = time(() => shards.map((s) => gzipSync(s.map((p) => JSON.stringify(p)).join('\n'), { level })));
+    const [, dec] = time(() => gz.map((b) => gunzipSync(b).toString('utf8').split('\n').map((l) => JSON.parse(l))));
+    report(`NDJSON + gzip ${level}`, gz.reduce((n, b) => n + b.length, 0), enc, dec);
+  }
+  const { DuckDBInstance } = await import('@duckdb/node-api');
+  const instance = await DuckDBInstance.create(':memory:', { threads: '2' });
+  const conn = await instance.connect();
+  const parquet = join(dir, 'events.parquet');
+  const [, pqEnc] = await (async () => {
+    const t0 = performance.now();
+    await conn.run(`COPY (SELECT * FROM read_csv('${eventsFile}', header = true, all_varchar = true) ORDER BY person_id, time) TO '${parquet}' (FORMAT parquet)`);
+    return [null, performance.now() - t0] as const;
+  })();
+  conn.closeSync();
+  instance.closeSync();
+  const { asyncBufferFromFile, parquetReadObjects } = await import('hyparquet');
+  const t0 = performance.now();
+  await parquetReadObjects({ file: await asyncBufferFromFile(parquet) });
+  report('Parquet (DuckDB, hyparquet)', statSync(parquet).size, pqEnc, performance.now() - t0);
+}
+
 function option(args: string[], name: string): string | undefined {
   const i = args.indexOf(`--${name}`);
   return i >= 0 ? args[i + 1] : undefined;
@@ -180,7 +230,7 @@ const rate = (n: number, ms: number) => `${Math.round(n / (ms / 1000)).toLocaleS
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
-  if (args[0] === '--child-ingest') return childIngest(args[1]!, args[2]!);
+  if (args[0] === '--child-ingest') return childIngest(args[1]!, args[2]!, args[3]);
   if (args[0] === '--child-duckdb') return childDuckdb(args[1]!);
 
   const events = Number(option(args, 'events') ?? 1_000_000);
@@ -203,7 +253,8 @@ async function main(): Promise<void> {
     console.log(`generated ${persons.toLocaleString('en-US')} persons, ${events.toLocaleString('en-US')} events (${(bytes / 2 ** 20).toFixed(0)} MiB ${eventsFile.endsWith('.gz') ? 'gzip' : 'CSV'}) in ${((performance.now() - t) / 1000).toFixed(1)} s`);
 
     t = performance.now();
-    const ingest = runChild(['--child-ingest', input, join(dir, 'store')]);
+    const threads = option(args, 'threads');
+    const ingest = runChild(['--child-ingest', input, join(dir, 'store'), ...(threads === undefined ? [] : [threads])]);
     const detail = ingest.detail as { eventsRead: number; eventsStored: number; rowsRead: number };
     console.log(
       `servicepath ingest: ${(ingest.wallMs / 1000).toFixed(1)} s wall (${(ingest.cpuMs / 1000).toFixed(1)} s CPU), ${rate(detail.eventsRead, ingest.wallMs)} events end to end ` +
@@ -218,6 +269,7 @@ async function main(): Promise<void> {
           `ingest takes ${(ingest.wallMs / duck.wallMs).toFixed(1)}x DuckDB's time`,
       );
     }
+    if (args.includes('--formats')) await compareFormats(join(dir, 'store'), eventsFile, dir);
     console.log(`wall time of the whole benchmark: ${((performance.now() - t) / 1000).toFixed(1)} s`);
   } finally {
     if (!args.includes('--keep') && option(args, 'dir') === undefined) rmSync(dir, { recursive: true, force: true });

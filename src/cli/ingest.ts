@@ -8,19 +8,21 @@ import {
   type IngestSources,
   type IngestSummary,
   KEY_ENV,
+  MAX_THREADS,
   openCanonicalSources,
   resolvePseudonymKey,
   runIngest,
   todayUtc,
 } from '../ingest/index.js';
-import { type CommandIo, type CommandModule, emit, numberOption, parseOptions, requireOption } from './common.js';
+import { type CommandIo, type CommandModule, emit, intOption, numberOption, parseOptions, requireOption } from './common.js';
 
 const FORMATS = ['canonical', 'omop', 'meds'] as const;
 type Format = (typeof FORMATS)[number];
 
 const usage = `Usage: servicepath ingest --input DIR --out STORE [--format canonical|omop|meds]
                           (--key-file FILE | env ${KEY_ENV} | --demo-key)
-                          [--max-reject-rate 0.01] [--extraction-date YYYY-MM-DD] [--domains a,b,...] [--json]
+                          [--max-reject-rate 0.01] [--extraction-date YYYY-MM-DD] [--domains a,b,...]
+                          [--threads N] [--json]
 
 Validates every row of a register extract, quarantines bad rows with a reason (never their values),
 replaces every id with a keyed pseudonym, links families, orders each person's events in time and
@@ -39,6 +41,8 @@ writes an event store (docs/ingest.md, docs/store-format.md).
   --extraction-date D     dates after D are quarantined (default: today, UTC); give it for reproducible stores
   --domains LIST          accepted event domains, comma-separated (default: the format's list;
                           canonical: ${DEFAULT_DOMAINS.join(',')})
+  --threads N             threads for large events files and for building shards (default: the cores,
+                          at most ${MAX_THREADS}); the store is the same whatever N
   --json                  print the summary as JSON`;
 
 /** Loads a reader module by a computed path, so that the CLI builds even when an importer is absent. */
@@ -116,6 +120,7 @@ export const command: CommandModule = {
         'max-reject-rate': { type: 'string' },
         'extraction-date': { type: 'string' },
         domains: { type: 'string' },
+        threads: { type: 'string' },
       },
       usage,
     );
@@ -133,12 +138,23 @@ export const command: CommandModule = {
     if (parseIsoDate(extractionDate) === null) {
       throw new ServicepathError('CLI_USAGE', { detail: `--extraction-date must be a valid YYYY-MM-DD date, got "${extractionDate}"` });
     }
+    const threads = values.threads === undefined ? undefined : intOption(values, 'threads', 1);
+    if (threads !== undefined && threads < 1) throw new ServicepathError('CLI_USAGE', { detail: `--threads must be at least 1, got ${threads}` });
     const domains = values.domains === undefined ? undefined : values.domains.split(',').map((d) => d.trim()).filter((d) => d !== '');
     const { key, keySource } = await resolvePseudonymKey({ keyFile: values['key-file'], demoKey: values['demo-key'] });
     const sources = await openSources(format, input);
     const json = values.json === true;
     try {
-      const summary = await runIngest({ sources, outDir: out, key, keySource, maxRejectRate, extractionDate, ...(domains === undefined ? {} : { domains }) });
+      const summary = await runIngest({
+        sources,
+        outDir: out,
+        key,
+        keySource,
+        maxRejectRate,
+        extractionDate,
+        ...(domains === undefined ? {} : { domains }),
+        ...(threads === undefined ? {} : { threads }),
+      });
       emit(io, json, summary, () => renderSummary(summary));
       return 0;
     } catch (err) {

@@ -110,6 +110,12 @@ export class ByteReader {
   }
 
   uvar(): number {
+    // One-byte values (most of them) without the loop.
+    const first = this.buf[this.pos];
+    if (first !== undefined && first < 0x80) {
+      this.pos += 1;
+      return first;
+    }
     let result = 0;
     let scale = 1;
     for (let i = 0; i < 8; i++) {

@@ -150,6 +150,7 @@ export class ShardEncoder {
 /** Encodes histories as given (they must already be in store order); for tests and other producers. */
 export function encodeShard(histories: readonly PersonHistory[]): Buffer {
   const enc = new ShardEncoder();
+  const iso = isoOfDay();
   for (const h of histories) {
     enc.person({
       pseudonym: Buffer.from(h.personId, 'hex'),
@@ -165,10 +166,25 @@ export function encodeShard(histories: readonly PersonHistory[]): Buffer {
     for (const r of h.relatives) enc.relative(Buffer.from(r.relatedId, 'hex'), r.relation, r.startDay, r.endDay);
     enc.eventsHeader(h.events.length);
     for (const e of h.events) {
-      enc.event(e.day, e.domain, e.code, e.time === dayToIso(e.day) ? undefined : e.time, e.value, e.endTime, e.source);
+      enc.event(e.day, e.domain, e.code, e.time.length === 10 && e.time === iso(e.day) ? undefined : e.time, e.value, e.endTime, e.source);
     }
   }
   return enc.finish();
+}
+
+// dayToIso with a cache shared by all shards: events fall on a few thousand distinct days (bounded anyway).
+const ISO_CACHE = new Map<number, string>();
+const ISO_CACHE_MAX = 200_000;
+
+function isoOfDay(): (day: number) => string {
+  return (day) => {
+    let s = ISO_CACHE.get(day);
+    if (s === undefined) {
+      s = dayToIso(day);
+      if (ISO_CACHE.size < ISO_CACHE_MAX) ISO_CACHE.set(day, s);
+    }
+    return s;
+  };
 }
 
 /** Decodes a whole shard. Throws RangeError on truncated or malformed bytes. */
@@ -188,15 +204,7 @@ export function decodeShard(buf: Buffer): PersonHistory[] {
     if (id >= stringCount) throw new RangeError(`string index ${id} out of range`);
     return strings[id]!;
   };
-  const isoCache = new Map<number, string>();
-  const iso = (day: number): string => {
-    let s = isoCache.get(day);
-    if (s === undefined) {
-      s = dayToIso(day);
-      isoCache.set(day, s);
-    }
-    return s;
-  };
+  const iso = isoOfDay();
 
   const out: PersonHistory[] = new Array(personCount);
   let seenEvents = 0;
