@@ -85,52 +85,51 @@ export function settleLinks(links: LinkTable, personCount: number, birthDayByRan
   }
 
   // Each accepted link gives two relatives: the related person to the person, and the inverse the other way.
-  const owner = new IntColumn();
-  const other = new IntColumn();
-  const relation = new IntColumn();
-  const rStart = new IntColumn();
-  const rEnd = new IntColumn();
   let accepted = 0;
+  for (let i = 0; i < n; i++) if (status[i] === ACCEPTED) accepted += 1;
+  const m = accepted * 2;
+  const ow = new Int32Array(m);
+  const ot = new Int32Array(m);
+  const re = new Int32Array(m);
+  const st = new Int32Array(m);
+  const en = new Int32Array(m);
+  let j = 0;
   for (let i = 0; i < n; i++) {
     if (status[i] !== ACCEPTED) continue;
-    accepted += 1;
-    const pairs: [number, number, number][] = [
-      [a[i]!, b[i]!, rel[i]!],
-      [b[i]!, a[i]!, inverseRelation(rel[i]!)],
-    ];
-    for (const [o, t, r] of pairs) {
-      owner.push(o);
-      other.push(t);
-      relation.push(r);
-      rStart.push(start[i]!);
-      rEnd.push(end[i]!);
-    }
+    ow[j] = a[i]!;
+    ot[j] = b[i]!;
+    re[j] = rel[i]!;
+    ow[j + 1] = b[i]!;
+    ot[j + 1] = a[i]!;
+    re[j + 1] = inverseRelation(rel[i]!);
+    st[j] = st[j + 1] = start[i]!;
+    en[j] = en[j + 1] = end[i]!;
+    j += 2;
   }
-  const m = owner.length;
-  const ow = owner.values();
-  const ot = other.values();
-  const re = relation.values();
-  const st = rStart.values();
-  const en = rEnd.values();
   const grouped = groupByOwner((i) => ow[i]!, m, personCount, (x, y) => ot[x]! - ot[y]! || re[x]! - re[y]! || st[x]! - st[y]! || en[x]! - en[y]!);
   // Drop repeats (a sibling link given in both directions gives the same relative twice).
   const offsets = new Int32Array(personCount + 1);
-  const keep: number[] = [];
+  const keep = new Int32Array(m);
+  let kept = 0;
   for (let p = 0; p < personCount; p++) {
     for (let k = grouped.offsets[p]!; k < grouped.offsets[p + 1]!; k++) {
       const y = grouped.order[k]!;
       const x = k > grouped.offsets[p]! ? grouped.order[k - 1]! : -1;
       if (x >= 0 && ot[x] === ot[y] && re[x] === re[y] && st[x] === st[y] && en[x] === en[y]) continue;
-      keep.push(y);
+      keep[kept++] = y;
     }
-    offsets[p + 1] = keep.length;
+    offsets[p + 1] = kept;
   }
+  const pick = <T extends Int32Array | Uint8Array>(out: T, column: Int32Array): T => {
+    for (let k = 0; k < kept; k++) out[k] = column[keep[k]!]!;
+    return out;
+  };
   const relatives: Relatives = {
     offsets,
-    rank: Int32Array.from(keep, (i) => ot[i]!),
-    relation: Uint8Array.from(keep, (i) => re[i]!),
-    start: Int32Array.from(keep, (i) => st[i]!),
-    end: Int32Array.from(keep, (i) => en[i]!),
+    rank: pick(new Int32Array(kept), ot),
+    relation: pick(new Uint8Array(kept), re),
+    start: pick(new Int32Array(kept), st),
+    end: pick(new Int32Array(kept), en),
   };
   return { accepted, relatives };
 }

@@ -4,7 +4,7 @@ import { ServicepathError } from '../errors/index.js';
 import { SEX_CODES } from '../store/codes.js';
 import { PSEUDONYM_BYTES } from '../store/shard-codec.js';
 import { NO_DAY } from '../store/writer.js';
-import { pseudonymise } from './pseudonym.js';
+import { pseudonymBytes } from './pseudonym.js';
 import type { PersonValue } from './validate.js';
 
 /** Persons per shard the shard count aims at; events per shard are bounded as well (see chooseShardBits). */
@@ -80,15 +80,16 @@ export class PersonTable {
    */
   finalize(key: Buffer, estimatedEvents: number): FinalPersons {
     const n = this.size;
-    const ok: { idx: number; pseudonym: string }[] = [];
+    // Pseudonym bytes of the accepted persons, in arrival order (HMAC once per person).
+    const okIdx: number[] = [];
+    for (const idx of this.index.values()) if (!this.conflicts.has(idx)) okIdx.push(idx);
+    const count = okIdx.length;
+    const raw = Buffer.alloc(count * PSEUDONYM_BYTES);
+    let k = 0;
     for (const [rawId, idx] of this.index) {
-      if (!this.conflicts.has(idx)) ok.push({ idx, pseudonym: pseudonymise(key, rawId) });
+      if (!this.conflicts.has(idx)) pseudonymBytes(key, rawId).copy(raw, (k++) * PSEUDONYM_BYTES);
     }
-    ok.sort((a, b) => (a.pseudonym < b.pseudonym ? -1 : a.pseudonym > b.pseudonym ? 1 : 0));
-    for (let r = 1; r < ok.length; r++) {
-      if (ok[r]!.pseudonym === ok[r - 1]!.pseudonym) throw new ServicepathError('INGEST_PSEUDONYM_COLLISION');
-    }
-    const count = ok.length;
+    const order = sortPseudonyms(raw, count);
     const shardBits = chooseShardBits(count, estimatedEvents);
     const shardCount = 2 ** shardBits;
     const rankOfIdx = new Int32Array(n).fill(-1);
@@ -103,12 +104,13 @@ export class PersonTable {
     const area: (string | undefined)[] = new Array(count);
     const languageGroup: (string | undefined)[] = new Array(count);
     for (let r = 0; r < count; r++) {
-      const { idx, pseudonym } = ok[r]!;
-      const shard = shardBits === 0 ? 0 : Number.parseInt(pseudonym.slice(0, 4), 16) >>> (16 - shardBits);
+      const at = order[r]! * PSEUDONYM_BYTES;
+      const idx = okIdx[order[r]!]!;
+      const shard = shardBits === 0 ? 0 : raw.readUInt16BE(at) >>> (16 - shardBits);
       rankOfIdx[idx] = r;
       shardOfIdx[idx] = shard;
       shardStart[shard + 1]! += 1;
-      pseudonyms.write(pseudonym, r * PSEUDONYM_BYTES, 'hex');
+      raw.copy(pseudonyms, r * PSEUDONYM_BYTES, at, at + PSEUDONYM_BYTES);
       sex[r] = this.sex[idx]!;
       birthDay[r] = this.birthDay[idx]!;
       birthMonthOnly[r] = this.monthOnly[idx]!;
@@ -166,6 +168,28 @@ export interface FinalPersons {
 
 function versionKey(birthDay: number, monthOnly: number, sex: number, area: string | undefined, language: string | undefined, death: number): string {
   return JSON.stringify([birthDay, monthOnly, sex, area ?? null, language ?? null, death]);
+}
+
+/**
+ * Positions 0..count-1 of the 16-byte pseudonyms in `raw`, in byte order: a counting sort on the first two
+ * bytes, then each small bucket by the remaining bytes. Throws INGEST_PSEUDONYM_COLLISION on equal pseudonyms.
+ */
+export function sortPseudonyms(raw: Buffer, count: number): Int32Array {
+  const start = new Int32Array(65_537);
+  for (let i = 0; i < count; i++) start[raw.readUInt16BE(i * PSEUDONYM_BYTES) + 1]! += 1;
+  for (let b = 0; b < 65_536; b++) start[b + 1]! += start[b]!;
+  const order = new Int32Array(count);
+  const cursor = start.slice(0, 65_536);
+  for (let i = 0; i < count; i++) order[cursor[raw.readUInt16BE(i * PSEUDONYM_BYTES)]!++] = i;
+  const cmp = (a: number, b: number) => raw.compare(raw, b * PSEUDONYM_BYTES, (b + 1) * PSEUDONYM_BYTES, a * PSEUDONYM_BYTES, (a + 1) * PSEUDONYM_BYTES);
+  for (let b = 0; b < 65_536; b++) {
+    const lo = start[b]!;
+    const hi = start[b + 1]!;
+    if (hi - lo < 2) continue;
+    order.subarray(lo, hi).sort(cmp);
+    for (let i = lo + 1; i < hi; i++) if (cmp(order[i - 1]!, order[i]!) === 0) throw new ServicepathError('INGEST_PSEUDONYM_COLLISION');
+  }
+  return order;
 }
 
 /** The smallest power of two of shards that keeps both persons and (estimated) events per shard in bounds. */

@@ -15,7 +15,12 @@ export const DEMO_KEY = Buffer.from('servicepath-demo-key:public:never-use-for-r
 
 /** The pseudonym of one raw id: lowercase hex, PSEUDONYM_HEX_CHARS long. The raw id is hashed as UTF-8. */
 export function pseudonymise(key: Buffer, rawId: string): string {
-  return createHmac('sha256', key).update(rawId, 'utf8').digest('hex').slice(0, PSEUDONYM_HEX_CHARS);
+  return pseudonymBytes(key, rawId).toString('hex');
+}
+
+/** The same pseudonym as bytes (PSEUDONYM_HEX_CHARS / 2 of them), as the store keeps it. */
+export function pseudonymBytes(key: Buffer, rawId: string): Buffer {
+  return createHmac('sha256', key).update(rawId, 'utf8').digest().subarray(0, PSEUDONYM_HEX_CHARS / 2);
 }
 
 /**
