@@ -6,7 +6,7 @@ import { type EventSpill, packEventMeta } from '../store/spill.js';
 import { NO_DAY } from '../store/writer.js';
 import type { QuarantineReason } from './sources.js';
 import { TextTable } from './text-table.js';
-import { checkEventFields, explainRow, type Fields, isoDayAt } from './validate.js';
+import { checkEventFields, type Fields, isoDayAt, rowProblem } from './validate.js';
 
 /** Where each events column sits in a CSV file's rows (-1: the file has no such column). */
 export interface EventColumns {
@@ -88,7 +88,7 @@ export class EventPass {
     const { sink, extractionDay, persons } = this.ctx;
     const e = checkEventFields(fields);
     if (e === null) {
-      const problem = explainRow('events', fields) ?? { field: '', reason: 'ROW_INVALID_VALUE' as const, detail: 'row failed validation' };
+      const problem = rowProblem('events', fields);
       sink.quarantine(fi, line, problem.field, problem.reason, problem.detail);
       return;
     }

@@ -5,7 +5,7 @@ import { SEX_CODES } from '../store/codes.js';
 import { PSEUDONYM_BYTES } from '../store/shard-codec.js';
 import { NO_DAY } from '../store/writer.js';
 import { pseudonymBytes } from './pseudonym.js';
-import type { PersonValue } from './validate.js';
+import { earliestBirthDay, type PersonValue } from './validate.js';
 
 /** Persons per shard the shard count aims at; events per shard are bounded as well (see chooseShardBits). */
 export const PERSONS_PER_SHARD = 2048;
@@ -123,11 +123,10 @@ export class PersonTable {
       const r = rankOfIdx[idx]!;
       if (r >= 0) localRankOfIdx[idx] = r - shardStart[shardOfIdx[idx]!]!;
     }
-    // The first day an event may have: the 1st of the birth month for YYYY-MM birth dates (stored as the 15th).
     const birthMinOfIdx = new Int32Array(n);
     const deathOfIdx = new Int32Array(n);
     for (let idx = 0; idx < n; idx++) {
-      birthMinOfIdx[idx] = this.monthOnly[idx] === 1 ? this.birthDay[idx]! - 14 : this.birthDay[idx]!;
+      birthMinOfIdx[idx] = earliestBirthDay(this.birthDay[idx]!, this.monthOnly[idx] === 1);
       deathOfIdx[idx] = this.deathDay[idx]!;
     }
     return {

@@ -21,7 +21,7 @@ import { keyFingerprint, MIN_KEY_BYTES, PSEUDONYM_HEX_CHARS } from './pseudonym.
 import type { IngestSources, SourceItem, TableSource } from './sources.js';
 import { QUARANTINE_FILE, Tally } from './tally.js';
 import type { IngestSummary } from './summary.js';
-import { checkLinkFields, checkPeriodFields, checkPersonFields, explainRow, type Fields } from './validate.js';
+import { checkLinkFields, checkPeriodFields, checkPersonFields, earliestBirthDay, type Fields, rowProblem } from './validate.js';
 import { CsvTableSource } from './canonical.js';
 import { readCsvEvents } from './csv-events.js';
 import { EventPass, type PersonLookup } from './events-pass.js';
@@ -93,7 +93,6 @@ export async function runIngest(options: IngestOptions): Promise<IngestSummary> 
     const relatives = settleLinks(run.links, persons.count, persons.columns.birthDay, tally);
     await run.readPeriods(persons);
     const periods = run.settlePeriods(persons.count);
-    mkdirSync(join(tmpDir, 'shards'));
     const spillRoot = join(tmpDir, 'spill');
     const threads = Math.max(1, options.threads ?? Math.min(MAX_THREADS, availableParallelism()));
     const events = await run.readEvents(persons, spillRoot, threads);
@@ -117,6 +116,7 @@ export async function runIngest(options: IngestOptions): Promise<IngestSummary> 
       relativeEnd: relatives.relatives.end,
     };
     const dict = eventDictionary(events, domains);
+    if (!rejected) mkdirSync(join(tmpDir, 'shards'));
     const built = await buildShards({ storeDir: tmpDir, spillParts: events.parts, persons: storePersons, dict, write: !rejected }, threads);
     rmSync(spillRoot, { recursive: true, force: true });
     const usedCodes = new Set(built.codes.map((c) => dict.codes[c]!));
@@ -265,7 +265,7 @@ class IngestRun {
 
   /** Quarantines a row that failed its schema, with zod's explanation. */
   private rejectRow(table: TableName, fi: number, line: number, fields: Fields): void {
-    const problem = explainRow(table, fields) ?? { field: '', reason: 'ROW_INVALID_VALUE' as const, detail: 'row failed validation' };
+    const problem = rowProblem(table, fields);
     this.tally.quarantine(fi, line, problem.field, problem.reason, problem.detail);
   }
 
@@ -292,7 +292,7 @@ class IngestRun {
             this.rejectRow('persons', fi, row.line, row.fields);
             continue;
           }
-          const birthMin = p.birthMonthOnly ? p.birthDay - 14 : p.birthDay;
+          const birthMin = earliestBirthDay(p.birthDay, p.birthMonthOnly);
           if (birthMin > extractionDay) {
             tally.quarantine(fi, row.line, 'birth_date', 'ROW_FUTURE_EVENT', 'birth date after the extraction date');
             continue;

@@ -75,6 +75,11 @@ function opt(v: string | undefined): string | undefined {
   return v === undefined || v === '' ? undefined : v;
 }
 
+/** The first day an event may fall on: the 1st of the birth month for YYYY-MM birth dates (stored as the 15th). */
+export function earliestBirthDay(birthDay: number, monthOnly: boolean): number {
+  return monthOnly ? birthDay - 14 : birthDay;
+}
+
 const DAYS_IN_MONTH = [0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
 /**
@@ -214,4 +219,9 @@ export function explainRow(table: TableName, f: Fields): RowProblem | null {
   const field = issue.path.length > 0 ? String(issue.path[0]) : (keys?.[0] ?? '');
   const reason: QuarantineReason = DATE_FIELDS.has(field) ? 'ROW_DATE_INVALID' : 'ROW_INVALID_VALUE';
   return { field, reason, detail: `${field}: ${issue.message}` };
+}
+
+/** explainRow for a row the fast check rejected; should zod accept it after all, a generic problem. */
+export function rowProblem(table: TableName, f: Fields): RowProblem {
+  return explainRow(table, f) ?? { field: '', reason: 'ROW_INVALID_VALUE', detail: 'row failed validation' };
 }

@@ -69,11 +69,6 @@ export class ByteWriter {
     this.length += n;
   }
 
-  /** A copy of the bytes written so far. */
-  toBuffer(): Buffer {
-    return Buffer.from(this.buf.subarray(0, this.length));
-  }
-
   /** A view of the bytes written so far (valid until the next write). */
   view(): Buffer {
     return this.buf.subarray(0, this.length);

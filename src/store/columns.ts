@@ -14,10 +14,6 @@ export class IntColumn {
     this.data[this.length++] = v;
   }
 
-  get(i: number): number {
-    return this.data[i]!;
-  }
-
   /** The values as an exact-length array (a copy). */
   values(): Int32Array {
     return this.data.slice(0, this.length);

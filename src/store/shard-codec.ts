@@ -128,10 +128,6 @@ export class ShardEncoder {
     if (source >= 0) w.uvar(source);
   }
 
-  get persons(): number {
-    return this.personCount;
-  }
-
   get events(): number {
     return this.eventCount;
   }

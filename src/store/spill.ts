@@ -194,8 +194,4 @@ export class EventSpill {
     rmSync(this.fixedPath(shard), { force: true });
     rmSync(this.extrasPath(shard), { force: true });
   }
-
-  remove(): void {
-    rmSync(this.dir, { recursive: true, force: true });
-  }
 }
