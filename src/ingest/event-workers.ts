@@ -66,20 +66,30 @@ export class EventWorkers {
   private ask(w: number, message: unknown): Promise<Reply> {
     const worker = this.workers[w]!;
     return new Promise((resolveReply, reject) => {
-      const onError = (err: Error) => {
+      const done = () => {
         worker.off('message', onMessage);
+        worker.off('error', onError);
+        worker.off('exit', onExit);
+      };
+      const onError = (err: Error) => {
+        done();
         reject(err);
       };
+      const onExit = (code: number) => {
+        done();
+        reject(new Error(`events worker exited with code ${code}`));
+      };
       const onMessage = (reply: Reply) => {
-        worker.off('error', onError);
+        done();
         if (reply.type === 'error') {
           reject(reply.code === undefined ? new Error(reply.message) : new ServicepathError(reply.code, reply.params ?? {}));
         } else {
           resolveReply(reply);
         }
       };
-      worker.once('message', onMessage);
-      worker.once('error', onError);
+      worker.on('message', onMessage);
+      worker.on('error', onError);
+      worker.on('exit', onExit);
       worker.postMessage(message);
     });
   }
