@@ -67,6 +67,11 @@ export class EventPass {
   readonly codes = new TextTable(1024);
   readonly sources = new TextTable(16);
   private readonly domains: TextTable;
+  /** Domains by length: the CSV path finds a domain among a handful of candidates without hashing. */
+  private readonly domainsByLength: [string, number][][] = [];
+  /** The last source seen: sources repeat row after row. */
+  private lastSource = '';
+  private lastSourceId = -1;
   minDay = Number.POSITIVE_INFINITY;
   maxDay = Number.NEGATIVE_INFINITY;
   private readonly starts = new Int32Array(16);
@@ -75,7 +80,18 @@ export class EventPass {
 
   constructor(private readonly ctx: EventPassContext) {
     this.domains = new TextTable(ctx.domains.length);
-    for (const d of ctx.domains) this.domains.add(d);
+    for (const d of ctx.domains) {
+      const id = this.domains.add(d);
+      this.domainsByLength[d.length] ??= [];
+      this.domainsByLength[d.length]!.push([d, id]);
+    }
+  }
+
+  private findDomain(text: string, start: number, end: number): number {
+    const candidates = this.domainsByLength[end - start];
+    if (candidates === undefined) return -1;
+    for (const [domain, id] of candidates) if (text.startsWith(domain, start)) return id;
+    return -1;
   }
 
   /** Accepted events go to `spill` from now on (one spill part per input file or file range). */
@@ -163,7 +179,7 @@ export class EventPass {
     const { persons, extractionDay } = this.ctx;
     const idx = this.ctx.personIds.find(text, ps, pe);
     if (idx < 0 || persons.rankOfIdx[idx]! < 0) return false;
-    const domainId = this.domains.find(text, starts[cols.domain]!, ends[cols.domain]!);
+    const domainId = this.findDomain(text, starts[cols.domain]!, ends[cols.domain]!);
     if (domainId < 0) return false;
     if (day > extractionDay || day < persons.birthMinOfIdx[idx]!) return false;
     const death = persons.deathOfIdx[idx]!;
@@ -177,8 +193,14 @@ export class EventPass {
     if (cols.source >= 0 && ends[cols.source]! > starts[cols.source]!) {
       const ss = starts[cols.source]!;
       const se = ends[cols.source]!;
-      sourceId = this.sources.find(text, ss, se);
-      if (sourceId < 0) sourceId = this.sources.add(text.slice(ss, se));
+      if (se - ss === this.lastSource.length && text.startsWith(this.lastSource, ss)) {
+        sourceId = this.lastSourceId;
+      } else {
+        sourceId = this.sources.find(text, ss, se);
+        if (sourceId < 0) sourceId = this.sources.add(text.slice(ss, se));
+        this.lastSource = this.sources.keys[sourceId]!;
+        this.lastSourceId = sourceId;
+      }
     }
     this.accept(idx, day, domainId, codeId, sourceId, undefined, value, undefined, fi);
     return true;

@@ -48,6 +48,44 @@ export class ByteWriter {
     buf[this.length++] = v;
   }
 
+  /**
+   * An event's fixed part in one go: svar `delta`, u8 `flags`, uvar `a`, uvar `b` (the hot path of shard
+   * writing; the same bytes as the four separate calls).
+   */
+  eventHead(delta: number, flags: number, a: number, b: number): void {
+    const z = delta < 0 ? -2 * delta - 1 : 2 * delta;
+    if (z >= 0x80000000 || a >= 0x80000000 || b >= 0x80000000) {
+      this.uvar(z);
+      this.u8(flags);
+      this.uvar(a);
+      this.uvar(b);
+      return;
+    }
+    this.ensure(16);
+    const buf = this.buf;
+    let n = this.length;
+    let v = z;
+    while (v >= 0x80) {
+      buf[n++] = (v & 0x7f) | 0x80;
+      v >>>= 7;
+    }
+    buf[n++] = v;
+    buf[n++] = flags;
+    v = a;
+    while (v >= 0x80) {
+      buf[n++] = (v & 0x7f) | 0x80;
+      v >>>= 7;
+    }
+    buf[n++] = v;
+    v = b;
+    while (v >= 0x80) {
+      buf[n++] = (v & 0x7f) | 0x80;
+      v >>>= 7;
+    }
+    buf[n++] = v;
+    this.length = n;
+  }
+
   /** Signed varint (zigzag). */
   svar(v: number): void {
     this.uvar(v < 0 ? -2 * v - 1 : 2 * v);

@@ -112,16 +112,13 @@ export class ShardEncoder {
   /** As event(), with domain, code and source (-1: none) already interned. */
   internedEvent(day: number, domain: number, code: number, time: string | undefined, value: string | undefined, endTime: string | undefined, source: number): void {
     const w = this.body;
-    w.svar(day - this.previousDay);
-    this.previousDay = day;
     let flags = 0;
     if (time !== undefined) flags |= E_TIME;
     if (value !== undefined) flags |= E_VALUE;
     if (endTime !== undefined) flags |= E_END;
     if (source >= 0) flags |= E_SOURCE;
-    w.u8(flags);
-    w.uvar(domain);
-    w.uvar(code);
+    w.eventHead(day - this.previousDay, flags, domain, code);
+    this.previousDay = day;
     if (time !== undefined) w.str(time);
     if (value !== undefined) w.str(value);
     if (endTime !== undefined) w.str(endTime);
