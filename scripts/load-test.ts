@@ -64,6 +64,9 @@ async function serveChild(): Promise<void> {
   }
   const { startServer } = await import('../src/serve/server.js');
   const { sha256Hex } = await import('../src/serve/tokens-file.js');
+  const { TaskSpecSchema } = await import('../src/schemas/task.js');
+  const estimate = { estimate: 0.5, lower: 0.5, upper: 0.5, replicates: 0 };
+  const overall = { auroc: estimate, auprc: estimate, brier: estimate, calibrationSlope: estimate, calibrationIntercept: estimate, ece: estimate };
   const dir = mkdtempSync(join(tmpdir(), 'sp-load-stub-'));
   const models = join(dir, 'models', 'cw', '1');
   (await import('node:fs')).mkdirSync(models, { recursive: true });
@@ -77,11 +80,20 @@ async function serveChild(): Promise<void> {
     modelsDir: join(dir, 'models'),
     loader: async (d) => ({
       dir: d,
-      manifest: {},
+      manifest: {
+        name: 'cw',
+        version: '1',
+        id: `sha256:${'0'.repeat(64)}`,
+        createdAt: new Date().toISOString(),
+        modelKind: 'logreg' as const,
+        task: TaskSpecSchema.parse({ name: 'stub', index: { rule: 'age', ageDays: 1096 }, lookbackDays: 1096, outcome: { codes: ['X'] }, horizonDays: 1096 }),
+        signature: { input: 'Path' as const, output: 'trajectory' as const },
+      },
       scorer,
+      preprocessing: { vocab: ['<pad>', '<unk>'] },
       catalogue: catalogue10() as never,
       cohortPaths: { formatVersion: 1, privacy: { k: 10, roundTo: 5 }, grouping: '', bands: [], sourcePersons: 0, paths: [] },
-      metrics: {},
+      metrics: { test: { n: 0, positives: 0, overall } },
       card: { json: {}, markdown: '', html: '' },
       dispose: () => undefined,
     }),

@@ -76,7 +76,7 @@ export const command: CommandModule = {
       watch: values['no-watch'] !== true,
       requestLogging: values['log-requests'] === true,
       logger: { level: process.env.SERVICEPATH_LOG_LEVEL ?? 'info', stream: process.stderr },
-      tensorCount: await tensorCounter().catch(() => undefined),
+      tensorCount: tensorCounter(),
     });
     const ready = server.app.registry.readiness();
     io.stdout(`servicepath serving at ${server.url} (${ready.detail}); docs at ${server.url}/docs`);

@@ -23,10 +23,17 @@ export interface AdjustmentOptions {
   l2?: number;
 }
 
-const isCatalogued = (codes: ReadonlySet<string>, e: PathEvent): boolean => codes.has(e.code);
+/** Keys of the catalogue's treatments: `code \u0000 relation`, counted from `fromAgeDays` (the child's life) on. */
+interface Treatments {
+  keys: ReadonlySet<string>;
+  fromAgeDays: number;
+}
+
+/** A treatment receipt (not history): a catalogued (code, receiver) on or after the first insertion age. */
+const isCatalogued = (t: Treatments, e: PathEvent): boolean => e.ageDays >= t.fromAgeDays && t.keys.has(`${e.code}\u0000${e.relation}`);
 
 /** Covariate names: event groups (relation group : domain) and the most common non-catalogue codes. */
-function covariateNames(examples: readonly AdjustmentExample[], serviceCodes: ReadonlySet<string>, maxCodes: number) {
+function covariateNames(examples: readonly AdjustmentExample[], serviceCodes: Treatments, maxCodes: number) {
   const groups = new Set<string>();
   const codePersons = new Map<string, number>();
   for (const { path } of examples) {
@@ -48,7 +55,7 @@ function covariateNames(examples: readonly AdjustmentExample[], serviceCodes: Re
 }
 
 /** log1p counts of groups and codes among non-catalogue events before `beforeAgeDays`, then an intercept. */
-function covariates(path: Path, beforeAgeDays: number, names: { groups: string[]; codes: string[] }, serviceCodes: ReadonlySet<string>): Float64Array {
+function covariates(path: Path, beforeAgeDays: number, names: { groups: string[]; codes: string[] }, serviceCodes: Treatments): Float64Array {
   const gi = new Map(names.groups.map((g, i) => [g, i]));
   const ci = new Map(names.codes.map((c, i) => [c, names.groups.length + i]));
   const x = new Float64Array(names.groups.length + names.codes.length + 1);
@@ -147,14 +154,17 @@ export function computeAdjustmentWeights(
   const n = examples.length;
   const weights = new Float64Array(n).fill(1);
   if (n === 0) return weights;
-  const codes = [...new Set(catalogue.services.map((s) => s.code))];
-  const serviceCodes = new Set(codes);
+  // One treatment per (code, receiver): the father's therapy is not the mother's, and only receipts from the
+  // catalogue's first insertion age on (the child's life) are what an insertion adds; earlier ones are history.
+  const treatments = [...new Map(catalogue.services.map((s) => [`${s.code}\u0000${s.relation}`, s])).values()];
+  const from = catalogue.insertion.fromAgeDays;
+  const serviceCodes: Treatments = { keys: new Set(treatments.map((s) => `${s.code}\u0000${s.relation}`)), fromAgeDays: from };
   const names = covariateNames(examples, serviceCodes, opts.maxCodes ?? 30);
   const clip = opts.propensityClip ?? 0.01;
-  for (const code of codes) {
+  for (const service of treatments) {
     const firstAge = examples.map(({ path }) => {
       const idx = indexAgeOf(path);
-      const e = path.events.find((ev) => ev.code === code && ev.ageDays <= idx);
+      const e = path.events.find((ev) => ev.code === service.code && ev.relation === service.relation && ev.ageDays >= from && ev.ageDays <= idx);
       return e?.ageDays;
     });
     const treatedAges = firstAge.filter((a): a is number => a !== undefined).sort((a, b) => a - b);

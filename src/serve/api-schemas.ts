@@ -4,7 +4,11 @@ import { z } from 'zod';
 import { CatalogueSchema } from '../schemas/catalogue.js';
 import { CohortPathSchema, CohortPrivacySchema } from '../schemas/cohort-paths.js';
 import { AttributionMethodSchema, InterventionsResultSchema } from '../schemas/interventions.js';
-import { PathSchema } from '../schemas/path.js';
+import { MODEL_KINDS } from '../schemas/manifest.js';
+import { MetricEstimateSchema } from '../schemas/metrics.js';
+import { PathRelationSchema, PathSchema } from '../schemas/path.js';
+import { TaskSpecSchema } from '../schemas/task.js';
+import { ROLES } from './types.js';
 
 /** Paths in one score request; bigger sets go in several requests (each is batched with others anyway). */
 export const MAX_PATHS_PER_REQUEST = 64;
@@ -99,15 +103,32 @@ export const ErrorResponseSchema = z
   })
   .strict();
 
+/** The test split's headline metrics (metrics.json), counts rounded as the bundle stores them. */
+export const HeadlineMetricsSchema = z
+  .object({
+    split: z.literal('test'),
+    n: z.number().int(),
+    positives: z.number().int(),
+    auroc: MetricEstimateSchema,
+    auprc: MetricEstimateSchema,
+    brier: MetricEstimateSchema,
+    calibrationSlope: MetricEstimateSchema,
+    ece: MetricEstimateSchema,
+  })
+  .strict();
+
+/** A refused version has only its version, status and error; the other fields are null. */
 export const VersionSummarySchema = z
   .object({
     version: z.string(),
     status: z.enum(['ready', 'refused']),
-    modelKind: z.string().nullable(),
-    task: z.unknown(),
+    /** The manifest's content id (`sha256:<hex>`). */
+    id: z.string().nullable(),
+    modelKind: z.enum(MODEL_KINDS).nullable(),
+    task: TaskSpecSchema.nullable(),
     createdAt: z.string().nullable(),
-    signature: z.unknown(),
-    headlineMetrics: z.unknown(),
+    signature: z.object({ input: z.literal('Path'), output: z.literal('trajectory') }).strict().nullable(),
+    headlineMetrics: HeadlineMetricsSchema.nullable(),
     error: z.object({ code: z.string(), message: z.string() }).nullable(),
   })
   .strict();
@@ -118,5 +139,21 @@ export const ModelSummarySchema = z
     aliases: z.record(z.string(), z.string()),
     defaultVersion: z.string().nullable(),
     versions: z.array(VersionSummarySchema),
+  })
+  .strict();
+
+export const WhoamiResponseSchema = z.object({ tokenId: z.string(), role: z.enum(ROLES) }).strict();
+
+/** A token of the model's vocabulary: a code it has its own embedding (or logreg weight) for. */
+export const KnownCodeSchema = z.object({ relation: PathRelationSchema, domain: z.string(), code: z.string() }).strict();
+export type KnownCode = z.infer<typeof KnownCodeSchema>;
+
+export const CatalogueResponseSchema = z
+  .object({
+    model: z.string(),
+    version: z.string(),
+    catalogue: CatalogueSchema,
+    /** Sorted by relation, domain, code; no counts (every code was shared by at least minPersonsPerCode persons). */
+    knownCodes: z.array(KnownCodeSchema),
   })
   .strict();

@@ -21,6 +21,7 @@ import { registerMetricsRoute } from './routes/metrics.js';
 import { registerModelRoutes } from './routes/models.js';
 import { registerScoreRoutes } from './routes/score.js';
 import { defaultWebRoot, registerStaticRoutes } from './routes/static.js';
+import { registerWhoamiRoute } from './routes/whoami.js';
 import { sha256Hex, type TokenEntry } from './tokens-file.js';
 import type { BundleLoader, ExplainFn } from './types.js';
 import { ZodRoutes } from './validation.js';
@@ -155,6 +156,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   }
   await registerOpenApi(app, options.version ?? '0.1.0');
   registerHealthRoutes(app, ctx);
+  registerWhoamiRoute(app, ctx);
   registerModelRoutes(app, ctx);
   registerScoreRoutes(app, ctx);
   registerCohortRoutes(app, ctx);

@@ -1,27 +1,30 @@
-// Public summary of a model version from its manifest: kind, task, signature, headline metrics. Read
-// defensively field by field so a summary never fails a request; never includes data fingerprints' inputs.
+// Public summary of a model version from its manifest and metrics.json: kind, task, signature, headline
+// metrics of the test split. Never the data fingerprint, the resolved config or anything person-level.
+import type { MetricEstimate } from '../schemas/metrics.js';
 import type { ModelEntry, VersionState } from './registry.js';
 import { compareVersions, DEFAULT_ALIAS } from './registry.js';
+import type { ServedMetrics } from './types.js';
 
-function field(obj: unknown, key: string): unknown {
-  return obj !== null && typeof obj === 'object' && Object.hasOwn(obj, key) ? (obj as Record<string, unknown>)[key] : undefined;
-}
+/** The headline metrics, each a point estimate with its bootstrap interval. */
+export const HEADLINE_METRICS = ['auroc', 'auprc', 'brier', 'calibrationSlope', 'ece'] as const;
 
-function str(v: unknown): string | null {
-  return typeof v === 'string' ? v : null;
+export function headlineMetrics(metrics: ServedMetrics) {
+  const { n, positives, overall } = metrics.test;
+  const pick = Object.fromEntries(HEADLINE_METRICS.map((m) => [m, overall[m]])) as Record<(typeof HEADLINE_METRICS)[number], MetricEstimate>;
+  return { split: 'test' as const, n, positives, ...pick };
 }
 
 export function describeVersion(v: VersionState) {
-  const m = v.bundle?.manifest;
-  const metrics = v.bundle?.metrics;
+  const b = v.bundle;
   return {
     version: v.version,
     status: v.status,
-    modelKind: str(field(m, 'modelKind')) ?? v.bundle?.scorer.modelKind ?? null,
-    task: field(m, 'task') ?? null,
-    createdAt: str(field(m, 'createdAt')),
-    signature: field(m, 'signature') ?? null,
-    headlineMetrics: field(metrics, 'headline') ?? field(field(m, 'metrics'), 'headline') ?? field(m, 'metrics') ?? null,
+    id: b?.manifest.id ?? null,
+    modelKind: b?.manifest.modelKind ?? null,
+    task: b?.manifest.task ?? null,
+    createdAt: b?.manifest.createdAt ?? null,
+    signature: b?.manifest.signature ?? null,
+    headlineMetrics: b === null ? null : headlineMetrics(b.metrics),
     error: v.error,
   };
 }

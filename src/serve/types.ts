@@ -1,20 +1,34 @@
 // The seams the service is built on: what a loaded bundle offers and how paths are explained.
-// Kept as small structural types so that routes can be tested with in-test doubles.
+// Kept as small structural types (picks of the bundle's own schemas) so that src/bundle's LoadedBundle fits
+// them as it is, and routes can still be tested with in-test doubles.
 import type { ExplainOptions } from '../explain/index.js';
+import type { Preprocessing } from '../features/preprocessing.js';
 import type { Catalogue } from '../schemas/catalogue.js';
 import type { CohortPathsFile } from '../schemas/cohort-paths.js';
 import type { InterventionsResult } from '../schemas/interventions.js';
+import type { Manifest } from '../schemas/manifest.js';
+import type { EvaluationReport } from '../schemas/metrics.js';
 import type { Path } from '../schemas/path.js';
 import type { PathScorer } from '../schemas/scoring.js';
+
+/** The manifest fields the service publishes (never the data fingerprint or the resolved config). */
+export type ServedManifest = Pick<Manifest, 'name' | 'version' | 'id' | 'createdAt' | 'modelKind' | 'task' | 'signature'>;
+
+/** metrics.json as far as the headline metrics go: the test split's overall estimates. */
+export interface ServedMetrics {
+  test: Pick<EvaluationReport, 'n' | 'positives' | 'overall'>;
+}
 
 /** What the service needs of a loaded bundle (src/bundle's LoadedBundle satisfies it). */
 export interface LoadedBundleLike {
   dir: string;
-  manifest: unknown;
+  manifest: ServedManifest;
   scorer: PathScorer;
+  /** Only the vocabulary is read: the codes the model knows, for the catalogue route. */
+  preprocessing: Pick<Preprocessing, 'vocab'>;
   catalogue: Catalogue;
   cohortPaths: CohortPathsFile;
-  metrics: unknown;
+  metrics: ServedMetrics;
   card: { json: unknown; markdown: string; html: string };
   dispose(): void | Promise<void>;
 }

@@ -71,9 +71,25 @@ describe('web page', () => {
 
   it('lets a planner open a cohort path and read its risk chart, turning points and candidates', async () => {
     const page = await openPage();
+    const apiCalls: string[] = [];
+    page.on('request', (r) => {
+      const u = new URL(r.url());
+      if (u.pathname.startsWith('/v1/')) apiCalls.push(u.pathname);
+    });
     await signIn(page, world.tokens.planner);
     await page.locator('#cohort-table tbody tr').first().waitFor();
     expect(await page.locator('#whoami').textContent()).toContain('planner');
+    // The role comes from /v1/whoami: no probing of auditor routes.
+    expect(apiCalls).toContain('/v1/whoami');
+    expect(apiCalls).not.toContain('/v1/audit/verify');
+    // The editor suggests the catalogue's services and the codes the model knows (GET .../catalogue).
+    const served = (await (
+      await fetch(`${world.url}/v1/models/${MODEL_NAME}/catalogue`, { headers: { authorization: `Bearer ${world.tokens.planner}` } })
+    ).json()) as { catalogue: { services: { code: string }[] }; knownCodes: { code: string }[] };
+    expect(served.knownCodes.length).toBeGreaterThan(0);
+    const suggested = new Set(await page.locator('#known-codes option').evaluateAll((os) => os.map((o) => o.getAttribute('value') ?? '')));
+    for (const s of served.catalogue.services) expect(suggested.has(s.code), s.code).toBe(true);
+    for (const c of served.knownCodes) expect(suggested.has(c.code), c.code).toBe(true);
     // Planners get no auditor view.
     expect(await page.locator('#tabs').isHidden()).toBe(true);
     expect(await page.locator('#model').inputValue()).toBe(MODEL_NAME);
@@ -171,7 +187,7 @@ describe('web page', () => {
     const verify = page.locator('#audit-verify');
     expect(await verify.getAttribute('data-ok')).toBe('true');
     expect(await verify.textContent()).toMatch(/Chain verified: \d+ entries, intact/);
-    // The log holds this session's own requests (the sign-in probe among them), tokens by id only.
+    // The log holds this session's own requests (the sign-in's /v1/whoami among them), tokens by id only.
     const log = await page.locator('#audit-entries').textContent();
     expect(log).toContain('GET /v1/models');
     expect(log).toContain('auditor-e2e');

@@ -93,6 +93,8 @@ describe('servicepath interventions and evaluate-interventions on a logreg bundl
   const work = mkdtempSync(join(tmpdir(), 'sp-interv-'));
   afterAll(() => rmSync(work, { recursive: true, force: true }));
   let bundle = '';
+  /** The same model trained with the IPW adjustment (resolvedConfig.adjustment = 'ipw' in its manifest). */
+  let ipwBundle = '';
   const pathFile = join(work, 'path.json');
 
   beforeAll(async () => {
@@ -106,6 +108,15 @@ describe('servicepath interventions and evaluate-interventions on a logreg bundl
     expect(code, c.err.join('\n')).toBe(0);
     const res = JSON.parse(c.out.join('')) as { bundle: string };
     bundle = res.bundle;
+    const ipwConfig = join(work, 'ipw.json');
+    writeFileSync(ipwConfig, JSON.stringify({ adjustment: 'ipw' }));
+    const ipw = capture();
+    const ipwCode = await runCli(
+      ['train', '--store', join(work, 'store'), '--task', 'data-samples/task.json', '--model', 'logreg', '--out', join(work, 'models'), '--name', 'ipw', '--config', ipwConfig, '--json'],
+      ipw.io,
+    );
+    expect(ipwCode, ipw.err.join('\n')).toBe(0);
+    ipwBundle = (JSON.parse(ipw.out.join('')) as { bundle: string }).bundle;
     const first = readFileSync('data-samples/truth/children.ndjson', 'utf8').split('\n')[0]!;
     writeFileSync(pathFile, JSON.stringify((JSON.parse(first) as { path: unknown }).path));
   });
@@ -135,9 +146,19 @@ describe('servicepath interventions and evaluate-interventions on a logreg bundl
 
   it('evaluates estimated against true effects on the generator truth', async () => {
     const c = capture();
-    expect(await runCli(['evaluate-interventions', '--bundle', bundle, '--truth', 'data-samples/truth', '--limit', '40', '--json'], c.io)).toBe(0);
-    const r = JSON.parse(c.out.join('')) as { results: { children: number; adjustment: string; signPairs: number; top3HitRate: number; meanSpearman: number }[] };
-    expect(r.results).toHaveLength(1);
+    expect(await runCli(['evaluate-interventions', '--bundle', bundle, '--bundle', ipwBundle, '--truth', 'data-samples/truth', '--limit', '40', '--json'], c.io)).toBe(0);
+    const r = JSON.parse(c.out.join('')) as { results: { bundle: string; children: number; adjustment: string; signPairs: number; top3HitRate: number; meanSpearman: number }[] };
+    expect(r.results).toHaveLength(2);
+    // The adjustment is read from the manifest's resolvedConfig, where the trainer writes it.
+    const manifest = JSON.parse(readFileSync(join(ipwBundle, 'manifest.json'), 'utf8')) as { resolvedConfig: { adjustment: string } };
+    expect(manifest.resolvedConfig.adjustment).toBe('ipw');
+    expect(r.results.map((x) => [x.bundle, x.adjustment])).toEqual([
+      ['naive/1', 'none'],
+      ['ipw/1', 'ipw'],
+    ]);
+    const text = capture();
+    expect(await runCli(['evaluate-interventions', '--bundle', `${bundle},${ipwBundle}`, '--truth', 'data-samples/truth', '--limit', '5'], text.io)).toBe(0);
+    expect(text.out.join('')).toContain('Per service, ipw/1 (ipw):');
     expect(r.results[0]!.children).toBe(40);
     expect(r.results[0]!.adjustment).toBe('none');
     expect(r.results[0]!.signPairs).toBeGreaterThan(0);

@@ -2,7 +2,8 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { ServicepathError } from '../../errors/index.js';
-import { CardQuerySchema, EmptyQuerySchema, ModelRefParamsSchema, ModelSummarySchema } from '../api-schemas.js';
+import { PATH_RELATIONS } from '../../schemas/path.js';
+import { CardQuerySchema, CatalogueResponseSchema, EmptyQuerySchema, type KnownCode, ModelRefParamsSchema, ModelSummarySchema } from '../api-schemas.js';
 import { ALL_ROLES } from '../auth.js';
 import { type ServeContext, useModel } from '../context.js';
 import { describeModel } from '../describe.js';
@@ -21,6 +22,29 @@ export function cardFormat(format: string | undefined, accept: string | undefine
     if (w === 'text/html' || w === 'text/*') return 'html';
   }
   throw new ServicepathError('SERVE_NOT_ACCEPTABLE', { accept: accept.slice(0, 100), allowed: Object.values(CARD_TYPES).join(', ') });
+}
+
+const RELATION_SET: ReadonlySet<string> = new Set(PATH_RELATIONS);
+
+/**
+ * The codes a model knows, from its vocabulary (`relation|domain|code` tokens): padding, unknown and the
+ * `<rare>` buckets are left out. The vocabulary holds no counts, and each code in it was shared by at least
+ * minPersonsPerCode training persons, so the list says nothing about any one person.
+ */
+export function knownCodes(vocab: readonly string[]): KnownCode[] {
+  const out: KnownCode[] = [];
+  for (const token of vocab) {
+    const first = token.indexOf('|');
+    const second = token.indexOf('|', first + 1);
+    if (first < 0 || second < 0) continue; // <pad>, <unk>
+    const relation = token.slice(0, first);
+    const domain = token.slice(first + 1, second);
+    const code = token.slice(second + 1);
+    if (!RELATION_SET.has(relation) || code === '' || code === '<rare>') continue;
+    out.push({ relation: relation as KnownCode['relation'], domain, code });
+  }
+  const key = (c: KnownCode) => `${PATH_RELATIONS.indexOf(c.relation)}|${c.domain}|${c.code}`;
+  return out.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
 }
 
 export function registerModelRoutes(app: FastifyInstance, ctx: ServeContext): void {
@@ -49,6 +73,22 @@ export function registerModelRoutes(app: FastifyInstance, ctx: ServeContext): vo
       const entry = ctx.registry.models.get(request.params.name);
       if (entry === undefined) throw new ServicepathError('SERVE_MODEL_NOT_FOUND', { model: request.params.name });
       return describeModel(entry);
+    },
+  });
+
+  app.get<{ Params: { name: string } }>('/v1/models/:name/catalogue', {
+    config: { access },
+    schema: ctx.zod.schema('GET', '/v1/models/:name/catalogue', {
+      tags: ['models'],
+      summary: "The bundle's actionable-service catalogue and the codes the model knows (for path editors; no counts)",
+      params: ModelRefParamsSchema,
+      querystring: EmptyQuerySchema,
+      response: { 200: CatalogueResponseSchema },
+    }),
+    handler: async (request) => {
+      const state = useModel(ctx, request, request.params.name);
+      const bundle = state.bundle!;
+      return { model: state.name, version: state.version, catalogue: bundle.catalogue, knownCodes: knownCodes(bundle.preprocessing.vocab) };
     },
   });
 

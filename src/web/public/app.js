@@ -20,7 +20,7 @@ const state = {
   cohort: { sort: 'persons', limit: COHORT_PAGE, paths: [], total: 0, privacy: { k: 10, roundTo: 5 } },
   /** The path in the editor; cohortPath is set when it was opened from one. */
   path: { label: '', events: [], sex: undefined, indexAgeDays: undefined, cohortPath: null },
-  /** code -> domain, from cohort-path representatives and catalogue services seen in answers. */
+  /** code -> domain for the editor's suggestions: the model's catalogue route, then cohort paths and answers. */
   knownCodes: new Map(),
   result: null,
   card: null,
@@ -127,25 +127,16 @@ function setLang(lang) {
 }
 
 // ---------- sign-in ----------
-/**
- * The caller's role. The API has no "who am I" route, so the role is read from which routes answer: the model
- * list needs any valid token, the audit routes an auditor's (or an administrator's, shown here as auditor).
- */
-async function probeRole(token) {
-  await api('/v1/models', { token }); // 401 here: the token is unknown
-  try {
-    await api('/v1/audit/verify', { token });
-    return 'auditor';
-  } catch (err) {
-    if (err instanceof ApiError && err.status === 403) return 'planner';
-    throw err;
-  }
+/** The caller's role from `GET /v1/whoami` (any valid token; 401 for an unknown one). */
+async function fetchRole(token) {
+  const { role } = await api('/v1/whoami', { token });
+  return role;
 }
 
 async function signIn(token, { quiet = false } = {}) {
   showError('signin-error', null);
   try {
-    const role = await probeRole(token);
+    const role = await fetchRole(token);
     state.token = token;
     state.role = role;
     try {
@@ -187,6 +178,7 @@ async function enter() {
   state.model = servable[0]?.name ?? null;
   renderAll();
   setStatus('');
+  await loadKnownCodes();
   if (state.view === 'planner') await loadCohort();
   else await loadAudit();
   $('main').focus();
@@ -323,6 +315,24 @@ async function openCohortPath(p) {
 }
 
 // ---------- planner: path editor ----------
+/**
+ * Suggestions for the code field: the services of the model's catalogue and the codes its vocabulary knows
+ * (`GET /v1/models/:name/catalogue`; no counts, nothing about any person). A failure leaves the suggestions
+ * from cohort paths and answers, so the editor still works.
+ */
+async function loadKnownCodes() {
+  state.knownCodes = new Map();
+  if (state.model === null) return;
+  try {
+    const res = await api(`${modelPath(state.model)}/catalogue`);
+    for (const s of res.catalogue.services) if (!state.knownCodes.has(s.code)) state.knownCodes.set(s.code, s.domain);
+    for (const c of res.knownCodes) if (!state.knownCodes.has(c.code)) state.knownCodes.set(c.code, c.domain);
+  } catch (err) {
+    showError('planner-error', err);
+  }
+  renderCodeList();
+}
+
 function renderCodeList() {
   $('known-codes').replaceChildren(...[...state.knownCodes.keys()].sort().map((code) => h('option', { value: code })));
 }
@@ -715,7 +725,7 @@ function wire() {
     state.result = null;
     state.cohort.limit = COHORT_PAGE;
     renderResult();
-    void loadCohort();
+    void loadKnownCodes().then(loadCohort);
   });
   $('cohort-sort').addEventListener('change', (e) => {
     state.cohort.sort = e.target.value;

@@ -50,6 +50,20 @@ describe('computeAdjustmentWeights (stabilised inverse propensity)', () => {
     expect([...computeAdjustmentWeights(none, catalogue())]).toEqual(none.map(() => 1));
   });
 
+  it('counts a receipt as the treatment only for the catalogue receiver and from the first insertion age on', () => {
+    // The catalogue's FAMILY_WORK goes to the child (relation self): the mother's receipt, or one before birth,
+    // is history, not the treatment, so nobody is treated and the weights stay 1.
+    const moved = data.map((d) => ({
+      ...d,
+      path: {
+        ...d.path,
+        events: d.path.events.map((e, i) => (e.code !== 'FAMILY_WORK' ? e : i % 2 === 0 ? { ...e, relation: 'mother' as const } : { ...e, ageDays: -30 })),
+      },
+    }));
+    for (const m of moved) m.path.events.sort((a, b) => a.ageDays - b.ageDays);
+    expect([...computeAdjustmentWeights(moved, catalogue())]).toEqual(moved.map(() => 1));
+  });
+
   it('fits a logistic regression (Newton) to a known slope', () => {
     const xs: Float64Array[] = [];
     const ys: number[] = [];

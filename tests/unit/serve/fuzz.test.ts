@@ -15,6 +15,8 @@ const ROUTES = [
   ['POST', '/v1/models/{m}/interventions'],
   ['GET', '/v1/models/{m}/cohort-paths'],
   ['GET', '/v1/models/{m}/card'],
+  ['GET', '/v1/models/{m}/catalogue'],
+  ['GET', '/v1/whoami'],
   ['GET', '/v1/audit'],
   ['GET', '/v1/audit/verify'],
   ['GET', '/metrics'],

@@ -11,6 +11,8 @@ import type { Catalogue } from '../../../src/schemas/catalogue.js';
 import type { CohortPathsFile } from '../../../src/schemas/cohort-paths.js';
 import type { Path } from '../../../src/schemas/path.js';
 import type { PathScorer } from '../../../src/schemas/scoring.js';
+import { TaskSpecSchema } from '../../../src/schemas/task.js';
+import type { ServedManifest, ServedMetrics } from '../../../src/serve/types.js';
 
 export const TOKENS = { planner: 'tok-planner', auditor: 'tok-auditor', admin: 'tok-admin' } as const;
 export const TOKEN_ENTRIES: TokenEntry[] = Object.entries(TOKENS).map(([role, token]) => ({
@@ -80,17 +82,42 @@ export class TransparentScorer implements PathScorer {
   }
 }
 
+const estimate = (v: number) => ({ estimate: v, lower: v - 0.05, upper: v + 0.05, replicates: 200 });
+export const FAKE_METRICS: ServedMetrics = {
+  test: {
+    n: 500,
+    positives: 50,
+    overall: { auroc: estimate(0.8), auprc: estimate(0.3), brier: estimate(0.08), calibrationSlope: estimate(1), calibrationIntercept: estimate(0), ece: estimate(0.02) },
+  },
+};
+
+export function fakeManifest(name: string, version: string): ServedManifest {
+  return {
+    name,
+    version,
+    id: `sha256:${sha256Hex(`${name}@${version}`)}`,
+    createdAt: '2024-01-01T00:00:00Z',
+    modelKind: 'logreg',
+    task: TaskSpecSchema.parse({ name: 'cw-by-7', index: { rule: 'age', ageDays: 1096 }, lookbackDays: 1096, outcome: { codes: ['CW'] }, horizonDays: 1096 }),
+    signature: { input: 'Path', output: 'trajectory' },
+  };
+}
+
+/** The vocabulary of the fake model: padding, unknown, two codes and a rare bucket. */
+export const FAKE_VOCAB = ['<pad>', '<unk>', 'self|health|VISIT', 'mother|social_work|SW', 'self|health|<rare>'];
+
 /** A fake bundle is a folder with fake.json; {"broken": true} makes the loader refuse it like a tampered one. */
 export const fakeLoader: BundleLoader = async (dir) => {
   const spec = JSON.parse(readFileSync(join(dir, 'fake.json'), 'utf8')) as { broken?: boolean; name: string; version: string };
   if (spec.broken === true) throw new ServicepathError('CONFIG_INVALID', { file: join(dir, 'fake.json'), issues: 'checksum mismatch (test)' });
   const bundle: LoadedBundleLike = {
     dir,
-    manifest: { name: spec.name, version: spec.version, modelKind: 'logreg', task: { name: 'cw-by-7' }, createdAt: '2024-01-01T00:00:00Z' },
+    manifest: fakeManifest(spec.name, spec.version),
     scorer: new TransparentScorer(),
+    preprocessing: { vocab: FAKE_VOCAB },
     catalogue: CATALOGUE,
     cohortPaths: COHORT_PATHS,
-    metrics: { headline: { auroc: 0.8 } },
+    metrics: FAKE_METRICS,
     card: { json: { model_details: { name: spec.name } }, markdown: `# ${spec.name}\n`, html: `<h1>${spec.name}</h1>` },
     dispose: () => undefined,
   };

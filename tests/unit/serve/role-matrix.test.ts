@@ -18,6 +18,8 @@ const ROUTES: { method: 'GET' | 'POST'; url: string; body?: unknown; allowed: Wh
   { method: 'POST', url: '/v1/models/cw@1/interventions', body: { path: path(['A', 'RISK']) }, allowed: ALL },
   { method: 'GET', url: '/v1/models/cw/cohort-paths', allowed: ALL },
   { method: 'GET', url: '/v1/models/cw/card', allowed: ALL },
+  { method: 'GET', url: '/v1/models/cw/catalogue', allowed: ALL },
+  { method: 'GET', url: '/v1/whoami', allowed: ALL },
   { method: 'GET', url: '/v1/audit', allowed: ['auditor', 'admin'] },
   { method: 'GET', url: '/v1/audit/verify', allowed: ['auditor', 'admin'] },
   { method: 'GET', url: '/metrics', allowed: ['admin'] },
@@ -47,6 +49,7 @@ describe('role matrix', () => {
     const res = await app.inject({ method, url, headers: headers(who), ...(body === undefined ? {} : { payload: body as object }) });
     if (allowed === 'public' || allowed.includes(who)) {
       expect(res.statusCode).toBe(200);
+      if (url === '/v1/whoami') expect(res.json()).toEqual({ tokenId: `${who}-1`, role: who });
     } else if (who === 'none' || who === 'wrong') {
       expect(res.statusCode).toBe(401);
       expect(res.json().error.code).toBe('SERVE_UNAUTHORIZED');
@@ -63,6 +66,18 @@ describe('role matrix', () => {
     );
     const registered = app.routeAccess.filter((r) => r.method !== 'HEAD' && r.access?.public !== true).map((r) => key(r.method, r.url));
     expect(new Set(registered)).toEqual(inMatrix);
+  });
+
+  it('publishes every non-public route of the matrix in /openapi.json, with its response schema', async () => {
+    const doc = (await app.inject({ method: 'GET', url: '/openapi.json' })).json() as { paths: Record<string, Record<string, { responses?: Record<string, unknown> }>> };
+    for (const r of ROUTES.filter((x) => x.allowed !== 'public' && x.url !== '/metrics')) {
+      const url = r.url.replace(/^\/v1\/models\/cw(@1)?/, '/v1/models/{name}');
+      expect(doc.paths[url]?.[r.method.toLowerCase()], `${r.method} ${url}`).toBeDefined();
+    }
+    const catalogue = doc.paths['/v1/models/{name}/catalogue']!.get!.responses!['200'] as { content: { 'application/json': { schema: { properties: Record<string, unknown> } } } };
+    expect(Object.keys(catalogue.content['application/json'].schema.properties).sort()).toEqual(['catalogue', 'knownCodes', 'model', 'version']);
+    const whoami = doc.paths['/v1/whoami']!.get!.responses!['200'] as { content: { 'application/json': { schema: { properties: Record<string, unknown> } } } };
+    expect(Object.keys(whoami.content['application/json'].schema.properties).sort()).toEqual(['role', 'tokenId']);
   });
 
   it('closes a route that declares no access to every role (fails closed)', async () => {
