@@ -12,13 +12,13 @@ sp() { node dist/src/cli/main.js "$@"; }
 rm -rf "$WORK"
 mkdir -p "$WORK"
 # The sample was extracted on the generator's extraction date; giving it makes the store reproducible.
-EXTRACTED=$(node -e "process.stdout.write(JSON.parse(require('fs').readFileSync('data-samples/truth/effects.json','utf8')).extractionDate)")
+EXTRACTED=$(grep -o "\"extractionDate\": *\"[0-9-]*\"" data-samples/truth/effects.json | head -n 1 | grep -o "[0-9]\{4\}-[0-9-]*")
 
 echo "== ingest (demo key: synthetic data only)"
 sp ingest --input data-samples --format canonical --out "$WORK/store" --demo-key --extraction-date "$EXTRACTED"
 
 echo "== profile"
-sp profile --store "$WORK/store" --out "$WORK/profile" | head -n 40
+sp profile --store "$WORK/store" --out "$WORK/profile" > "$WORK/profile.txt"; echo "profile tables in $WORK/profile/ (text: $WORK/profile.txt)"
 
 echo "== train: logistic-regression baseline"
 sp train --store "$WORK/store" --task data-samples/task.json --model logreg --out "$WORK/models" \
