@@ -1,5 +1,5 @@
 // Train/validation/test splits by family (siblings never straddle splits), seeded; optionally temporal.
-import { createRng, shuffled } from './rng.js';
+import { createRng, shuffled } from '../util/random.js';
 
 export interface SplitFractions {
   train: number;

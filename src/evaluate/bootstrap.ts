@@ -1,17 +1,11 @@
 // Seeded bootstrap: resample persons (or whole clusters, e.g. families) with replacement; percentile intervals.
+import { mulberry32 } from '../util/random.js';
+import { descendingOrder } from '../util/rank.js';
 import { checkAlpha, checkBinaryInput, checkInteger, checkLabels } from './validate.js';
-import { descendingOrder } from './order.js';
 
-/** mulberry32: a small, fast, seedable PRNG giving floats in [0, 1). Deterministic across platforms. */
+/** Floats in [0, 1) from mulberry32 started at the seed itself (src/util/random.ts). Deterministic across platforms. */
 export function createRng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return mulberry32(seed >>> 0).next;
 }
 
 /** Derives an independent seed for a named stream (a subgroup slice), so slices do not share draws. */

@@ -1,35 +1,10 @@
-// Discrimination: AUROC (ties count one half), average precision, and ROC / precision-recall curves.
+// Discrimination: average precision and ROC / precision-recall curves (AUROC itself: src/util/rank.ts).
 import type { CurvePoint } from '../schemas/metrics.js';
-import { countPositives, downsample, type TieGroup, tieGroups } from './order.js';
+import { type TieGroup, tieGroups } from '../util/rank.js';
+import { countPositives, downsample } from './order.js';
 
 /** Curves for figures keep at most this many points. */
 export const MAX_CURVE_POINTS = 200;
-
-/**
- * Area under the ROC curve = P(score of a random positive > score of a random negative), ties counted 1/2
- * (the Mann-Whitney U statistic / (positives x negatives)). Null when either class is absent.
- */
-export function auroc(y: ArrayLike<number>, p: ArrayLike<number>): number | null {
-  return aurocFromGroups(tieGroups(y, p));
-}
-
-/** AUROC from precomputed tie groups (shared with average precision to sort once). */
-export function aurocFromGroups(groups: readonly TieGroup[]): number | null {
-  let positives = 0;
-  let negatives = 0;
-  for (const g of groups) {
-    positives += g.positives;
-    negatives += g.negatives;
-  }
-  if (positives === 0 || negatives === 0) return null;
-  let positivesAbove = 0;
-  let wins = 0;
-  for (const g of groups) {
-    wins += g.negatives * (positivesAbove + g.positives / 2);
-    positivesAbove += g.positives;
-  }
-  return wins / (positives * negatives);
-}
 
 /**
  * Average precision, the step-wise area under the precision-recall curve without interpolation:

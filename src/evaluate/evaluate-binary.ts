@@ -10,10 +10,11 @@ import type {
   ThresholdRow,
 } from '../schemas/metrics.js';
 import { METRIC_NAMES } from '../schemas/metrics.js';
+import { auroc, aurocFromGroups, descendingOrder, tieGroups } from '../util/rank.js';
 import { bootstrapIntervals, deriveSeed, gather, type Interval } from './bootstrap.js';
 import { brier, type CalibrationFit, calibrationCurve, calibrationFromLogits, calibrationSlopeIntercept, ece, logit } from './calibration.js';
-import { auprcFromGroups, aurocFromGroups, auroc, prCurve, rocCurve } from './discrimination.js';
-import { countPositives, descendingOrder, tieGroups } from './order.js';
+import { auprcFromGroups, prCurve, rocCurve } from './discrimination.js';
+import { countPositives } from './order.js';
 import { DEFAULT_K, DEFAULT_ROUND_TO, isSuppressed, roundCount } from './privacy.js';
 import { DEFAULT_ALERT_RATES, thresholdTable } from './thresholds.js';
 import { checkAlpha, checkBinaryInput, checkInteger, checkLabels, checkRate } from './validate.js';

@@ -1,36 +1,4 @@
-// Sorting helpers shared by the rank-based metrics: indices by descending score, grouped into ties.
-
-/** Indices 0..n-1 ordered by descending score; stable, so equal scores keep input order. */
-export function descendingOrder(p: ArrayLike<number>): Int32Array {
-  const idx = new Int32Array(p.length);
-  for (let i = 0; i < idx.length; i++) idx[i] = i;
-  return idx.sort((a, b) => p[b]! - p[a]! || a - b);
-}
-
-export interface TieGroup {
-  /** The shared score of the group. */
-  score: number;
-  /** Positives and negatives inside the group. */
-  positives: number;
-  negatives: number;
-}
-
-/** Walks scores from high to low and returns one entry per distinct score. */
-export function tieGroups(y: ArrayLike<number>, p: ArrayLike<number>): TieGroup[] {
-  const order = descendingOrder(p);
-  const groups: TieGroup[] = [];
-  let current: TieGroup | undefined;
-  for (const i of order) {
-    const score = p[i]!;
-    if (current === undefined || current.score !== score) {
-      current = { score, positives: 0, negatives: 0 };
-      groups.push(current);
-    }
-    if (y[i] === 1) current.positives++;
-    else current.negatives++;
-  }
-  return groups;
-}
+// Helpers shared by the rank-based metrics; the descending order and its tie groups live in src/util/rank.ts.
 
 export function countPositives(y: ArrayLike<number>): number {
   let positives = 0;

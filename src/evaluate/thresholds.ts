@@ -1,5 +1,6 @@
 // Operating points: the threshold that flags a given share of people, and what flagging them would catch.
-import { countPositives, descendingOrder } from './order.js';
+import { descendingOrder } from '../util/rank.js';
+import { countPositives } from './order.js';
 
 export const DEFAULT_ALERT_RATES = [0.05, 0.1, 0.2] as const;
 

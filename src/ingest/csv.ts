@@ -57,13 +57,21 @@ function scan(text: string, st: RecordState): ScanResult {
   }
 }
 
-/** Fields of a one-line record (no newline inside), or the reason it cannot be read. Used for headers and tests. */
-export function parseCsvLine(line: string): string[] | 'open' | 'broken' {
-  const text = line.charCodeAt(line.length - 1) === CR ? line.slice(0, -1) : line;
+/**
+ * Fields of one whole record, taken as it is (quoted newlines kept, no trailing CR removed), or the reason it
+ * cannot be read: 'open' when a quoted field never closes, 'broken' for a stray quote. The OMOP and MEDS reader
+ * splits its assembled records with this.
+ */
+export function splitCsvFields(text: string): string[] | 'open' | 'broken' {
   if (text.indexOf('"') < 0) return text.split(',');
   const st: RecordState = { fields: [], quoted: null };
   const r = scan(text, st);
   return r === 'done' ? st.fields : r;
+}
+
+/** Fields of a one-line record (no newline inside; a trailing CR dropped), or the reason it cannot be read. */
+export function parseCsvLine(line: string): string[] | 'open' | 'broken' {
+  return splitCsvFields(line.charCodeAt(line.length - 1) === CR ? line.slice(0, -1) : line);
 }
 
 /** One CSV record, or a failure of the physical line(s) it started on. */

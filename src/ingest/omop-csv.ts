@@ -3,10 +3,11 @@
 import { isUtf8 } from 'node:buffer';
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
+import { splitCsvFields } from './csv.js';
+// The same cap as the canonical reader's: the longest physical line (and multi-line quoted record) we accept.
+import { MAX_LINE_BYTES } from './line-reader.js';
 import type { QuarantineReason } from './sources.js';
 
-/** Longest physical line (and longest multi-line quoted record) we accept, in bytes. */
-export const MAX_LINE_BYTES = 1024 * 1024;
 /** A quoted field may span lines; past this many lines an open quote is taken as broken quoting. */
 const MAX_RECORD_LINES = 1000;
 
@@ -61,43 +62,6 @@ function countQuotes(text: string): number {
   let n = 0;
   for (let i = text.indexOf('"'); i !== -1; i = text.indexOf('"', i + 1)) n++;
   return n;
-}
-
-/** Splits one CSV record into fields; null when the quoting is broken (stray or unterminated quote). */
-export function splitCsvRecord(text: string): string[] | null {
-  if (!text.includes('"')) return text.split(',');
-  const out: string[] = [];
-  let i = 0;
-  for (;;) {
-    if (text[i] === '"') {
-      let value = '';
-      let j = i + 1;
-      for (;;) {
-        const q = text.indexOf('"', j);
-        if (q === -1) return null;
-        value += text.slice(j, q);
-        if (text[q + 1] === '"') {
-          value += '"';
-          j = q + 2;
-          continue;
-        }
-        i = q + 1;
-        break;
-      }
-      out.push(value);
-      if (i === text.length) return out;
-      if (text[i] !== ',') return null;
-      i++;
-    } else {
-      const comma = text.indexOf(',', i);
-      const end = comma === -1 ? text.length : comma;
-      const value = text.slice(i, end);
-      if (value.includes('"')) return null;
-      out.push(value);
-      if (comma === -1) return out;
-      i = comma + 1;
-    }
-  }
 }
 
 /**
@@ -163,8 +127,9 @@ async function* assembleRecords(next: () => Promise<PhysicalLine | undefined>, q
       yield { kind: 'failure', line: first.line, reason: 'ROW_BROKEN_QUOTING' };
       continue;
     }
-    const values = splitCsvRecord(text);
-    if (values === null) yield { kind: 'failure', line: first.line, reason: 'ROW_BROKEN_QUOTING' };
+    const values = splitCsvFields(text);
+    // Balanced quotes can still be misplaced (`a"b"`): any reason the record cannot be split is broken quoting.
+    if (typeof values === 'string') yield { kind: 'failure', line: first.line, reason: 'ROW_BROKEN_QUOTING' };
     else yield { kind: 'record', line: first.line, values };
   }
 }

@@ -2,7 +2,7 @@
 // reason (src/ingest/sources.ts QUARANTINE_REASONS). They are extra rows: the clean rows stay the same.
 import type { QuarantineReason } from '../ingest/sources.js';
 import { dayToIso } from '../schemas/dates.js';
-import type { Rng } from './prng.js';
+import type { Rng } from '../util/random.js';
 
 export interface DirtyRow {
   text: string;

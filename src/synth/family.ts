@@ -9,7 +9,7 @@ import {
   protectiveLogHazard,
   type RiskSignal,
 } from './mechanism.js';
-import type { Rng } from './prng.js';
+import type { Rng } from '../util/random.js';
 import type { Scenario } from './scenario.js';
 import { type Code, CODE_SLOTS, codeIndex, eventCode, eventDay, packEvent } from './services.js';
 

@@ -13,7 +13,8 @@ import { type Child, type Family, realiseOutcomes, recordFamily, relativesOf, ty
 import { domainOf, outcomeProbability, protectiveLogHazard, RISK_SIGNALS, resolveProtective, riskSignalTable } from './mechanism.js';
 import { auroc } from './metrics.js';
 import { buildRecordedPath, type DatedFamilyEvent } from './path.js';
-import { Rng, STREAM } from './prng.js';
+import { Rng } from '../util/random.js';
+import { STREAM } from './prng.js';
 import type { TaskSpec } from '../schemas/task.js';
 import type { Scenario } from './scenario.js';
 import { eventCode, eventDay, SERVICE_CODES } from './services.js';

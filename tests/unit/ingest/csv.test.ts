@@ -2,7 +2,7 @@
 // row only, blank lines.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type CsvRecord, CsvRecordAssembler, parseCsvLine } from '../../../src/ingest/csv.js';
+import { type CsvRecord, CsvRecordAssembler, parseCsvLine, splitCsvFields } from '../../../src/ingest/csv.js';
 import { LINE_INVALID_UTF8, LINE_TOO_LONG } from '../../../src/ingest/line-reader.js';
 
 function records(lines: string[], flags: number[] | null = null, maxChars?: number): CsvRecord[] {
@@ -30,6 +30,19 @@ describe('parseCsvLine', () => {
     expect(parseCsvLine('ab"c,d')).toBe('broken');
     expect(parseCsvLine('"ab"c,d')).toBe('broken');
     expect(parseCsvLine('"abc,d')).toBe('open');
+  });
+});
+
+describe('splitCsvFields', () => {
+  it('splits a whole record as it is: quoted newlines kept, a trailing CR kept', () => {
+    expect(splitCsvFields('a,"one\ntwo",b')).toEqual(['a', 'one\ntwo', 'b']);
+    expect(splitCsvFields('a,b\r')).toEqual(['a', 'b\r']);
+    expect(splitCsvFields('')).toEqual(['']);
+  });
+
+  it('reads quoting exactly as parseCsvLine does (one splitter behind both readers)', () => {
+    for (const text of ['a"b"', '"a"b', 'x,"a""', '"a,b","say ""hi""",""']) expect(splitCsvFields(text)).toEqual(parseCsvLine(text));
+    expect(splitCsvFields('a"b"')).toBe('broken');
   });
 });
 
