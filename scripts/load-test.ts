@@ -3,15 +3,15 @@
 //   npm run build && node dist/scripts/load-test.js --models DIR [--model NAME] [--seconds 10] [--soak-seconds 60]
 //   node dist/scripts/load-test.js --stub   (no bundle: a stub scorer, to measure the service's own overhead)
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
 interface CannonResult {
-  requests: { average: number };
+  requests: { average: number; total: number };
   latency: { p50: number; p99: number; max: number };
   errors: number;
   timeouts: number;
@@ -125,10 +125,29 @@ function start(args: string[], pattern: RegExp): Promise<{ child: ChildProcess; 
   });
 }
 
-async function cannon(name: string, opts: Record<string, unknown>): Promise<CannonResult> {
+/** CPU time (user + system, ms) a process has used, from /proc (Linux); null elsewhere. */
+function cpuMs(pid: number | undefined): number | null {
+  if (pid === undefined) return null;
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // clock ticks of 10 ms (USER_HZ 100)
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * One autocannon phase. Besides throughput and latency it prints the machine's 1-minute load average and the
+ * server's CPU time per request: on a shared machine the latter moves far less with the neighbours' load.
+ */
+async function cannon(name: string, opts: Record<string, unknown>, server?: ChildProcess): Promise<CannonResult> {
+  const load = loadavg()[0]!.toFixed(1);
+  const cpuBefore = cpuMs(server?.pid);
   const r = await autocannon({ method: 'POST', headers: { 'content-type': 'application/json' }, ...opts });
+  const cpuAfter = cpuMs(server?.pid);
+  const perRequest = cpuBefore === null || cpuAfter === null || r.requests.total === 0 ? '' : `  server CPU ${((1000 * (cpuAfter - cpuBefore)) / r.requests.total).toFixed(0)} us/req`;
   console.log(
-    `${name.padEnd(34)} ${r.requests.average.toFixed(0).padStart(7)} req/s  p50 ${r.latency.p50} ms  p99 ${r.latency.p99} ms  max ${r.latency.max} ms  errors ${r.errors}  timeouts ${r.timeouts}  non2xx ${r.non2xx}`,
+    `${name.padEnd(34)} ${r.requests.average.toFixed(0).padStart(7)} req/s  p50 ${r.latency.p50} ms  p99 ${r.latency.p99} ms  max ${r.latency.max} ms  errors ${r.errors}  timeouts ${r.timeouts}  non2xx ${r.non2xx}  (load ${load})${perRequest}`,
   );
   return r;
 }
@@ -171,22 +190,28 @@ async function main(): Promise<void> {
     console.log('Figures are noisy: the server, the bare server and autocannon share the machine.');
 
     await cannon('warm-up /score (2 s)', { url: `${service.url}/v1/models/${model}/score`, headers: auth, body: scoreBody, connections: 10, duration: 2 });
-    const ceiling = await cannon('bare Fastify POST, 50 conn', { url: `${bare.url}/bare`, body: scoreBody, connections: 50, duration: seconds });
-    const score = await cannon('POST /score 64 events, 50 conn', { url: `${service.url}/v1/models/${model}/score`, headers: auth, body: scoreBody, connections: 50, duration: seconds });
+    const ceiling = await cannon('bare Fastify POST, 50 conn', { url: `${bare.url}/bare`, body: scoreBody, connections: 50, duration: seconds }, bare.child);
+    const score = await cannon(
+      'POST /score 64 events, 50 conn',
+      { url: `${service.url}/v1/models/${model}/score`, headers: auth, body: scoreBody, connections: 50, duration: seconds },
+      service.child,
+    );
     console.log(`  score / bare ceiling = ${((100 * score.requests.average) / ceiling.requests.average).toFixed(1)}%  (target >= 2000 req/s, p99 < 25 ms)`);
     const ivBody = JSON.stringify({ path: path64(), catalogue: catalogue10(), topK: 5 });
-    await cannon('POST /interventions 10 svc, 10 conn', { url: `${service.url}/v1/models/${model}/interventions`, headers: auth, body: ivBody, connections: 10, duration: seconds });
+    await cannon(
+      'POST /interventions 10 svc, 10 conn',
+      { url: `${service.url}/v1/models/${model}/interventions`, headers: auth, body: ivBody, connections: 10, duration: seconds },
+      service.child,
+    );
     console.log('  (target p99 < 150 ms)');
 
     if (soakSeconds > 0) {
       const before = await gauges(service.url, token);
-      const soak = await cannon(`soak /score, 100 conn, ${soakSeconds} s`, {
-        url: `${service.url}/v1/models/${model}/score`,
-        headers: auth,
-        body: scoreBody,
-        connections: 100,
-        duration: soakSeconds,
-      });
+      const soak = await cannon(
+        `soak /score, 100 conn, ${soakSeconds} s`,
+        { url: `${service.url}/v1/models/${model}/score`, headers: auth, body: scoreBody, connections: 100, duration: soakSeconds },
+        service.child,
+      );
       const after = await gauges(service.url, token);
       const growth = (100 * (after.rss - before.rss)) / before.rss;
       console.log(`  errors ${soak.errors + soak.timeouts + soak.non2xx}; tensors ${before.tensors} -> ${after.tensors}; RSS ${(before.rss / 2 ** 20).toFixed(0)} -> ${(after.rss / 2 ** 20).toFixed(0)} MiB (${growth.toFixed(1)}%; target < 10%)`);

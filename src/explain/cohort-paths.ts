@@ -2,6 +2,7 @@
 // matches a planner's path to them. Counts are rounded; every count or rate stands for at least k persons.
 import { createHash } from 'node:crypto';
 import { ServicepathError } from '../errors/index.js';
+import { roundCount as roundToMultiple } from '../evaluate/privacy.js';
 import type { ActionableService, Catalogue } from '../schemas/catalogue.js';
 import {
   type CohortPath,
@@ -42,7 +43,7 @@ export interface MineOptions {
 /** Rounds a count of at least k to the nearest multiple of roundTo, never showing less than k. */
 export function roundCount(n: number, k: number, roundTo: number): number {
   const floor = Math.ceil(k / roundTo) * roundTo;
-  return Math.max(floor, Math.round(n / roundTo) * roundTo);
+  return Math.max(floor, roundToMultiple(n, roundTo));
 }
 
 const round = (x: number, step: number): number => Math.round(x / step) * step;
@@ -263,23 +264,68 @@ export function indexCohortPaths(file: CohortPathsFile): CohortIndex {
   return new Map(file.paths.map((p) => [prefixKey(p.steps.map((s) => s.groups)), p]));
 }
 
+/** A bundle's cohort-paths file is immutable once loaded: its index is built once per file object. */
+const indexes = new WeakMap<CohortPathsFile, CohortIndex>();
+
+/** indexCohortPaths, memoised per file object (the service explains many paths against one bundle's file). */
+export function cohortIndexOf(file: CohortPathsFile): CohortIndex {
+  let index = indexes.get(file);
+  if (index === undefined) {
+    index = indexCohortPaths(file);
+    indexes.set(file, index);
+  }
+  return index;
+}
+
+export type SupportMatch = { cohort: CohortPath; followed: FollowedBy } | null;
+
+/**
+ * supportFor for many (service, age) pairs of one path: the path is coarsened once, the prefix keys are built
+ * incrementally, and each (band, service code) is matched once. Same answers as supportFor.
+ */
+export function supportMatcher(index: CohortIndex, path: Path): (service: Pick<ActionableService, 'code'>, ageDays: number) => SupportMatch {
+  let keys: string[] | null = null;
+  const memo = new Map<string, SupportMatch>();
+  return (service, ageDays) => {
+    const through = bandIndexOf(ageDays) - 1;
+    if (through < 0) return null;
+    const memoKey = `${through}\u0000${service.code}`;
+    const known = memo.get(memoKey);
+    if (known !== undefined) return known;
+    // Bands are coarsened independently, so the prefixes of the deepest coarsening are those of every shallower one.
+    if (keys === null || keys.length <= through) keys = prefixKeys(coarsenPath(path, Math.max(through, AGE_BANDS.length - 1)));
+    const found = matchPrefixes(index, keys, through, service.code);
+    memo.set(memoKey, found);
+    return found;
+  };
+}
+
+/** prefixKey of steps[0..b] for every b, built incrementally. */
+function prefixKeys(steps: readonly (readonly string[])[]): string[] {
+  const keys: string[] = [];
+  let key = '';
+  steps.forEach((groups, b) => {
+    key = b === 0 ? groups.join(',') : `${key}|${groups.join(',')}`;
+    keys.push(key);
+  });
+  return keys;
+}
+
+function matchPrefixes(index: CohortIndex, keys: readonly string[], through: number, code: string): SupportMatch {
+  for (let b = through; b >= 0; b--) {
+    const cohort = index.get(keys[b]!);
+    const followed = cohort?.followedBy.find((f) => f.code === code);
+    if (cohort !== undefined && followed !== undefined) return { cohort, followed };
+  }
+  return null;
+}
+
 /**
  * The most specific published cohort path whose prefix equals the path's coarsened prefix ending before the
  * band of `ageDays` (so that a service at that age "follows" it), with that service's received/not-received rates.
  */
-export function supportFor(
-  index: CohortIndex,
-  path: Path,
-  service: Pick<ActionableService, 'code'>,
-  ageDays: number,
-): { cohort: CohortPath; followed: FollowedBy } | null {
+export function supportFor(index: CohortIndex, path: Path, service: Pick<ActionableService, 'code'>, ageDays: number): SupportMatch {
   const through = bandIndexOf(ageDays) - 1;
   if (through < 0) return null;
-  const steps = coarsenPath(path, through);
-  for (let b = through; b >= 0; b--) {
-    const cohort = index.get(prefixKey(steps.slice(0, b + 1)));
-    const followed = cohort?.followedBy.find((f) => f.code === service.code);
-    if (cohort !== undefined && followed !== undefined) return { cohort, followed };
-  }
-  return null;
+  return matchPrefixes(index, prefixKeys(coarsenPath(path, through)), through, service.code);
 }

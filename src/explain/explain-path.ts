@@ -13,7 +13,7 @@ import {
 } from '../schemas/interventions.js';
 import type { Path } from '../schemas/path.js';
 import type { PathScorer } from '../schemas/scoring.js';
-import { type CohortIndex, indexCohortPaths, supportFor } from './cohort-paths.js';
+import { type CohortIndex, cohortIndexOf, type SupportMatch, supportMatcher } from './cohort-paths.js';
 import { indexAgeOf, type InsertionVariant, insertionVariants, occlusionVariant } from './variants.js';
 
 export interface ExplainOptions {
@@ -56,28 +56,50 @@ export function rankTurningPoints(
   method: AttributionMethod,
   count: number,
 ): TurningPoint[] {
+  const scores = steps.map((s, i) => (method === 'occlusion' ? (occlusion[i] ?? s.deltaRisk) : s.deltaRisk));
   return steps
-    .map(({ risk: _risk, ...s }, i) => {
-      const occ = occlusion[i] ?? null;
-      return { ...s, occlusion: occ, score: method === 'occlusion' ? (occ ?? s.deltaRisk) : s.deltaRisk };
-    })
-    .filter((t) => t.score > 0)
-    .sort((a, b) => b.score - a.score || a.step - b.step)
-    .slice(0, count);
+    .map((_, i) => i)
+    .filter((i) => scores[i]! > 0)
+    .sort((a, b) => scores[b]! - scores[a]! || steps[a]!.step - steps[b]!.step)
+    .slice(0, count)
+    .map((i) => {
+      const s = steps[i]!;
+      return {
+        step: s.step,
+        ageDays: s.ageDays,
+        code: s.code,
+        domain: s.domain,
+        relation: s.relation,
+        deltaRisk: s.deltaRisk,
+        occlusion: occlusion[i] ?? null,
+        score: scores[i]!,
+      };
+    });
 }
 
 /** Candidates ranked by the drop in final risk (largest first); ties by earlier age, then code. */
 export function rankCandidates(
   path: Path,
   variants: readonly InsertionVariant[],
-  finals: readonly number[],
+  finals: ArrayLike<number>,
   baseFinal: number,
   index: CohortIndex | null,
+  /** Only the first `limit` candidates (after ranking) get their cohort-path support looked up; the rest carry null. */
+  limit = Number.POSITIVE_INFINITY,
 ): Candidate[] {
-  const rows = variants.map((v, i) => {
-    const found = index === null ? null : supportFor(index, path, v.service, v.ageDays);
+  const order = variants.map((_, i) => i);
+  const drops = Float64Array.from(variants, (_, i) => baseFinal - finals[i]!);
+  order.sort((a, b) => {
+    const va = variants[a]!;
+    const vb = variants[b]!;
+    return drops[b]! - drops[a]! || va.ageDays - vb.ageDays || (va.service.code < vb.service.code ? -1 : va.service.code > vb.service.code ? 1 : 0);
+  });
+  const support = index === null ? null : supportMatcher(index, path);
+  return order.map((vi, i) => {
+    const v = variants[vi]!;
+    const found = support === null || i >= limit ? null : support(v.service, v.ageDays);
     return {
-      rank: 0,
+      rank: i + 1,
       code: v.service.code,
       domain: v.service.domain,
       relation: v.service.relation,
@@ -85,23 +107,24 @@ export function rankCandidates(
       labelFi: v.service.labelFi,
       ageDays: v.ageDays,
       position: v.position,
-      finalRisk: finals[i]!,
-      riskDrop: baseFinal - finals[i]!,
-      support:
-        found === null
-          ? null
-          : {
-              cohortPathId: found.cohort.id,
-              throughBand: found.cohort.throughBand,
-              persons: found.cohort.persons,
-              outcomeRate: found.cohort.outcomeRate,
-              received: found.followed.received,
-              notReceived: found.followed.notReceived,
-            },
+      finalRisk: finals[vi]!,
+      riskDrop: drops[vi]!,
+      support: supportOf(found),
     };
   });
-  rows.sort((a, b) => b.riskDrop - a.riskDrop || a.ageDays - b.ageDays || (a.code < b.code ? -1 : a.code > b.code ? 1 : 0));
-  return rows.map((r, i) => ({ ...r, rank: i + 1 }));
+}
+
+function supportOf(found: SupportMatch): Candidate['support'] {
+  return found === null
+    ? null
+    : {
+        cohortPathId: found.cohort.id,
+        throughBand: found.cohort.throughBand,
+        persons: found.cohort.persons,
+        outcomeRate: found.cohort.outcomeRate,
+        received: found.followed.received,
+        notReceived: found.followed.notReceived,
+      };
 }
 
 /**
@@ -117,18 +140,27 @@ export async function explainPath(
 ): Promise<InterventionsResult> {
   const attribution = opts.attribution ?? 'occlusion';
   const insertions = insertionVariants(path, catalogue);
-  const occlusions = attribution === 'occlusion' ? path.events.map((_, i) => occlusionVariant(path, i)) : [];
-  const occlusionPaths = occlusions.filter((p): p is Path => p !== null);
-  const scored = await scoreChecked(scorer, [path, ...occlusionPaths, ...insertions.map((v) => v.path)]);
+  const n = path.events.length;
+  // Occlusions exist only for paths of more than one event (occlusionVariant's rule).
+  const occlusionPaths: Path[] = [];
+  if (attribution === 'occlusion' && n > 1) for (let i = 0; i < n; i++) occlusionPaths.push(occlusionVariant(path, i)!);
+  const batch: Path[] = [path];
+  for (const p of occlusionPaths) batch.push(p);
+  for (const v of insertions) batch.push(v.path);
+  const scored = await scoreChecked(scorer, batch);
   const base = scored[0]!;
   const baseFinal = finalOf(base);
-  let next = 1;
-  const occlusion = occlusions.map((p) => (p === null ? null : baseFinal - finalOf(scored[next++]!)));
-  const insertionFinals = scored.slice(next).map(finalOf);
+  const occlusion: (number | null)[] =
+    attribution !== 'occlusion' ? [] : occlusionPaths.length === 0 ? path.events.map(() => null) : occlusionPaths.map((_, i) => baseFinal - finalOf(scored[1 + i]!));
+  const first = 1 + occlusionPaths.length;
+  const insertionFinals = new Float64Array(insertions.length);
+  for (let i = 0; i < insertions.length; i++) insertionFinals[i] = finalOf(scored[first + i]!);
   const index =
-    opts.cohortPaths === undefined ? null : opts.cohortPaths instanceof Map ? opts.cohortPaths : indexCohortPaths(opts.cohortPaths);
+    opts.cohortPaths === undefined ? null : opts.cohortPaths instanceof Map ? opts.cohortPaths : cohortIndexOf(opts.cohortPaths);
   const steps = trajectorySteps(path, base);
-  const candidates = rankCandidates(path, insertions, insertionFinals, baseFinal, index);
+  const topK = opts.topK ?? 10;
+  // Every candidate is ranked; only the returned ones need their cohort-path support.
+  const candidates = rankCandidates(path, insertions, insertionFinals, baseFinal, index, topK);
   return {
     modelKind: scorer.modelKind,
     caveat: INTERVENTIONS_CAVEAT,
@@ -137,7 +169,7 @@ export async function explainPath(
     attribution,
     trajectory: steps,
     turningPoints: rankTurningPoints(steps, occlusion, attribution, opts.turningPoints ?? 3),
-    candidates: candidates.slice(0, opts.topK ?? 10),
+    candidates: candidates.slice(0, topK),
     candidatesScored: candidates.length,
     variantsScored: scored.length,
   };

@@ -44,6 +44,31 @@ export function entryHash(entry: Omit<AuditEntry, 'hash'>): string {
   return sha256Hex(entry.prevHash + canonicalJson(entry));
 }
 
+/** The fields of an entry (without hash), sorted as canonicalJson sorts them, each with its `"key":` prefix. */
+const ENTRY_KEYS = (Object.keys(AuditEntrySchema.shape) as (keyof AuditEntry)[])
+  .filter((k) => k !== 'hash')
+  .sort()
+  .map((k) => [k, `${JSON.stringify(k)}:`] as const);
+
+/**
+ * canonicalJson of an entry the log builds itself (every field a string, a number or null), without the generic
+ * walk: the hot path of append(). Any other shape (an extra key, a nested value) takes the generic one.
+ */
+export function canonicalEntryJson(entry: Omit<AuditEntry, 'hash'>): string {
+  const record = entry as unknown as Record<string, unknown>;
+  let out = '{';
+  let count = 0;
+  for (const [key, prefix] of ENTRY_KEYS) {
+    const v = record[key];
+    if (v === undefined) continue;
+    if (v !== null && typeof v === 'object') return canonicalJson(entry);
+    out += count++ === 0 ? prefix : `,${prefix}`;
+    out += JSON.stringify(v) ?? 'null';
+  }
+  if (Object.keys(record).length !== count) return canonicalJson(entry);
+  return `${out}}`;
+}
+
 export interface VerifyResult {
   ok: boolean;
   entries: number;
@@ -147,7 +172,7 @@ export class AuditLog {
 
   append(fields: AuditFields, now: Date = new Date()): AuditEntry {
     const body = { ...fields, seq: this.seq + 1, time: now.toISOString(), prevHash: this.prevHash };
-    const entry: AuditEntry = { ...body, hash: entryHash(body) };
+    const entry: AuditEntry = { ...body, hash: sha256Hex(body.prevHash + canonicalEntryJson(body)) };
     this.seq = entry.seq;
     this.prevHash = entry.hash;
     const line = JSON.stringify(entry);

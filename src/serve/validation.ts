@@ -8,6 +8,11 @@ export interface ZodRouteSchemas {
   params?: z.ZodType;
   querystring?: z.ZodType;
   body?: z.ZodType;
+  /**
+   * A hand-written validator tried before the body's zod schema: it returns the value zod would return for a body
+   * zod accepts, or undefined to let zod decide (src/serve/fast-validation.ts; never a looser check).
+   */
+  fastBody?: (data: unknown) => unknown;
   response?: Record<number, z.ZodType>;
 }
 
@@ -40,6 +45,7 @@ export function validationError(error: z.ZodError, prefix: string): ServicepathE
 /** Keeps the zod schemas by route and part; the validator compiler looks them up. */
 export class ZodRoutes {
   private readonly byKey = new Map<string, z.ZodType>();
+  private readonly fastByKey = new Map<string, (data: unknown) => unknown>();
 
   /** Fastify route schema (JSON Schema, for docs) and the zod schemas recorded for validation. */
   schema(method: string, url: string, spec: ZodRouteSchemas & { tags?: string[]; summary?: string; description?: string }): FastifySchema {
@@ -53,6 +59,7 @@ export class ZodRoutes {
       this.byKey.set(`${method} ${url} ${part}`, s);
       out[part] = toJsonSchema(s, 'input');
     }
+    if (spec.fastBody !== undefined) this.fastByKey.set(`${method} ${url} body`, spec.fastBody);
     if (spec.response) {
       out.response = Object.fromEntries(Object.entries(spec.response).map(([status, s]) => [status, toJsonSchema(s, 'output')]));
     }
@@ -66,7 +73,12 @@ export class ZodRoutes {
       // Routes of plugins (swagger-ui) carry no zod schema: they take no input worth validating.
       if (schema === undefined) return () => true;
       const prefix = PART_PREFIX[httpPart ?? 'body'] ?? 'body';
+      const fast = this.fastByKey.get(`${method} ${url} ${httpPart}`);
       return (data: unknown) => {
+        if (fast !== undefined) {
+          const value = fast(data);
+          if (value !== undefined) return { value };
+        }
         const r = schema.safeParse(data);
         return r.success ? { value: r.data } : { error: validationError(r.error, prefix) };
       };

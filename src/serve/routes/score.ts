@@ -13,6 +13,7 @@ import {
   ScoreResponseSchema,
 } from '../api-schemas.js';
 import { ALL_ROLES } from '../auth.js';
+import { fastScoreBody } from '../fast-validation.js';
 import { type ServeContext, useModel } from '../context.js';
 
 /** The bundle's catalogue, narrowed to the requested codes, or the planner's own catalogue. */
@@ -37,6 +38,7 @@ export function registerScoreRoutes(app: FastifyInstance, ctx: ServeContext): vo
       summary: 'Risk trajectories (calibrated risk after every event) of one or many paths',
       params: ModelRefParamsSchema,
       body: ScoreBodySchema,
+      fastBody: fastScoreBody,
       response: { 200: ScoreResponseSchema },
     }),
     handler: async (request) => {

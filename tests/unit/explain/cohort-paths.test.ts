@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { coarsenPath } from '../../../src/explain/coarsen.js';
-import { indexCohortPaths, mineCohortPaths, roundCount, supportFor } from '../../../src/explain/cohort-paths.js';
+import { cohortIndexOf, indexCohortPaths, mineCohortPaths, roundCount, supportFor, supportMatcher } from '../../../src/explain/cohort-paths.js';
 import { isServicepathError } from '../../../src/errors/index.js';
 import { CohortPathsFileSchema } from '../../../src/schemas/cohort-paths.js';
 import { type Path, PathSchema } from '../../../src/schemas/index.js';
@@ -141,5 +141,25 @@ describe('mineCohortPaths', () => {
     expect(found.cohort.throughBand).toBe('1-2y');
     expect(found.followed.code).toBe('FAMILY_WORK');
     expect(supportFor(index, path, { code: 'FAMILY_WORK' }, 100)!.cohort.throughBand).toBe('before birth');
+  });
+
+  it('matches many (service, age) pairs of one path as supportFor does, one by one', () => {
+    const file = mineCohortPaths(examples, cat, { k: 10, roundTo: 5 });
+    const index = cohortIndexOf(file);
+    expect(cohortIndexOf(file)).toBe(index); // built once per file
+    expect([...index.keys()]).toEqual([...indexCohortPaths(file).keys()]);
+    let matched = 0;
+    for (const { path } of population(60, 11)) {
+      const support = supportMatcher(index, path);
+      for (const service of [...cat.services, { code: 'NOT_IN_CATALOGUE' }]) {
+        for (const age of [-30, 0, 100, 183, 364, 365, 800, 1096, 1097, 3000, 7000]) {
+          const expected = supportFor(index, path, service, age);
+          expect(support(service, age)).toEqual(expected);
+          expect(support(service, age)).toEqual(expected); // memoised answer
+          if (expected !== null) matched++;
+        }
+      }
+    }
+    expect(matched).toBeGreaterThan(100);
   });
 });

@@ -99,6 +99,10 @@ describe('explainPath', () => {
     expect(fw.support!.throughBand).toBe('1-2y');
     expect(fw.support!.received).toEqual({ persons: 20, outcomeRate: 0.5 });
     expect(fw.support!.notReceived).toEqual({ persons: 20, outcomeRate: 0 });
+    // topK only shortens the list: the first candidates, with their support, are the same.
+    const top3 = await explainPath(additiveScorer(WEIGHTS), samplePath(), cat, { topK: 3, cohortPaths });
+    expect(top3.candidates).toEqual(result.candidates.slice(0, 3));
+    expect(top3.candidatesScored).toBe(result.candidatesScored);
   });
 });
 

@@ -21,6 +21,10 @@ describe('rank statistics', () => {
     expect(topKHit([-0.2, -0.1, -0.3, 0.1, 0], truth, 3)).toBe(true); // best (index 1) is 3rd lowest estimate
     expect(topKHit([-0.2, 0.05, -0.3, 0.1, -0.1], truth, 3)).toBe(false);
     expect(topKHit([0, -1], [-0.1, -0.1], 1)).toBe(true); // tied best
+    // Ties in the estimate count against the hit: a constant estimate carries no information.
+    expect(topKHit([0, 0, 0, 0, 0], truth, 3)).toBe(false);
+    expect(topKHit([-0.2, -0.2, -0.2, 0, 0], [-0.3, 0, 0, 0, 0], 3)).toBe(true); // tied with two others: still 3rd
+    expect(topKHit([-0.2, -0.2, -0.2, -0.2, 0], [-0.3, 0, 0, 0, 0], 3)).toBe(false); // tied with three others
   });
 
   it('counts sign errors among clearly nonzero true effects only', () => {

@@ -1,11 +1,13 @@
 // The audit log's hash chain: every request is a line; an edited, reordered or deleted line is found.
+import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { command as auditCommand } from '../../../src/cli/audit.js';
 import { reportError } from '../../../src/cli/common.js';
 import { EXIT } from '../../../src/errors/index.js';
-import { AuditLog, canonicalJson, entryHash, verifyAuditLog } from '../../../src/serve/audit-log.js';
+import { AuditLog, canonicalEntryJson, canonicalJson, entryHash, verifyAuditLog } from '../../../src/serve/audit-log.js';
+import { sha256Hex } from '../../../src/serve/tokens-file.js';
 import { auth, fakeApp, path, tempDir, writeFakeBundle } from './helpers.js';
 
 const fields = (i: number) => ({
@@ -50,6 +52,22 @@ async function runVerify(file: string): Promise<{ code: number; out: string; err
 describe('audit log', () => {
   it('keys are sorted in canonical JSON', () => {
     expect(canonicalJson({ b: 1, a: { d: [1, { f: 2, e: 3 }], c: null } })).toBe('{"a":{"c":null,"d":[1,{"e":3,"f":2}]},"b":1}');
+  });
+
+  it('hashes entries as the verifier does: the fast canonical form equals canonicalJson, SHA-256 is standard', () => {
+    expect(sha256Hex('abc')).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
+    // Text is hashed as UTF-8.
+    expect(sha256Hex('é')).toBe(createHash('sha256').update(Buffer.from('é', 'utf8')).digest('hex'));
+    const base = { ...fields(1.5), seq: 7, time: '2026-11-28T00:00:00.000Z', prevHash: 'cd'.repeat(32) };
+    for (const entry of [
+      base,
+      { ...base, tokenId: null, role: null, model: null, version: null, route: '(unmatched) "quoted" \u2028' },
+      { ...base, latencyMs: Number.NaN },
+      { ...base, extra: { b: 1, a: [2] } },
+      { ...base, model: undefined },
+    ]) {
+      expect(canonicalEntryJson(entry as typeof base)).toBe(canonicalJson(entry));
+    }
   });
 
   it('chains lines and verifies an intact log', async () => {
