@@ -6,6 +6,7 @@ import { ServicepathError, isServicepathError } from '../errors/index.js';
 import { type Calibration, CalibrationSchema } from '../features/calibration.js';
 import { LogregModelSchema } from '../features/logreg.js';
 import { type Preprocessing, PreprocessingSchema } from '../features/preprocessing.js';
+import { type EffectModel, EffectModelSchema } from '../features/treatment.js';
 import { type BackendPreference, type LayersModel, loadModelArtifacts, selectBackend } from '../model/index.js';
 import { type Catalogue, CatalogueSchema } from '../schemas/catalogue.js';
 import { type CohortPathsFile, CohortPathsFileSchema } from '../schemas/cohort-paths.js';
@@ -14,8 +15,8 @@ import { type MetricsFile, MetricsFileSchema } from '../schemas/metrics.js';
 import type { PathScorer } from '../schemas/scoring.js';
 import { readBundleJson, sha256Hex } from './files.js';
 import { InputExampleSchema } from './input-example.js';
-import { createLogregScorer, createSequenceScorer } from './scorer.js';
-import { MANIFEST_FILE } from './write.js';
+import { createScorer } from './scorer.js';
+import { EFFECT_MODEL_FILE, MANIFEST_FILE } from './write.js';
 
 export interface LoadedBundle {
   dir: string;
@@ -23,6 +24,8 @@ export interface LoadedBundle {
   scorer: PathScorer;
   preprocessing: Preprocessing;
   calibration: Calibration;
+  /** The treatment-aware second stage (bundles trained with adjustment treatment or treatment+ipw). */
+  effect: EffectModel | null;
   catalogue: Catalogue;
   cohortPaths: CohortPathsFile;
   metrics: MetricsFile;
@@ -36,6 +39,12 @@ export interface BundleProblem {
 }
 
 const REQUIRED = ['preprocessing.json', 'calibration.json', 'metrics.json', 'catalogue.json', 'cohort-paths.json', 'input-example.json', 'model-card.json', 'model-card.md', 'model-card.html'];
+
+/** Whether the bundle's training used the treatment-aware outcome model (it then holds effect-model.json). */
+export function isTreatmentAware(manifest: Pick<Manifest, 'resolvedConfig'>): boolean {
+  const a = manifest.resolvedConfig['adjustment'];
+  return a === 'treatment' || a === 'treatment+ipw';
+}
 
 export async function readManifest(dir: string): Promise<Manifest> {
   try {
@@ -51,6 +60,7 @@ export async function checkFiles(dir: string, manifest: Manifest): Promise<Servi
   const problems: ServicepathError[] = [];
   const listed = new Set(manifest.files.map((f) => f.path));
   const modelFiles = manifest.modelKind === 'logreg' ? ['logreg.json'] : ['model.json', 'weights.bin'];
+  if (isTreatmentAware(manifest)) modelFiles.push(EFFECT_MODEL_FILE);
   for (const file of [...REQUIRED, ...modelFiles]) {
     if (!listed.has(file)) problems.push(new ServicepathError('BUNDLE_FILE_MISSING', { dir, file }));
   }
@@ -111,14 +121,15 @@ export async function loadBundle(dir: string, opts: LoadBundleOptions = {}): Pro
     markdown: await readText(dir, 'model-card.md'),
     html: await readText(dir, 'model-card.html'),
   };
+  const effect = isTreatmentAware(manifest) ? await readBundleJson(dir, EFFECT_MODEL_FILE, EffectModelSchema) : null;
   let scorer: PathScorer;
   let network: LayersModel | null = null;
   if (manifest.modelKind === 'logreg') {
-    scorer = createLogregScorer(preprocessing, await readBundleJson(dir, 'logreg.json', LogregModelSchema), calibration);
+    scorer = createScorer(preprocessing, { kind: 'logreg', logreg: await readBundleJson(dir, 'logreg.json', LogregModelSchema) }, calibration, effect);
   } else {
     await selectBackend(opts.backend ?? 'auto');
     network = await loadModelArtifacts(dir);
-    scorer = createSequenceScorer(manifest.modelKind, preprocessing, network, calibration);
+    scorer = createScorer(preprocessing, { kind: manifest.modelKind, network }, calibration, effect);
   }
   try {
     await runInputExample(dir, scorer);
@@ -126,7 +137,7 @@ export async function loadBundle(dir: string, opts: LoadBundleOptions = {}): Pro
     network?.dispose();
     throw err;
   }
-  return { dir, manifest, scorer, preprocessing, calibration, catalogue, cohortPaths, metrics, card, dispose: () => network?.dispose() };
+  return { dir, manifest, scorer, preprocessing, calibration, effect, catalogue, cohortPaths, metrics, card, dispose: () => network?.dispose() };
 }
 
 /** Every problem found (empty when the bundle is sound): checksums first, then a full load with the input example. */

@@ -3,6 +3,7 @@
 import { type Calibration, calibrate } from '../features/calibration.js';
 import { type LogregModel, logregTrajectoryLogits } from '../features/logreg.js';
 import { encodeEvents, encodeWindows, type Preprocessing, trajectoryWindows } from '../features/preprocessing.js';
+import { type EffectModel, effectTrajectoryLogits, splitTreatments, type TreatmentSplit } from '../features/treatment.js';
 import { type LayersModel, predictLogits } from '../model/index.js';
 import type { Path } from '../schemas/path.js';
 import type { ModelKind, PathScorer } from '../schemas/scoring.js';
@@ -10,16 +11,14 @@ import type { ModelKind, PathScorer } from '../schemas/scoring.js';
 /** Rows per forward pass when scoring. */
 export const SCORE_BATCH_ROWS = 256;
 
-export function createLogregScorer(prep: Preprocessing, model: LogregModel, calibration: Calibration): PathScorer {
-  return {
-    modelKind: 'logreg',
-    scoreTrajectories: async (paths: readonly Path[]) =>
-      paths.map((path) => Float64Array.from(logregTrajectoryLogits(prep, model, path), (z) => calibrate(calibration, z))),
-  };
+/** Raw (uncalibrated) logits after every step of each path. */
+type TrajectoryLogits = (paths: readonly Path[]) => Promise<Float64Array[]>;
+
+function logregLogits(prep: Preprocessing, model: LogregModel): TrajectoryLogits {
+  return async (paths) => paths.map((path) => logregTrajectoryLogits(prep, model, path));
 }
 
 interface Row {
-  path: Path;
   start: number;
   end: number;
   /** Output position -> step of the path. */
@@ -28,28 +27,80 @@ interface Row {
   encoded: { tokens: Int32Array; feats: Float32Array };
 }
 
-export function createSequenceScorer(kind: Exclude<ModelKind, 'logreg'>, prep: Preprocessing, network: LayersModel, calibration: Calibration): PathScorer {
-  return {
-    modelKind: kind,
-    async scoreTrajectories(paths: readonly Path[]): Promise<Float64Array[]> {
-      const out = paths.map((p) => new Float64Array(p.events.length));
-      const rows: Row[] = [];
-      paths.forEach((path, pathIndex) => {
-        const encoded = encodeEvents(prep, path);
-        for (const w of trajectoryWindows(path.events.length, prep.maxLen)) rows.push({ path, ...w, pathIndex, encoded });
+function sequenceLogits(prep: Preprocessing, network: LayersModel): TrajectoryLogits {
+  return async (paths) => {
+    const out = paths.map((p) => new Float64Array(p.events.length));
+    const rows: (Row & { path: Path })[] = [];
+    paths.forEach((path, pathIndex) => {
+      const encoded = encodeEvents(prep, path);
+      for (const w of trajectoryWindows(path.events.length, prep.maxLen)) rows.push({ path, ...w, pathIndex, encoded });
+    });
+    for (let s = 0; s < rows.length; s += SCORE_BATCH_ROWS) {
+      const chunk = rows.slice(s, s + SCORE_BATCH_ROWS);
+      const batch = encodeWindows(prep, chunk, chunk.map((r) => r.encoded));
+      const logits = predictLogits(network, batch);
+      chunk.forEach((r, i) => {
+        const target = out[r.pathIndex] as Float64Array;
+        for (let pos = r.readFrom; pos < r.end - r.start; pos++) target[r.start + pos] = logits[i * batch.seqLen + pos] as number;
       });
-      for (let s = 0; s < rows.length; s += SCORE_BATCH_ROWS) {
-        const chunk = rows.slice(s, s + SCORE_BATCH_ROWS);
-        const batch = encodeWindows(prep, chunk, chunk.map((r) => r.encoded));
-        const logits = predictLogits(network, batch);
-        chunk.forEach((r, i) => {
-          const target = out[r.pathIndex] as Float64Array;
-          for (let pos = r.readFrom; pos < r.end - r.start; pos++) {
-            target[r.start + pos] = calibrate(calibration, logits[i * batch.seqLen + pos] as number);
-          }
-        });
+    }
+    return out;
+  };
+}
+
+/** A compact identity of a path's content, so that variants sharing a history are scored once. */
+function historyKey(path: Path): string {
+  let key = `${path.indexAgeDays ?? ''}`;
+  for (const e of path.events) key += `;${e.ageDays}|${e.relation}|${e.domain}|${e.code}`;
+  return key;
+}
+
+/**
+ * The treatment-aware model's logits: the base model scores each distinct history once (all insertions of a
+ * service into one path share it), the second stage adds the treatments (src/features/treatment.ts).
+ */
+function treatmentAwareLogits(prep: Preprocessing, base: TrajectoryLogits, effect: EffectModel): TrajectoryLogits {
+  return async (paths) => {
+    const splits = paths.map((p) => splitTreatments(effect, p));
+    const unique = new Map<string, number>();
+    const histories: Path[] = [];
+    const which = splits.map((s) => {
+      if (s.history === null) return -1;
+      const key = historyKey(s.history);
+      let k = unique.get(key);
+      if (k === undefined) {
+        k = histories.length;
+        unique.set(key, k);
+        histories.push(s.history);
       }
-      return out;
+      return k;
+    });
+    const baseLogits = await base(histories);
+    return paths.map((p, i) => effectTrajectoryLogits(prep, effect, p, splits[i] as TreatmentSplit, which[i] === -1 ? null : (baseLogits[which[i] as number] as Float64Array)));
+  };
+}
+
+function calibrated(modelKind: ModelKind, logits: TrajectoryLogits, calibration: Calibration): PathScorer {
+  return {
+    modelKind,
+    async scoreTrajectories(paths: readonly Path[]): Promise<Float64Array[]> {
+      return (await logits(paths)).map((z) => z.map((v) => calibrate(calibration, v)));
     },
   };
+}
+
+export type ScorerModel = { kind: 'logreg'; logreg: LogregModel } | { kind: Exclude<ModelKind, 'logreg'>; network: LayersModel };
+
+/** The bundle's PathScorer: the model's logits (through the treatment-aware stage when there is one), calibrated. */
+export function createScorer(prep: Preprocessing, model: ScorerModel, calibration: Calibration, effect: EffectModel | null = null): PathScorer {
+  const base = model.kind === 'logreg' ? logregLogits(prep, model.logreg) : sequenceLogits(prep, model.network);
+  return calibrated(model.kind, effect === null ? base : treatmentAwareLogits(prep, base, effect), calibration);
+}
+
+export function createLogregScorer(prep: Preprocessing, model: LogregModel, calibration: Calibration): PathScorer {
+  return createScorer(prep, { kind: 'logreg', logreg: model }, calibration);
+}
+
+export function createSequenceScorer(kind: Exclude<ModelKind, 'logreg'>, prep: Preprocessing, network: LayersModel, calibration: Calibration): PathScorer {
+  return createScorer(prep, { kind, network }, calibration);
 }

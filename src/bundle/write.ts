@@ -7,6 +7,7 @@ import { ServicepathError } from '../errors/index.js';
 import type { Calibration } from '../features/calibration.js';
 import type { LogregModel } from '../features/logreg.js';
 import type { Preprocessing } from '../features/preprocessing.js';
+import type { EffectModel } from '../features/treatment.js';
 import { type LayersModel, saveModelArtifacts } from '../model/index.js';
 import type { Catalogue } from '../schemas/catalogue.js';
 import type { CohortPathsFile } from '../schemas/cohort-paths.js';
@@ -16,6 +17,7 @@ import { describeFiles, listFiles, sha256Hex } from './files.js';
 import type { InputExample } from './input-example.js';
 
 export const MANIFEST_FILE = 'manifest.json';
+export const EFFECT_MODEL_FILE = 'effect-model.json';
 export const CARD_FILE_NAMES = ['model-card.json', 'model-card.md', 'model-card.html'];
 
 export type ManifestDraft = Omit<Manifest, 'formatVersion' | 'name' | 'version' | 'id' | 'files'>;
@@ -23,6 +25,8 @@ export type ManifestDraft = Omit<Manifest, 'formatVersion' | 'name' | 'version' 
 export interface BundleContents {
   model: { kind: 'logreg'; logreg: LogregModel } | { kind: 'gru' | 'transformer'; network: LayersModel };
   preprocessing: Preprocessing;
+  /** The treatment-aware second stage, written as effect-model.json when the training used it. */
+  effect?: EffectModel | null;
   calibration: Calibration;
   metrics: MetricsFile;
   catalogue: Catalogue;
@@ -77,6 +81,7 @@ export async function writeBundle(opts: WriteBundleOptions): Promise<{ dir: stri
     if (c.model.kind === 'logreg') await writeFile(join(tmp, 'logreg.json'), `${JSON.stringify(c.model.logreg)}\n`);
     else await saveModelArtifacts(c.model.network, tmp);
     await writeFile(join(tmp, 'preprocessing.json'), json(c.preprocessing));
+    if (c.effect !== undefined && c.effect !== null) await writeFile(join(tmp, EFFECT_MODEL_FILE), `${JSON.stringify(c.effect)}\n`);
     await writeFile(join(tmp, 'calibration.json'), json(c.calibration));
     await writeFile(join(tmp, 'metrics.json'), json(c.metrics));
     await writeFile(join(tmp, 'catalogue.json'), json(c.catalogue));

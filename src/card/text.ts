@@ -20,6 +20,15 @@ export const HUMAN_OVERSIGHT = [
   'Operators can withdraw a model version at any time; the previous version stays available.',
 ];
 
+/** How the training adjusted for confounding by indication (resolvedConfig.adjustment), appended to the architecture. */
+export const ADJUSTMENTS: Record<string, string> = {
+  none: 'No adjustment for confounding by indication: estimated effects of inserting a service are naive associations.',
+  ipw: 'Training loss reweighted by stabilised inverse-propensity weights of the catalogue services (adjustment ipw).',
+  treatment:
+    'Treatment-aware outcome model (adjustment treatment): the model reads the history without the catalogue service starts; a second, ridge logistic stage adds the base logit, the history counts and each start as exp(-age/tau) terms with marker interactions (effect-model.json).',
+  'treatment+ipw': 'Treatment-aware outcome model (effect-model.json) fitted with inverse-propensity weights (adjustment treatment+ipw).',
+};
+
 export const LIMITATIONS = [
   'Estimates are associations learnt from observational records, not causal effects of services.',
   'Confounding by indication: services are given more often to families already at risk, which can make helpful services look harmful.',

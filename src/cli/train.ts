@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createLogregScorer, createSequenceScorer, INPUT_EXAMPLE_TOLERANCE, inputExamplePaths, type ManifestDraft, sha256Hex, writeBundle } from '../bundle/index.js';
+import { createScorer, INPUT_EXAMPLE_TOLERANCE, inputExamplePaths, type ManifestDraft, sha256Hex, writeBundle } from '../bundle/index.js';
 import { buildModelCard, writeCardFiles } from '../card/index.js';
 import { loadTaskSpec, parseConfigText, readConfigFile } from '../cohort/index.js';
 import { formatZodIssues, ServicepathError } from '../errors/index.js';
@@ -12,10 +12,10 @@ import { computeAdjustmentWeights, mineCohortPaths } from '../explain/index.js';
 import { resolvePseudonymKey } from '../ingest/key.js';
 import { keyFingerprint, pseudonymise } from '../ingest/pseudonym.js';
 import { type Catalogue, CatalogueSchema } from '../schemas/catalogue.js';
-import { type TruthChild, TruthChildSchema } from '../schemas/truth.js';
 import { openStore } from '../store/index.js';
 import { parseTrainConfig, type TrainConfig } from '../train/config.js';
 import { trainPipeline, type TrainOutcome } from '../train/pipeline.js';
+import { readTruthProbabilities } from '../train/truth.js';
 import type { Progress } from '../train/sequence.js';
 import type { EventStore } from '../store/reader.js';
 import { type CommandIo, type CommandModule, emit, intOption, parseOptions, requireOption } from './common.js';
@@ -112,24 +112,8 @@ async function readCatalogue(file: string): Promise<Catalogue> {
 export async function readTruth(dir: string, key: Buffer): Promise<Map<string, number>> {
   const file = join(dir, 'truth', 'children.ndjson');
   const path = existsSync(file) ? file : join(dir, 'children.ndjson');
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (err) {
-    throw new ServicepathError('TRAIN_TRUTH_INVALID', { file: path, detail: 'cannot be read' }, { cause: err });
-  }
-  const out = new Map<string, number>();
-  text.split('\n').forEach((line, i) => {
-    if (line.trim() === '') return;
-    let child: TruthChild;
-    try {
-      child = TruthChildSchema.parse(JSON.parse(line));
-    } catch (err) {
-      throw new ServicepathError('TRAIN_TRUTH_INVALID', { file: path, detail: `line ${i + 1} is not a truth row` }, { cause: err });
-    }
-    out.set(pseudonymise(key, child.personId), child.trueProbability);
-  });
-  return out;
+  // Streamed: at Espoo scale the file (whole paths per child) is larger than one string can hold.
+  return readTruthProbabilities(path, (rawId) => pseudonymise(key, rawId));
 }
 
 export function resolveTrainConfig(fileValues: unknown, opts: TrainCommandOptions, file: string): TrainConfig {
@@ -206,6 +190,7 @@ export async function runTrain(opts: TrainCommandOptions, io: CommandIo): Promis
     config,
     ...(truth === undefined ? {} : { truth }),
     adjustmentWeights: (examples) => computeAdjustmentWeights(examples, catalogue),
+    catalogue,
     checkpointDir,
     resume: opts.resume === true,
     fingerprint,
@@ -238,8 +223,7 @@ export async function runTrain(opts: TrainCommandOptions, io: CommandIo): Promis
     const { k, roundTo } = config.evaluation;
     const cohortPaths = mineCohortPaths(outcome.trainExamples, catalogue, { k, roundTo });
     const m = outcome.model;
-    const scorer =
-      m.kind === 'logreg' ? createLogregScorer(outcome.prep, m.logreg, outcome.calibration) : createSequenceScorer(m.kind, outcome.prep, m.network, outcome.calibration);
+    const scorer = createScorer(outcome.prep, m.kind === 'logreg' ? m : { kind: m.kind, network: m.network }, outcome.calibration, outcome.effect);
     const examplePaths = inputExamplePaths(
       outcome.trainExamples.map((e) => e.path),
       outcome.prep,
@@ -272,6 +256,7 @@ export async function runTrain(opts: TrainCommandOptions, io: CommandIo): Promis
       contents: {
         model: m.kind === 'logreg' ? { kind: 'logreg', logreg: m.logreg } : { kind: m.kind, network: m.network },
         preprocessing: outcome.prep,
+        effect: outcome.effect,
         calibration: outcome.calibration,
         metrics: outcome.metrics,
         catalogue,

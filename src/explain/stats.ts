@@ -39,17 +39,22 @@ export function spearman(x: readonly number[], y: readonly number[]): number {
 }
 
 /**
- * Whether the truly best item (lowest true effect, ties included within `tieTolerance`) is among the k items
- * with the lowest estimated effect (ties in the estimate broken by list order).
+ * Whether a truly best pair (lowest true effect, within tieTolerance) is among the k lowest estimates, with ties in
+ * the estimate broken AGAINST it: a pair counts only if fewer than k other pairs have an estimate at or below its own.
+ * So an estimator that gives every pair the same value (no information) never scores a hit through tie order.
  */
 export function topKHit(estimated: readonly number[], truth: readonly number[], k = 3, tieTolerance = 1e-9): boolean {
   if (truth.length === 0) return false;
   const best = Math.min(...truth);
-  const top = estimated
-    .map((e, i) => [e, i] as const)
-    .sort((a, b) => a[0] - b[0] || a[1] - b[1])
-    .slice(0, k);
-  return top.some(([, i]) => truth[i]! <= best + tieTolerance);
+  return truth.some((t, j) => {
+    if (t > best + tieTolerance) return false;
+    const mine = estimated[j]!;
+    let ahead = 0;
+    estimated.forEach((e, i) => {
+      if (i !== j && e <= mine + tieTolerance) ahead++;
+    });
+    return ahead < k;
+  });
 }
 
 /** Pairs whose true effect is clearly nonzero (|true| > minEffect), and how many of them the estimate signs wrongly. */

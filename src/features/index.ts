@@ -18,4 +18,14 @@ export {
   trajectoryWindows,
   UNK_ID,
 } from './preprocessing.js';
+export {
+  EFFECT_MODEL_VERSION,
+  type EffectModel,
+  EffectModelSchema,
+  type EffectShape,
+  effectShape,
+  effectTrajectoryLogits,
+  splitTreatments,
+  type TreatmentSplit,
+} from './treatment.js';
 export { chooseMaxLen, type FitPreprocessingOptions, fitPreprocessing } from './vocabulary.js';

@@ -95,7 +95,8 @@ export interface EncodedBatch {
 export function encodeWindows(prep: Preprocessing, rows: readonly { path: Path; start: number; end: number }[], encoded?: readonly { tokens: Int32Array; feats: Float32Array }[]): EncodedBatch {
   const f = prep.stepFeatures.length;
   const batchSize = rows.length;
-  const seqLen = Math.max(1, ...rows.map((r) => r.end - r.start));
+  let seqLen = 1;
+  for (const r of rows) seqLen = Math.max(seqLen, r.end - r.start); // no spread: rows may be many
   const tokens = new Int32Array(batchSize * seqLen);
   const feats = new Float32Array(batchSize * seqLen * f);
   const lengths = new Int32Array(batchSize);

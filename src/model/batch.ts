@@ -11,8 +11,10 @@ export interface SequenceBatch {
   weights: Float32Array; // [B], example weights (class balance)
   batchSize: number;
   seqLen: number;
+  /** Divisor of the weighted step sum; default the batch's own coefficient sum (see stepCoefficients). */
+  lossNormaliser?: number;
 }
-export type InputBatch = Omit<SequenceBatch, 'labels' | 'weights'>;
+export type InputBatch = Omit<SequenceBatch, 'labels' | 'weights' | 'lossNormaliser'>;
 
 function expectLength(name: string, actual: number, expected: number): void {
   if (actual !== expected) throw new ServicepathError('MODEL_BATCH_INVALID', { detail: `${name} has ${actual} values, expected ${expected}` });
@@ -52,7 +54,8 @@ export function inputTensors(batch: InputBatch, numFeatures: number): [tf.Tensor
 
 /**
  * Per-step loss coefficients [B*T]: weight_b on valid steps (t < length_b), `lastStepWeight` times more
- * on each example's last valid step, normalised to sum to 1 so the loss is a weighted mean over steps.
+ * on each example's last valid step, normalised to sum to 1 so the loss is a weighted mean over steps, or divided
+ * by `batch.lossNormaliser` when given (a dataset-wide constant, so length-sorted batches weigh steps alike).
  */
 export function stepCoefficients(batch: SequenceBatch, lastStepWeight: number): Float32Array {
   const { batchSize: b, seqLen: t } = batch;
@@ -67,6 +70,7 @@ export function stepCoefficients(batch: SequenceBatch, lastStepWeight: number): 
       total += c;
     }
   }
-  if (total > 0) for (let k = 0; k < coef.length; k++) coef[k] = (coef[k] as number) / total;
+  const divisor = batch.lossNormaliser !== undefined && batch.lossNormaliser > 0 ? batch.lossNormaliser : total;
+  if (divisor > 0) for (let k = 0; k < coef.length; k++) coef[k] = (coef[k] as number) / divisor;
   return coef;
 }

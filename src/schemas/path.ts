@@ -41,8 +41,8 @@ export const PathSchema = z
         return;
       }
     }
-    const last = path.events[path.events.length - 1]!;
-    if (path.indexAgeDays !== undefined && last.ageDays > path.indexAgeDays) {
+    const last = path.events[path.events.length - 1];
+    if (last !== undefined && path.indexAgeDays !== undefined && last.ageDays > path.indexAgeDays) {
       ctx.addIssue({ code: 'custom', path: ['indexAgeDays'], message: 'an event falls after the index age' });
     }
   });

@@ -2,12 +2,26 @@
 import type { Calibration } from '../features/calibration.js';
 import { sigmoid } from '../features/calibration.js';
 
-/** Platt scaling by Newton's method on (slope, intercept) with a tiny ridge so that separable data stays finite. */
+/** Penalised log-loss of Platt's (slope, intercept); the tiny ridge pulls the slope towards 1. */
+function plattLoss(logits: ArrayLike<number>, labels: ArrayLike<number>, a: number, b: number, ridge: number): number {
+  let loss = 0.5 * ridge * (a - 1) * (a - 1);
+  for (let i = 0; i < logits.length; i++) {
+    const z = a * (logits[i] as number) + b;
+    loss += Math.max(z, 0) - z * (labels[i] as number) + Math.log1p(Math.exp(-Math.abs(z)));
+  }
+  return loss;
+}
+
+/**
+ * Platt scaling by Newton's method on (slope, intercept) with a tiny ridge so that separable data stays finite,
+ * and step halving so that a poor start (very large logits) cannot make it diverge.
+ */
 export function fitPlatt(logits: ArrayLike<number>, labels: ArrayLike<number>): Calibration {
   const n = logits.length;
   let a = 1;
   let b = 0;
   const ridge = 1e-6 * Math.max(1, n);
+  let loss = plattLoss(logits, labels, a, b, ridge);
   for (let iter = 0; iter < 100; iter++) {
     let ga = ridge * (a - 1);
     let gb = 0;
@@ -29,9 +43,18 @@ export function fitPlatt(logits: ArrayLike<number>, labels: ArrayLike<number>): 
     if (!(det > 0)) break;
     const da = (hbb * ga - hab * gb) / det;
     const db = (haa * gb - hab * ga) / det;
-    a -= da;
-    b -= db;
-    if (Math.abs(da) < 1e-10 && Math.abs(db) < 1e-10) break;
+    let step = 1;
+    let next = plattLoss(logits, labels, a - da, b - db, ridge);
+    while (!(next <= loss) && step > 1e-6) {
+      step /= 2;
+      next = plattLoss(logits, labels, a - step * da, b - step * db, ridge);
+    }
+    if (!(next <= loss)) break;
+    a -= step * da;
+    b -= step * db;
+    const done = loss - next < 1e-12 * Math.max(1, loss) && Math.abs(step * da) < 1e-10 && Math.abs(step * db) < 1e-10;
+    loss = next;
+    if (done || (Math.abs(step * da) < 1e-10 && Math.abs(step * db) < 1e-10)) break;
   }
   return { method: 'platt', slope: a, intercept: b, fittedOn: 'validation', n };
 }

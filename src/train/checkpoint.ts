@@ -15,6 +15,8 @@ export const EpochLogSchema = z
     seconds: z.number().min(0),
     examplesPerSecond: z.number().min(0),
     best: z.boolean(),
+    /** Training examples seen so far; logged when an epoch is cut into several evaluation rounds. */
+    examplesSeen: z.number().int().min(0).optional(),
   })
   .strict();
 export type EpochLog = z.infer<typeof EpochLogSchema>;
@@ -23,6 +25,7 @@ export const CheckpointStateSchema = z
   .object({
     /** Hash of the resolved config and the data: a checkpoint of another run is refused. */
     fingerprint: z.string(),
+    /** Evaluation rounds done (one per epoch unless evaluateEveryExamples cuts epochs into rounds). */
     epochsDone: z.number().int().min(0),
     latestDir: z.string(),
     bestDir: z.string().nullable(),

@@ -16,8 +16,15 @@ export const TrainConfigSchema = z
     batchSize: z.number().int().min(1).max(8192).default(128),
     /** Adam step; 0.01 reached the validation AUROC of 0.003 in about a third of the epochs (docs/training.md). */
     learningRate: z.number().positive().max(1).default(0.01),
-    /** Epochs without a better validation AUROC before stopping. */
+    /** Evaluation rounds (epochs, or slices of evaluateEveryExamples) without a better validation AUROC before stopping. */
     patience: z.number().int().min(1).max(100).default(3),
+    /**
+     * Sequence models validate (and checkpoint) after about this many training examples: a larger epoch is cut
+     * into equal rounds, so early stopping and patience are measured in examples seen, not passes (at 170,000
+     * training children patience 3 is ~130,000 examples without improvement, not 510,000). Smaller training
+     * splits (up to this size) validate once per epoch as before. docs/training.md "Espoo-scale run".
+     */
+    evaluateEveryExamples: z.number().int().min(1).default(50_000),
     /** `balanced`: positives weigh n_neg/n_pos in the loss (then calibration undoes the shift); `none`: all 1. */
     classWeight: z.enum(['balanced', 'none']).default('balanced'),
     /**
@@ -60,10 +67,24 @@ export const TrainConfigSchema = z
       .strict()
       .default({ bootstrapSamples: 200, k: 10, roundTo: 5 }),
     /**
-     * Confounding-by-indication adjustment of the training loss: `ipw` multiplies each example's weight by
-     * stabilised inverse propensities of the catalogue's services (src/explain computeAdjustmentWeights).
+     * Confounding-by-indication adjustment: `ipw` multiplies each example's weight in the training loss by
+     * stabilised inverse propensities of the catalogue's services (src/explain computeAdjustmentWeights);
+     * `treatment` fits the treatment-aware outcome model (below); `treatment+ipw` does both.
      */
-    adjustment: z.enum(['none', 'ipw']).default('none'),
+    adjustment: z.enum(['none', 'ipw', 'treatment', 'treatment+ipw']).default('none'),
+    /**
+     * The treatment-aware outcome model (`adjustment: treatment`, src/features/treatment.ts): the base model reads
+     * the history without the catalogue's service starts, a second linear stage adds each start as
+     * exp(-age / tau) terms for these time constants, the one at `interactionTau` also times the receiver's markers.
+     */
+    treatment: z
+      .object({
+        tausDays: z.array(z.number().positive().max(36_525)).min(1).max(8).default([300, 1000, 3000]),
+        interactionTau: z.number().int().min(0).max(7).default(1),
+      })
+      .strict()
+      .refine((t) => t.interactionTau < t.tausDays.length, { message: 'interactionTau must index tausDays', path: ['interactionTau'] })
+      .default({ tausDays: [300, 1000, 3000], interactionTau: 1 }),
     backend: z.enum(['auto', 'tensorflow', 'wasm', 'cpu']).default('auto'),
   })
   .strict();

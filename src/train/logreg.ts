@@ -43,7 +43,7 @@ export function linearLogits(x: SparseMatrix, theta: Float64Array): Float64Array
 }
 
 /** Weighted mean log-loss plus (l2/2)|w|^2 (bias unpenalised), and its gradient. */
-function objective(x: SparseMatrix, y: Float64Array, w: Float64Array, l2: number, theta: Float64Array, grad: Float64Array): number {
+function objective(x: SparseMatrix, y: Float64Array, w: Float64Array, l2: number, theta: Float64Array, grad: Float64Array, penalty?: Float64Array): number {
   const z = linearLogits(x, theta);
   grad.fill(0);
   let wsum = 0;
@@ -63,8 +63,9 @@ function objective(x: SparseMatrix, y: Float64Array, w: Float64Array, l2: number
   }
   for (let j = 0; j < x.cols; j++) {
     const t = theta[j] as number;
-    loss += 0.5 * l2 * t * t;
-    grad[j] = (grad[j] as number) + l2 * t;
+    const l = penalty === undefined ? l2 : l2 * (penalty[j] as number);
+    loss += 0.5 * l * t * t;
+    grad[j] = (grad[j] as number) + l * t;
   }
   return loss;
 }
@@ -80,12 +81,13 @@ export function fitLogisticLbfgs(
   x: SparseMatrix,
   y: Float64Array,
   w: Float64Array,
-  opts: { l2: number; maxIterations: number; start?: Float64Array },
+  /** penalty: per-column multipliers of l2 (0 leaves a column unpenalised); default 1 for every column. */
+  opts: { l2: number; maxIterations: number; start?: Float64Array; penalty?: Float64Array },
 ): { theta: Float64Array; loss: number; iterations: number } {
   const dim = x.cols + 1;
   const theta = opts.start === undefined ? new Float64Array(dim) : Float64Array.from(opts.start);
   const grad = new Float64Array(dim);
-  let loss = objective(x, y, w, opts.l2, theta, grad);
+  let loss = objective(x, y, w, opts.l2, theta, grad, opts.penalty);
   const memory: { s: Float64Array; yv: Float64Array; rho: number }[] = [];
   let iterations = 0;
   for (; iterations < opts.maxIterations; iterations++) {
@@ -123,7 +125,7 @@ export function fitLogisticLbfgs(
     let nextLoss = Number.POSITIVE_INFINITY;
     for (let tries = 0; tries < 40; tries++) {
       for (let j = 0; j < dim; j++) next[j] = (theta[j] as number) + step * (direction[j] as number);
-      nextLoss = objective(x, y, w, opts.l2, next, nextGrad);
+      nextLoss = objective(x, y, w, opts.l2, next, nextGrad, opts.penalty);
       if (nextLoss <= loss + 1e-4 * step * slope) break;
       step *= 0.5;
     }

@@ -7,17 +7,20 @@ import { ServicepathError } from '../errors/index.js';
 import { evaluateBinary } from '../evaluate/index.js';
 import { type Calibration, calibrateAll } from '../features/calibration.js';
 import type { LogregModel } from '../features/logreg.js';
-import { encodePaths, type Preprocessing } from '../features/preprocessing.js';
+import type { Preprocessing } from '../features/preprocessing.js';
 import { chooseMaxLen, fitPreprocessing } from '../features/vocabulary.js';
 import { type BackendInfo, type LayersModel, resolveModelConfig, type SequenceModelConfig, selectBackend } from '../model/index.js';
 import { METRICS_SCHEMA_VERSION, type EvaluationReport, type MetricsFile } from '../schemas/metrics.js';
+import { type EffectModel, effectShape, effectTrajectoryLogits, splitTreatments, type TreatmentSplit } from '../features/treatment.js';
+import type { Catalogue } from '../schemas/catalogue.js';
 import type { Path } from '../schemas/path.js';
 import type { TaskSpec } from '../schemas/task.js';
 import { fitCalibration } from './calibrate.js';
+import { fitEffectModel } from './effect-model.js';
 import type { EpochLog } from './checkpoint.js';
 import type { ResolvedTrainConfig, TrainConfig } from './config.js';
 import { featurise, fitLogreg, linearLogits } from './logreg.js';
-import { finalStepLogits, type Progress, type SequenceData, trainSequenceModel } from './sequence.js';
+import { encodeSequencePaths, finalStepLogits, type Progress, type SequenceData, trainSequenceModel } from './sequence.js';
 
 export const MIN_EXAMPLES = 20;
 
@@ -29,6 +32,8 @@ export interface TrainInputs {
   truth?: ReadonlyMap<string, number>;
   /** Hook for confounding adjustment (config.adjustment = 'ipw'): one weight per training example, mean about 1. */
   adjustmentWeights?: (examples: readonly { path: Path; label: 0 | 1 }[]) => Float64Array;
+  /** The actionable-service catalogue: its services are the treatments of config.adjustment = 'treatment'. */
+  catalogue?: Catalogue;
   checkpointDir?: string;
   resume?: boolean;
   /** Identifies config and data for checkpoints. */
@@ -51,6 +56,8 @@ export interface TrainOutcome {
   prep: Preprocessing;
   calibration: Calibration;
   model: TrainedModel;
+  /** The treatment-aware second stage (config.adjustment 'treatment' or 'treatment+ipw'), else null. */
+  effect: EffectModel | null;
   metrics: MetricsFile;
   /** One line per epoch (sequence models) or per tried penalty (logreg). */
   trainingLog: Record<string, unknown>[];
@@ -92,7 +99,7 @@ function checkSplits(task: TaskSpec, examples: readonly Example[], counts: Examp
 
 function sequenceData(prep: Preprocessing, examples: readonly Example[], weights?: Float64Array): SequenceData {
   return {
-    encoded: encodePaths(prep, examples.map((e) => e.path)),
+    encoded: encodeSequencePaths(prep, examples.map((e) => e.path)),
     labels: Float32Array.from(examples, (e) => e.label),
     weights: weights === undefined ? new Float32Array(examples.length).fill(1) : Float32Array.from(weights),
   };
@@ -100,7 +107,7 @@ function sequenceData(prep: Preprocessing, examples: readonly Example[], weights
 
 function evaluate(examples: readonly Example[], probs: Float64Array, config: ResolvedTrainConfig, truth: ReadonlyMap<string, number> | undefined, seed: number): EvaluationReport {
   const oracle = truth === undefined ? undefined : examples.map((e) => truth.get(e.personId));
-  const oracleProb = oracle !== undefined && oracle.every((p) => p !== undefined) ? Float64Array.from(oracle as number[]) : undefined;
+  const oracleProb = oracle?.every((p) => p !== undefined) ? Float64Array.from(oracle as number[]) : undefined;
   return evaluateBinary({
     yTrue: Float64Array.from(examples, (e) => e.label),
     yProb: probs,
@@ -119,6 +126,11 @@ function evaluate(examples: readonly Example[], probs: Float64Array, config: Res
   });
 }
 
+/** A split whose every step reads the base logit at index 0 (only the final step's value is used). */
+function lastStepOnly(split: TreatmentSplit): Int32Array {
+  return split.historyStep.map((h) => (h < 0 ? -1 : 0));
+}
+
 export async function trainPipeline(input: TrainInputs): Promise<TrainOutcome> {
   const { task, config } = input;
   const stage = input.onStage ?? (() => {});
@@ -131,15 +143,32 @@ export async function trainPipeline(input: TrainInputs): Promise<TrainOutcome> {
   const test = pick(examples, splits.test);
   stage(`examples: ${examples.length} (${counts.positives} with the outcome); train ${train.length}, validation ${validation.length}, test ${test.length}`);
 
-  const maxLen = config.maxLen === 'auto' ? chooseMaxLen(train.map((e) => e.path), 0.95, 16, 256) : config.maxLen;
+  // Treatment-aware: the base model sees each path's history, the catalogue's service starts left out.
+  const treatmentAware = config.adjustment === 'treatment' || config.adjustment === 'treatment+ipw';
+  const catalogue = input.catalogue;
+  if (treatmentAware && catalogue === undefined) throw new Error(`adjustment ${config.adjustment} needs the catalogue`);
+  const treated = catalogue === undefined ? null : { services: catalogue.services.map((sv) => ({ code: sv.code, relation: sv.relation })), fromAgeDays: catalogue.insertion.fromAgeDays };
+  const splitOf = (set: readonly Example[]): TreatmentSplit[] | null => (treatmentAware && treated !== null ? set.map((e) => splitTreatments(treated, e.path)) : null);
+  const treatment = { train: splitOf(train), validation: splitOf(validation), test: splitOf(test) };
+  /** The examples the base model reads: every example, or (treatment-aware) those with a history, as histories. */
+  const baseView = (set: readonly Example[], sp: TreatmentSplit[] | null): Example[] =>
+    sp === null ? [...set] : set.flatMap((e, i) => {
+      const history = (sp[i] as TreatmentSplit).history;
+      return history === null ? [] : [{ ...e, path: history }];
+    });
+  const base = { train: baseView(train, treatment.train), validation: baseView(validation, treatment.validation), test: baseView(test, treatment.test) };
+  if (base.train.length < MIN_EXAMPLES) throw new ServicepathError('TASK_NO_EXAMPLES', { task: task.name, examples: base.train.length, min: MIN_EXAMPLES, detail: 'training examples with a history' });
+
+  const maxLen = config.maxLen === 'auto' ? chooseMaxLen(base.train.map((e) => e.path), 0.95, 16, 256) : config.maxLen;
   const resolvedConfig: ResolvedTrainConfig = { ...config, maxLen };
-  const prep = fitPreprocessing(train.map((e) => e.path), { minPersonsPerCode: task.minPersonsPerCode, maxLen });
+  const prep = fitPreprocessing(base.train.map((e) => e.path), { minPersonsPerCode: task.minPersonsPerCode, maxLen });
   const trainLabels = train.map((e) => e.label);
   let weights = classWeights(trainLabels, config.classWeight);
   if (config.adjustment === 'ipw' && input.adjustmentWeights !== undefined) {
     const adj = input.adjustmentWeights(train.map((e) => ({ path: e.path, label: e.label })));
     weights = weights.map((w, i) => w * (adj[i] as number));
   }
+  const baseWeights = treatment.train === null ? weights : weights.filter((_, i) => (treatment.train as TreatmentSplit[])[i]?.history !== null);
 
   let model: TrainedModel;
   let logits: { train: Float64Array; validation: Float64Array; test: Float64Array };
@@ -149,14 +178,14 @@ export async function trainPipeline(input: TrainInputs): Promise<TrainOutcome> {
     stage(`fitting logreg on ${prep.vocab.length} tokens x ${prep.countWindowsDays.length + 1} windows`);
     const fit = fitLogreg(
       prep,
-      { paths: train.map((e) => e.path), labels: Float64Array.from(trainLabels), weights },
-      { paths: validation.map((e) => e.path), labels: Float64Array.from(validation, (e) => e.label) },
+      { paths: base.train.map((e) => e.path), labels: Float64Array.from(base.train, (e) => e.label), weights: baseWeights },
+      { paths: base.validation.map((e) => e.path), labels: Float64Array.from(base.validation, (e) => e.label) },
       config.logreg,
     );
     model = { kind: 'logreg', logreg: fit.model };
     const theta = Float64Array.from([...fit.model.weights, fit.model.bias]);
     const predict = (set: readonly Example[]) => linearLogits(featurise(prep, set.map((e) => e.path)), theta);
-    logits = { train: predict(train), validation: predict(validation), test: predict(test) };
+    logits = { train: predict(base.train), validation: predict(base.validation), test: predict(base.test) };
     trainingLog = fit.grid.map((g, i) => ({ epoch: i + 1, ...g, best: g.l2 === fit.model.l2 }));
   } else {
     const backend = await selectBackend(config.backend);
@@ -173,8 +202,8 @@ export async function trainPipeline(input: TrainInputs): Promise<TrainOutcome> {
       dropout: config.dropout,
       seed: config.seed,
     });
-    const trainData = sequenceData(prep, train, weights);
-    const valData = sequenceData(prep, validation);
+    const trainData = sequenceData(prep, base.train, baseWeights);
+    const valData = sequenceData(prep, base.validation);
     const result = await trainSequenceModel({
       modelConfig,
       train: trainData,
@@ -183,6 +212,7 @@ export async function trainPipeline(input: TrainInputs): Promise<TrainOutcome> {
       batchSize: config.batchSize,
       learningRate: config.learningRate,
       patience: config.patience,
+      evaluateEveryExamples: config.evaluateEveryExamples,
       lastStepWeight: config.lastStepWeight,
       seed: config.seed,
       ...(input.checkpointDir === undefined ? {} : { checkpointDir: input.checkpointDir }),
@@ -197,9 +227,49 @@ export async function trainPipeline(input: TrainInputs): Promise<TrainOutcome> {
     logits = {
       train: finalStepLogits(result.model, trainData),
       validation: finalStepLogits(result.model, valData),
-      test: finalStepLogits(result.model, sequenceData(prep, test)),
+      test: finalStepLogits(result.model, sequenceData(prep, base.test)),
     };
     trainingLog = result.log.map((l) => ({ ...l }));
+  }
+
+  let effect: EffectModel | null = null;
+  if (treatmentAware && catalogue !== undefined) {
+    // The base model's logit for every example (the mean training logit where a path has no history yet).
+    const sp = treatment as { train: TreatmentSplit[]; validation: TreatmentSplit[]; test: TreatmentSplit[] };
+    const emptyHistoryLogit = logits.train.reduce((a, b) => a + b, 0) / Math.max(1, logits.train.length);
+    const expand = (splits: TreatmentSplit[], baseLogits: Float64Array): Float64Array => {
+      let k = 0;
+      return Float64Array.from(splits, (x) => (x.history === null ? emptyHistoryLogit : (baseLogits[k++] as number)));
+    };
+    const baseFinal = { train: expand(sp.train, logits.train), validation: expand(sp.validation, logits.validation), test: expand(sp.test, logits.test) };
+    stage(`fitting the treatment-aware stage (${catalogue.services.length} services, taus ${config.treatment.tausDays.join('/')} days)`);
+    const shape = effectShape(
+      prep,
+      catalogue,
+      train.map((e, i) => ({ path: e.path, split: sp.train[i] as TreatmentSplit })),
+      config.treatment.tausDays,
+      config.treatment.interactionTau,
+    );
+    const set = (examples: readonly Example[], name: 'train' | 'validation' | 'test') => ({
+      paths: examples.map((e) => e.path),
+      splits: sp[name],
+      baseFinal: baseFinal[name],
+      labels: Float64Array.from(examples, (e) => e.label),
+    });
+    const fit = fitEffectModel(prep, shape, { ...set(train, 'train'), weights }, set(validation, 'validation'), {
+      l2Grid: config.logreg.l2Grid,
+      maxIterations: config.logreg.maxIterations,
+      emptyHistoryLogit,
+    });
+    effect = fit.model;
+    const fitted = fit.model;
+    const stageTwo = (examples: readonly Example[], name: 'train' | 'validation' | 'test') =>
+      Float64Array.from(examples, (e, i) => {
+        const z = effectTrajectoryLogits(prep, fitted, e.path, { ...(sp[name][i] as TreatmentSplit), historyStep: lastStepOnly(sp[name][i] as TreatmentSplit) }, [baseFinal[name][i] as number]);
+        return z[z.length - 1] as number;
+      });
+    logits = { train: stageTwo(train, 'train'), validation: stageTwo(validation, 'validation'), test: stageTwo(test, 'test') };
+    trainingLog = [...trainingLog, ...fit.grid.map((g) => ({ stage: 'treatment-aware', ...g, best: g.l2 === fitted.l2 }))];
   }
 
   stage(`calibrating (${config.calibration}) on the validation split and evaluating on the test split`);
@@ -224,6 +294,7 @@ export async function trainPipeline(input: TrainInputs): Promise<TrainOutcome> {
     prep,
     calibration,
     model,
+    effect,
     metrics,
     trainingLog,
     trainExamples: train.map((e, i) => ({ path: e.path, outcome: e.label, predicted: probs.train[i] as number })),

@@ -1,9 +1,12 @@
-// The sequence-model training loop: seeded shuffled batches, class weights, Adam (src/model createTrainer),
-// early stopping on validation AUROC, a checkpoint after every epoch and resume after a kill.
+// The sequence-model training loop: seeded shuffled, length-bucketed batches, class weights, Adam (src/model
+// createTrainer), early stopping on validation AUROC, a checkpoint after every evaluation round and resume after
+// a kill. A round is one epoch, or a slice of one when the training split is larger than evaluateEveryExamples
+// (Espoo scale), so early stopping and its patience are measured in examples seen rather than in passes.
 import { join } from 'node:path';
-import { createRng, shuffled } from '../cohort/rng.js';
+import { createRng, shuffled } from '../util/random.js';
 import { auroc } from '../evaluate/index.js';
-import type { EncodedBatch } from '../features/preprocessing.js';
+import { type EncodedBatch, encodePaths, type Preprocessing } from '../features/preprocessing.js';
+import type { Path } from '../schemas/path.js';
 import {
   buildModel,
   createTrainer,
@@ -45,9 +48,17 @@ export interface SequenceTrainOptions {
   epochs: number;
   batchSize: number;
   learningRate: number;
+  /** Evaluation rounds (see evaluateEveryExamples) without a better validation AUROC before stopping. */
   patience: number;
   lastStepWeight: number;
   seed: number;
+  /**
+   * Validate (and checkpoint) after about this many training examples: an epoch larger than this is cut into
+   * ceil(n / evaluateEveryExamples) equal rounds. Default: once per epoch.
+   */
+  evaluateEveryExamples?: number;
+  /** Batches per length bucket (see epochBatches); 1 = plain shuffled batches. Default BUCKET_BATCHES. */
+  bucketBatches?: number;
   /** Where checkpoints go; none = no checkpoints (tests). */
   checkpointDir?: string;
   /** Continue from the checkpoint in checkpointDir when there is one. */
@@ -72,6 +83,42 @@ export interface SequenceTrainResult {
 
 type Weights = ReturnType<LayersModel['getWeights']>;
 
+/**
+ * Batches drawn per pool of this many batches are sorted by length before they are cut: a batch is trimmed to
+ * its longest row, and with paths of ~80 events against a context of ~170 a shuffled batch of 128 is almost
+ * always as long as the longest, so half its steps were padding. Within a pool the order is by length (ties
+ * keep the shuffled order), the batches of the whole epoch are then shuffled, and each example is still seen
+ * once per epoch. The loss is normalised by a dataset-wide constant (lossNormaliser), so sorting changes which
+ * examples share a step, not how much each example's steps weigh.
+ */
+export const BUCKET_BATCHES = 32;
+
+/**
+ * encodePaths over many paths, in chunks: one padded [n, maxLen] buffer, no per-call argument spread over all
+ * rows (encodeWindows takes Math.max over its rows' lengths as arguments: 170,000 rows overflow the stack) and no
+ * second full-size copy held at once. Row r equals encodePaths(prep, paths)'s row r (same encoding, same padding).
+ */
+export function encodeSequencePaths(prep: Preprocessing, paths: readonly Path[], chunk = 8192): EncodedBatch {
+  const n = paths.length;
+  const f = prep.stepFeatures.length;
+  let seqLen = 1;
+  for (const p of paths) seqLen = Math.max(seqLen, Math.min(p.events.length, prep.maxLen));
+  const tokens = new Int32Array(n * seqLen);
+  const feats = new Float32Array(n * seqLen * f);
+  const lengths = new Int32Array(n);
+  for (let start = 0; start < n; start += chunk) {
+    const part = encodePaths(prep, paths.slice(start, start + chunk));
+    for (let i = 0; i < part.batchSize; i++) {
+      const len = part.lengths[i] as number;
+      const r = start + i;
+      lengths[r] = len;
+      tokens.set(part.tokens.subarray(i * part.seqLen, i * part.seqLen + len), r * seqLen);
+      feats.set(part.feats.subarray(i * part.seqLen * f, (i * part.seqLen + len) * f), r * seqLen * f);
+    }
+  }
+  return { tokens, feats, lengths, batchSize: n, seqLen };
+}
+
 /** Rows of a dataset as a batch, trimmed to the longest row among them. */
 export function gatherBatch(data: SequenceData, rows: readonly number[]): SequenceBatch {
   const { encoded } = data;
@@ -95,17 +142,55 @@ export function gatherBatch(data: SequenceData, rows: readonly number[]): Sequen
   return { tokens, feats, lengths, labels, weights, batchSize: b, seqLen };
 }
 
-/** Logit at each example's last step (the index date), in chunks. */
+/**
+ * The epoch's batches: a seeded shuffle (seed, epoch), pools of `bucketBatches` batches sorted by length and cut,
+ * then the batch order shuffled with the same stream. Depends only on (lengths, seed, epoch): resumable.
+ */
+export function epochBatches(lengths: Int32Array, batchSize: number, seed: number, epoch: number, bucketBatches = BUCKET_BATCHES): number[][] {
+  const n = lengths.length;
+  const rng = createRng(seed * 7919 + epoch);
+  const order = shuffled(
+    Array.from({ length: n }, (_, i) => i),
+    rng,
+  );
+  const batches: number[][] = [];
+  if (bucketBatches <= 1) {
+    for (let s = 0; s < n; s += batchSize) batches.push(order.slice(s, s + batchSize));
+    return batches;
+  }
+  const pool = batchSize * bucketBatches;
+  for (let s = 0; s < n; s += pool) {
+    const chunk = order.slice(s, s + pool).sort((a, b) => (lengths[a] as number) - (lengths[b] as number)); // stable
+    for (let k = 0; k < chunk.length; k += batchSize) batches.push(chunk.slice(k, k + batchSize));
+  }
+  return shuffled(batches, rng);
+}
+
+/**
+ * The loss divisor per example: the mean over the training split of w_i (len_i - 1 + lastStepWeight), the
+ * expected per-example sum of step coefficients. A batch's loss is its weighted step sum / (rows x this), which
+ * equals the old per-batch normalisation in expectation over shuffled batches, whatever the batch's lengths.
+ */
+export function lossNormaliser(data: SequenceData, lastStepWeight: number): number {
+  const n = data.encoded.batchSize;
+  let total = 0;
+  for (let i = 0; i < n; i++) total += (data.weights[i] as number) * Math.max(0, (data.encoded.lengths[i] as number) - 1 + lastStepWeight);
+  return n === 0 || total <= 0 ? 1 : total / n;
+}
+
+/** Logit at each example's last step (the index date): rows sorted by length, in chunks (little padding). */
 export function finalStepLogits(model: LayersModel, data: Pick<SequenceData, 'encoded'> & Partial<SequenceData>, chunk = 512): Float64Array {
   const n = data.encoded.batchSize;
   const out = new Float64Array(n);
+  const lengths = data.encoded.lengths;
+  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => (lengths[a] as number) - (lengths[b] as number) || a - b);
   const full: SequenceData = { encoded: data.encoded, labels: data.labels ?? new Float32Array(n), weights: data.weights ?? new Float32Array(n).fill(1) };
   for (let start = 0; start < n; start += chunk) {
-    const rows = Array.from({ length: Math.min(chunk, n - start) }, (_, i) => start + i);
+    const rows = order.slice(start, start + chunk);
     const batch = gatherBatch(full, rows);
     const logits = predictLogits(model, batch);
-    rows.forEach((_, i) => {
-      out[start + i] = logits[i * batch.seqLen + (batch.lengths[i] as number) - 1] as number;
+    rows.forEach((r, i) => {
+      out[r] = logits[i * batch.seqLen + (batch.lengths[i] as number) - 1] as number;
     });
   }
   return out;
@@ -159,44 +244,63 @@ export async function trainSequenceModel(opts: SequenceTrainOptions): Promise<Se
     trainer = createTrainer(model, { learningRate: opts.learningRate, seed: opts.seed, lastStepWeight: opts.lastStepWeight });
   }
   const n = opts.train.encoded.batchSize;
-  const batches = Math.ceil(n / opts.batchSize);
-  const all = Array.from({ length: n }, (_, i) => i);
+  // Rounds: one per epoch, or equal slices of an epoch when it is larger than evaluateEveryExamples.
+  const roundsPerEpoch = Math.max(1, Math.ceil(n / Math.max(1, opts.evaluateEveryExamples ?? n)));
+  const maxRounds = opts.epochs * roundsPerEpoch;
+  const normaliser = lossNormaliser(opts.train, opts.lastStepWeight);
+  let current = { epoch: 0, batches: [] as number[][] };
   let stopped: SequenceTrainResult['stopped'] = 'epochs';
   try {
     if (state.epochsWithoutImprovement >= opts.patience) stopped = 'early';
-    for (let epoch = state.epochsDone + 1; epoch <= opts.epochs && stopped === 'epochs'; epoch++) {
+    for (let round = state.epochsDone + 1; round <= maxRounds && stopped === 'epochs'; round++) {
       const started = now();
-      const order = shuffled(all, createRng(opts.seed * 7919 + epoch));
+      const epoch = Math.ceil(round / roundsPerEpoch);
+      if (current.epoch !== epoch) current = { epoch, batches: epochBatches(opts.train.encoded.lengths, opts.batchSize, opts.seed, epoch, opts.bucketBatches) };
+      const batches = current.batches;
+      const part = (round - 1) % roundsPerEpoch;
+      const from = Math.floor((part * batches.length) / roundsPerEpoch);
+      const to = Math.floor(((part + 1) * batches.length) / roundsPerEpoch);
+      let roundExamples = 0;
+      for (let b = from; b < to; b++) roundExamples += (batches[b] as number[]).length;
       let lossSum = 0;
-      for (let b = 0; b < batches; b++) {
-        const rows = order.slice(b * opts.batchSize, (b + 1) * opts.batchSize);
-        const loss = trainer.step(gatherBatch(opts.train, rows));
-        if (!Number.isFinite(loss)) throw new ServicepathError('TRAIN_DIVERGED', { epoch, loss: String(loss) });
+      let seen = 0;
+      for (let b = from; b < to; b++) {
+        const rows = batches[b] as number[];
+        const loss = trainer.step({ ...gatherBatch(opts.train, rows), lossNormaliser: normaliser * rows.length });
+        if (!Number.isFinite(loss)) throw new ServicepathError('TRAIN_DIVERGED', { epoch: round, loss: String(loss) });
         lossSum += loss * rows.length;
+        seen += rows.length;
         const elapsed = Math.max(1e-9, (now() - started) / 1000);
-        const done = Math.min(n, (b + 1) * opts.batchSize);
-        opts.onProgress?.({ epoch, epochs: opts.epochs, batch: b + 1, batches, examplesPerSecond: done / elapsed, etaSeconds: (elapsed / done) * (n - done) });
+        opts.onProgress?.({
+          epoch,
+          epochs: opts.epochs,
+          batch: b + 1,
+          batches: batches.length,
+          examplesPerSecond: seen / elapsed,
+          etaSeconds: (elapsed / seen) * (roundExamples - seen),
+        });
       }
       const trainSeconds = Math.max(1e-9, (now() - started) / 1000);
       const valLogits = finalStepLogits(model, opts.validation);
       const valAuroc = auroc(opts.validation.labels, valLogits);
       const improved = state.bestDir === null && best === null ? true : (valAuroc ?? -1) > (state.bestValAuroc ?? -1) + 1e-4;
       const entry: EpochLog = {
-        epoch,
-        trainLoss: lossSum / n,
+        epoch: round,
+        trainLoss: lossSum / Math.max(1, seen),
         valLoss: meanLogLoss(opts.validation.labels, valLogits),
         valAuroc,
         seconds: (now() - started) / 1000,
-        examplesPerSecond: n / trainSeconds,
+        examplesPerSecond: seen / trainSeconds,
         best: improved,
+        ...(roundsPerEpoch > 1 ? { examplesSeen: (state.log[state.log.length - 1]?.examplesSeen ?? 0) + seen } : {}),
       };
       state.log.push(entry);
-      state.epochsDone = epoch;
-      state.rng.nextEpoch = epoch + 1;
+      state.epochsDone = round;
+      state.rng.nextEpoch = round + 1;
       if (improved) {
         disposeAll(best);
         best = snapshot(model);
-        state.bestEpoch = epoch;
+        state.bestEpoch = round;
         state.bestValAuroc = valAuroc;
         state.epochsWithoutImprovement = 0;
       } else {
@@ -205,7 +309,7 @@ export async function trainSequenceModel(opts: SequenceTrainOptions): Promise<Se
       if (dir !== undefined) await checkpoint(dir, state, model, trainer.optimizer, improved);
       opts.onEpoch?.(entry);
       if (state.epochsWithoutImprovement >= opts.patience) stopped = 'early';
-      if (opts.stopAfterEpoch !== undefined && epoch >= opts.stopAfterEpoch && epoch < opts.epochs && stopped === 'epochs') {
+      if (opts.stopAfterEpoch !== undefined && round >= opts.stopAfterEpoch && round < maxRounds && stopped === 'epochs') {
         stopped = 'interrupted';
       }
     }

@@ -1,6 +1,6 @@
 // Logistic regression and calibration fits against known answers.
 import { describe, expect, it } from 'vitest';
-import { createRng } from '../../../src/cohort/rng.js';
+import { createRng } from '../../../src/util/random.js';
 import { calibrate, fitPreprocessing } from '../../../src/features/index.js';
 import type { Path } from '../../../src/schemas/path.js';
 import { fitIsotonic, fitPlatt } from '../../../src/train/calibrate.js';

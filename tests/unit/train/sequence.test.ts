@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRng } from '../../../src/cohort/rng.js';
+import { createRng } from '../../../src/util/random.js';
 import { auroc } from '../../../src/evaluate/index.js';
 import { encodePaths, fitPreprocessing } from '../../../src/features/index.js';
 import { resolveModelConfig, selectBackend, tensorCount } from '../../../src/model/index.js';
