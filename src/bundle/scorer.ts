@@ -2,7 +2,7 @@
 // Sequence models read windows of at most maxLen events (features/preprocessing trajectoryWindows).
 import { type Calibration, calibrate } from '../features/calibration.js';
 import { type LogregModel, logregTrajectoryLogits } from '../features/logreg.js';
-import { encodeEvents, encodeWindows, type Preprocessing, trajectoryWindows } from '../features/preprocessing.js';
+import { encodeEvents, encodeWindows, type Preprocessing, tokenId, trajectoryWindows } from '../features/preprocessing.js';
 import { type EffectModel, effectTrajectoryLogits, splitTreatments, type TreatmentSplit } from '../features/treatment.js';
 import { type LayersModel, predictLogits } from '../model/index.js';
 import type { Path } from '../schemas/path.js';
@@ -48,11 +48,23 @@ function sequenceLogits(prep: Preprocessing, network: LayersModel): TrajectoryLo
   };
 }
 
-/** A compact identity of a path's content, so that variants sharing a history are scored once. */
-function historyKey(path: Path): string {
-  let key = `${path.indexAgeDays ?? ''}`;
-  for (const e of path.events) key += `;${e.ageDays}|${e.relation}|${e.domain}|${e.code}`;
-  return key;
+/** A numeric hash of a history's content (token ids, ages, index age); equal histories hash equally. */
+function historyHash(prep: Preprocessing, path: Path): number {
+  let h = Math.imul(2166136261, 31) ^ (path.indexAgeDays ?? -1);
+  for (const e of path.events) {
+    h = Math.imul(h ^ tokenId(prep, e), 16777619);
+    h = Math.imul(h ^ e.ageDays, 16777619);
+  }
+  return h >>> 0;
+}
+
+function sameHistory(a: Path, b: Path): boolean {
+  if (a === b) return true;
+  if (a.events.length !== b.events.length || a.indexAgeDays !== b.indexAgeDays) return false;
+  return a.events.every((x, i) => {
+    const y = b.events[i] as Path['events'][number];
+    return x === y || (x.ageDays === y.ageDays && x.code === y.code && x.relation === y.relation && x.domain === y.domain);
+  });
 }
 
 /**
@@ -62,18 +74,19 @@ function historyKey(path: Path): string {
 function treatmentAwareLogits(prep: Preprocessing, base: TrajectoryLogits, effect: EffectModel): TrajectoryLogits {
   return async (paths) => {
     const splits = paths.map((p) => splitTreatments(effect, p));
-    const unique = new Map<string, number>();
+    const unique = new Map<number, number[]>();
     const histories: Path[] = [];
     const which = splits.map((s) => {
-      if (s.history === null) return -1;
-      const key = historyKey(s.history);
-      let k = unique.get(key);
-      if (k === undefined) {
-        k = histories.length;
-        unique.set(key, k);
-        histories.push(s.history);
-      }
-      return k;
+      const history = s.history;
+      if (history === null) return -1;
+      const hash = historyHash(prep, history);
+      const candidates = unique.get(hash) ?? [];
+      const found = candidates.find((k) => sameHistory(histories[k] as Path, history));
+      if (found !== undefined) return found;
+      candidates.push(histories.length);
+      unique.set(hash, candidates);
+      histories.push(history);
+      return histories.length - 1;
     });
     const baseLogits = await base(histories);
     return paths.map((p, i) => effectTrajectoryLogits(prep, effect, p, splits[i] as TreatmentSplit, which[i] === -1 ? null : (baseLogits[which[i] as number] as Float64Array)));
@@ -84,7 +97,9 @@ function calibrated(modelKind: ModelKind, logits: TrajectoryLogits, calibration:
   return {
     modelKind,
     async scoreTrajectories(paths: readonly Path[]): Promise<Float64Array[]> {
-      return (await logits(paths)).map((z) => z.map((v) => calibrate(calibration, v)));
+      const out = await logits(paths);
+      for (const z of out) for (let i = 0; i < z.length; i++) z[i] = calibrate(calibration, z[i] as number);
+      return out;
     },
   };
 }

@@ -40,20 +40,43 @@ export function rareKey(e: Pick<PathEvent, 'relation' | 'domain'>): string {
   return `${e.relation}|${e.domain}|${RARE_CODE}`;
 }
 
-const lookups = new WeakMap<Preprocessing, Map<string, number>>();
+/** relation -> domain -> code -> token id, and relation -> domain -> the `<rare>` token id (no string keys per event). */
+interface TokenLookup {
+  ids: Map<string, Map<string, Map<string, number>>>;
+  rare: Map<string, Map<string, number>>;
+}
 
-function lookupOf(prep: Preprocessing): Map<string, number> {
-  let map = lookups.get(prep);
-  if (map === undefined) {
-    map = new Map(prep.vocab.map((t, i) => [t, i]));
-    lookups.set(prep, map);
+const lookups = new WeakMap<Preprocessing, TokenLookup>();
+
+function lookupOf(prep: Preprocessing): TokenLookup {
+  let lookup = lookups.get(prep);
+  if (lookup === undefined) {
+    lookup = { ids: new Map(), rare: new Map() };
+    prep.vocab.forEach((token, id) => {
+      const [relation, domain, ...rest] = token.split('|');
+      if (relation === undefined || domain === undefined || rest.length === 0) return; // <pad>, <unk>
+      const code = rest.join('|');
+      const l = lookup as TokenLookup;
+      if (code === RARE_CODE) {
+        const byDomain = l.rare.get(relation) ?? new Map<string, number>();
+        byDomain.set(domain, id);
+        l.rare.set(relation, byDomain);
+        return;
+      }
+      const byDomain = l.ids.get(relation) ?? new Map<string, Map<string, number>>();
+      const byCode = byDomain.get(domain) ?? new Map<string, number>();
+      byCode.set(code, id);
+      byDomain.set(domain, byCode);
+      l.ids.set(relation, byDomain);
+    });
+    lookups.set(prep, lookup);
   }
-  return map;
+  return lookup;
 }
 
 export function tokenId(prep: Preprocessing, e: Pick<PathEvent, 'relation' | 'domain' | 'code'>): number {
-  const map = lookupOf(prep);
-  return map.get(tokenKey(e)) ?? map.get(rareKey(e)) ?? UNK_ID;
+  const l = lookupOf(prep);
+  return l.ids.get(e.relation)?.get(e.domain)?.get(e.code) ?? l.rare.get(e.relation)?.get(e.domain) ?? UNK_ID;
 }
 
 /** The child's age at the index date: given, or the last event's age (PathSchema's rule). */

@@ -13,7 +13,7 @@
 import { z } from 'zod';
 import type { Catalogue } from '../schemas/catalogue.js';
 import type { Path, PathEvent } from '../schemas/path.js';
-import { eventFeatures, featureDim } from './logreg.js';
+import { eventFeatures, featureDim, windowCount } from './logreg.js';
 import { indexAgeOf, type Preprocessing, PAD_TOKEN, RARE_CODE, tokenKey, UNK_TOKEN } from './preprocessing.js';
 
 export const EFFECT_MODEL_VERSION = 1;
@@ -123,17 +123,47 @@ export function effectShape(
   };
 }
 
+const NO_REFS: readonly MarkerRef[] = [];
+
+/** log1p(c + 1) - log1p(c), tabulated for the counts a path can hold. */
+const LOG_STEPS = Float64Array.from({ length: 1025 }, (_, c) => Math.log1p(c + 1) - Math.log1p(c));
+function logStep(c: number): number {
+  return c < LOG_STEPS.length ? (LOG_STEPS[c] as number) : Math.log1p(c + 1) - Math.log1p(c);
+}
+
+/** Per model, computed once: each service's modifier at zero marker counts and the interactions over the scales. */
+const fastCache = new WeakMap<EffectModel, { modifierAtZero: Float64Array; scaledInteractions: Float64Array[] }>();
+function fastOf(model: EffectModel): { modifierAtZero: Float64Array; scaledInteractions: Float64Array[] } {
+  let f = fastCache.get(model);
+  if (f === undefined) {
+    const w = model.weights;
+    f = {
+      modifierAtZero: Float64Array.from(model.markers, (list, sv) => list.reduce((acc, _, k) => acc + ((w.interactions[sv] as number[])[k] as number) * standardised(model, sv, k, 0), 0)),
+      scaledInteractions: model.markers.map((list, sv) => Float64Array.from(list, (_, k) => ((w.interactions[sv] as number[])[k] as number) / ((model.markerScale[sv] as number[])[k] as number))),
+    };
+    fastCache.set(model, f);
+  }
+  return f;
+}
+
 /** Standardised marker value of a log1p count. */
 function standardised(shape: Pick<EffectShape, 'markerMean' | 'markerScale'>, service: number, marker: number, logCount: number): number {
   return (logCount - ((shape.markerMean[service] as number[])[marker] as number)) / ((shape.markerScale[service] as number[])[marker] as number);
 }
 
-const serviceMaps = new WeakMap<object, Map<string, number>>();
+const serviceMaps = new WeakMap<object, Map<string, Map<string, number>>>();
 
-function serviceIndex(shape: Pick<EffectShape, 'services'>): Map<string, number> {
+/** relation -> code -> service index. */
+function serviceIndex(shape: Pick<EffectShape, 'services'>): Map<string, Map<string, number>> {
   let map = serviceMaps.get(shape.services);
   if (map === undefined) {
-    map = new Map(shape.services.map((s, i) => [`${s.relation}|${s.code}`, i]));
+    const m = new Map<string, Map<string, number>>();
+    shape.services.forEach((s, i) => {
+      const byCode = m.get(s.relation) ?? new Map<string, number>();
+      if (!byCode.has(s.code)) byCode.set(s.code, i);
+      m.set(s.relation, byCode);
+    });
+    map = m;
     serviceMaps.set(shape.services, map);
   }
   return map;
@@ -142,7 +172,7 @@ function serviceIndex(shape: Pick<EffectShape, 'services'>): Map<string, number>
 /** The service index of a treatment event, or -1 for a history event. */
 export function treatmentOf(shape: Pick<EffectShape, 'services' | 'fromAgeDays'>, e: PathEvent): number {
   if (e.ageDays < shape.fromAgeDays) return -1;
-  return serviceIndex(shape).get(`${e.relation}|${e.code}`) ?? -1;
+  return serviceIndex(shape).get(e.relation)?.get(e.code) ?? -1;
 }
 
 export interface TreatmentSplit {
@@ -175,6 +205,24 @@ interface MarkerRef {
 }
 
 const markerMaps = new WeakMap<object, Map<string, MarkerRef[]>>();
+
+const markerByIdMaps = new WeakMap<object, WeakMap<Preprocessing, (MarkerRef[] | undefined)[]>>();
+
+/** Marker references by token id (markers are vocabulary tokens, so an event's token id finds them). */
+function markersById(prep: Preprocessing, shape: Pick<EffectShape, 'markers'>): (MarkerRef[] | undefined)[] {
+  let perPrep = markerByIdMaps.get(shape.markers);
+  if (perPrep === undefined) {
+    perPrep = new WeakMap();
+    markerByIdMaps.set(shape.markers, perPrep);
+  }
+  let byId = perPrep.get(prep);
+  if (byId === undefined) {
+    const byKey = markerIndex(shape);
+    byId = prep.vocab.map((token) => byKey.get(token));
+    perPrep.set(prep, byId);
+  }
+  return byId;
+}
 
 function markerIndex(shape: Pick<EffectShape, 'markers'>): Map<string, MarkerRef[]> {
   let map = markerMaps.get(shape.markers);
@@ -226,12 +274,15 @@ export function effectTrajectoryLogits(prep: Preprocessing, model: EffectModel, 
   const b = model.tausDays.length;
   const ti = model.interactionTau;
   const exposure = new Float64Array(model.services.length * b);
-  const markers = model.markers.map((list) => new Float64Array(list.length));
-  /** Per service: v_s . standardised marker values so far (at zero counts: -v_s . mean / scale). */
-  const modifier = Float64Array.from(model.markers, (list, sv) => list.reduce((acc, _, k) => acc + ((w.interactions[sv] as number[])[k] as number) * standardised(model, sv, k, 0), 0));
-  const refs = markerIndex(model);
+  const fast = fastOf(model);
+  /** Marker counts so far, per service and marker. */
+  const markers = model.markers.map((list) => new Int32Array(list.length));
+  /** Per service: v_s . standardised marker values so far (starts at the zero-count value). */
+  const modifier = Float64Array.from(fast.modifierAtZero);
+  const refs = markersById(prep, model);
+  const windows = windowCount(prep);
   const histFeatures = split.history === null ? new Int32Array(0) : eventFeatures(prep, split.history);
-  const counts = new Map<number, number>();
+  const counts = new Int32Array(featureDim(prep));
   let zCounts = 0;
   let zExposure = 0;
   let zInter = 0;
@@ -241,16 +292,15 @@ export function effectTrajectoryLogits(prep: Preprocessing, model: EffectModel, 
     const s = split.service[t] as number;
     if (s < 0) {
       const f = histFeatures[h] as number;
-      const c = counts.get(f) ?? 0;
-      zCounts += (w.counts[f] ?? 0) * (Math.log1p(c + 1) - Math.log1p(c));
-      counts.set(f, c + 1);
+      const c = counts[f] as number;
+      zCounts += (w.counts[f] ?? 0) * logStep(c);
+      counts[f] = c + 1;
       h++;
-      for (const ref of refs.get(tokenKey(e)) ?? []) {
-        const list = markers[ref.service] as Float64Array;
+      for (const ref of refs[Math.floor(f / windows)] ?? NO_REFS) {
+        const list = markers[ref.service] as Int32Array;
         const old = list[ref.marker] as number;
-        const delta = Math.log1p(Math.expm1(old) + 1) - old;
-        list[ref.marker] = old + delta;
-        const v = (((w.interactions[ref.service] as number[])[ref.marker] as number) * delta) / ((model.markerScale[ref.service] as number[])[ref.marker] as number);
+        list[ref.marker] = old + 1;
+        const v = ((fast.scaledInteractions[ref.service] as Float64Array)[ref.marker] as number) * logStep(old);
         modifier[ref.service] = (modifier[ref.service] as number) + v;
         zInter += v * (exposure[ref.service * b + ti] as number);
       }
@@ -277,7 +327,8 @@ export function effectDesignRow(prep: Preprocessing, shape: EffectShape, columns
   const b = shape.tausDays.length;
   const exposure = new Float64Array(shape.services.length * b);
   const markerCounts = shape.markers.map((list) => new Float64Array(list.length));
-  const refs = markerIndex(shape);
+  const refs = markersById(prep, shape);
+  const windows = windowCount(prep);
   const histFeatures = split.history === null ? new Int32Array(0) : eventFeatures(prep, split.history);
   const counts = new Map<number, number>();
   let h = 0;
@@ -286,7 +337,7 @@ export function effectDesignRow(prep: Preprocessing, shape: EffectShape, columns
     if (s < 0) {
       const f = histFeatures[h++] as number;
       counts.set(f, (counts.get(f) ?? 0) + 1);
-      for (const ref of refs.get(tokenKey(e)) ?? []) {
+      for (const ref of refs[Math.floor(f / windows)] ?? []) {
         const list = markerCounts[ref.service] as Float64Array;
         list[ref.marker] = (list[ref.marker] as number) + 1;
       }
