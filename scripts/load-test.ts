@@ -39,9 +39,11 @@ const { values } = parseArgs({
 const seconds = Math.min(30, Math.max(1, Number(values.seconds)));
 const soakSeconds = Math.min(120, Math.max(0, Number(values['soak-seconds'])));
 
-function path64(): unknown {
+/** A 64-event path; `variant` moves its index date k days on, so that no two variants share features. */
+function path64(variant = 0): unknown {
   const domains = ['health', 'social_work', 'early_education', 'income_support'];
   return {
+    indexAgeDays: 20 + 63 * 25 + variant,
     events: Array.from({ length: 64 }, (_, i) => ({ code: `C${i % 17}`, domain: domains[i % 4], relation: i % 5 === 0 ? 'mother' : 'self', ageDays: 20 + i * 25 })),
   };
 }
@@ -186,6 +188,11 @@ async function main(): Promise<void> {
     children.push(bare.child);
     const auth = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
     const scoreBody = JSON.stringify({ paths: [path64()] });
+    // Every /score request carries a different path (512 variants in turn): identical bodies would let the
+    // micro-batcher's and the treatment-aware scorer's sharing of equal histories flatter the figures.
+    const scoreBodies = Array.from({ length: 512 }, (_, k) => JSON.stringify({ paths: [path64(k)] }));
+    let nextBody = 0;
+    const variedScore = [{ method: 'POST', setupRequest: (req: Record<string, unknown>) => ({ ...req, body: scoreBodies[nextBody++ % scoreBodies.length] }) }];
     console.log(`servicepath load test on ${HOST} (${values.stub === true ? 'stub scorer, no model' : `bundle ${model} from ${values.models}`}); ${seconds} s per phase`);
     console.log('Figures are noisy: the server, the bare server and autocannon share the machine.');
 
@@ -193,7 +200,7 @@ async function main(): Promise<void> {
     const ceiling = await cannon('bare Fastify POST, 50 conn', { url: `${bare.url}/bare`, body: scoreBody, connections: 50, duration: seconds }, bare.child);
     const score = await cannon(
       'POST /score 64 events, 50 conn',
-      { url: `${service.url}/v1/models/${model}/score`, headers: auth, body: scoreBody, connections: 50, duration: seconds },
+      { url: `${service.url}/v1/models/${model}/score`, headers: auth, requests: variedScore, connections: 50, duration: seconds },
       service.child,
     );
     console.log(`  score / bare ceiling = ${((100 * score.requests.average) / ceiling.requests.average).toFixed(1)}%  (target >= 2000 req/s, p99 < 25 ms)`);
@@ -209,7 +216,7 @@ async function main(): Promise<void> {
       const before = await gauges(service.url, token);
       const soak = await cannon(
         `soak /score, 100 conn, ${soakSeconds} s`,
-        { url: `${service.url}/v1/models/${model}/score`, headers: auth, body: scoreBody, connections: 100, duration: soakSeconds },
+        { url: `${service.url}/v1/models/${model}/score`, headers: auth, requests: variedScore, connections: 100, duration: soakSeconds },
         service.child,
       );
       const after = await gauges(service.url, token);
