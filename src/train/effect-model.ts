@@ -1,7 +1,6 @@
 // Fits the second stage of the treatment-aware outcome model (src/features/treatment.ts): a ridge logistic
 // regression of the outcome on the base model's logit (unpenalised), the history's windowed counts, the
 // treatment exposures (lightly penalised) and their interactions with the receiver's markers. Deterministic.
-import { auroc } from '../evaluate/index.js';
 import type { Preprocessing } from '../features/preprocessing.js';
 import {
   EFFECT_MODEL_VERSION,
@@ -13,7 +12,7 @@ import {
   type TreatmentSplit,
 } from '../features/treatment.js';
 import type { Path } from '../schemas/path.js';
-import { fitLogisticLbfgs, linearLogits, meanLogLoss, type SparseMatrix } from './logreg.js';
+import { fitPenaltyGrid, type SparseMatrix } from './logreg.js';
 
 /**
  * Penalty multipliers of the ridge: the exposures carry the effects we want to read, so they are shrunk ten times
@@ -68,19 +67,7 @@ export function fitEffectModel(
   // Start from "the base model as it is": coefficient 1 on its logit, nothing else.
   const start = new Float64Array(columns.cols + 1);
   start[columns.base] = 1;
-  const grid: EffectFitResult['grid'] = [];
-  let best: { theta: Float64Array; l2: number; score: number } | null = null;
-  let warm: Float64Array = start;
-  for (const l2 of [...opts.l2Grid].sort((a, b) => b - a)) {
-    const fit = fitLogisticLbfgs(xTrain, train.labels, train.weights, { l2, maxIterations: opts.maxIterations, start: warm, penalty });
-    warm = fit.theta;
-    const valLogits = linearLogits(xVal, fit.theta);
-    const valAuroc = auroc(validation.labels, valLogits);
-    grid.push({ l2, trainLoss: fit.loss, valLoss: meanLogLoss(validation.labels, valLogits), valAuroc, iterations: fit.iterations });
-    const score = valAuroc ?? Number.NEGATIVE_INFINITY;
-    if (best === null || score > best.score + 1e-9) best = { theta: Float64Array.from(fit.theta), l2, score };
-  }
-  const chosen = best as NonNullable<typeof best>;
+  const { best: chosen, grid } = fitPenaltyGrid(xTrain, train, xVal, validation.labels, { ...opts, start, penalty });
   return {
     model: {
       formatVersion: EFFECT_MODEL_VERSION,

@@ -165,6 +165,40 @@ export interface LogregFitResult {
   grid: { l2: number; trainLoss: number; valLoss: number; valAuroc: number | null; iterations: number }[];
 }
 
+export type PenaltyGridRow = { l2: number; trainLoss: number; valLoss: number; valAuroc: number | null; iterations: number };
+
+/**
+ * Fits every penalty of the grid, strongest first (each warm-started from the previous), and keeps the one with
+ * the best validation AUROC. Shared by the logreg baseline and the treatment-aware stage.
+ */
+export function fitPenaltyGrid(
+  xTrain: SparseMatrix,
+  train: { labels: Float64Array; weights: Float64Array },
+  xVal: SparseMatrix,
+  valLabels: Float64Array,
+  opts: { l2Grid: readonly number[]; maxIterations: number; start?: Float64Array; penalty?: Float64Array },
+): { best: { theta: Float64Array; l2: number }; grid: PenaltyGridRow[] } {
+  const grid: PenaltyGridRow[] = [];
+  let best: { theta: Float64Array; l2: number; score: number } | null = null;
+  let start = opts.start;
+  for (const l2 of [...opts.l2Grid].sort((a, b) => b - a)) {
+    const fit = fitLogisticLbfgs(xTrain, train.labels, train.weights, {
+      l2,
+      maxIterations: opts.maxIterations,
+      ...(start === undefined ? {} : { start }),
+      ...(opts.penalty === undefined ? {} : { penalty: opts.penalty }),
+    });
+    start = fit.theta;
+    const valLogits = linearLogits(xVal, fit.theta);
+    const valAuroc = auroc(valLabels, valLogits);
+    grid.push({ l2, trainLoss: fit.loss, valLoss: meanLogLoss(valLabels, valLogits), valAuroc, iterations: fit.iterations });
+    const score = valAuroc ?? Number.NEGATIVE_INFINITY;
+    if (best === null || score > best.score + 1e-9) best = { theta: Float64Array.from(fit.theta), l2, score };
+  }
+  if (best === null) throw new RangeError('fitPenaltyGrid needs at least one penalty');
+  return { best, grid };
+}
+
 /** Fits every penalty in the grid (warm-started from the previous) and keeps the best on validation. */
 export function fitLogreg(
   prep: Preprocessing,
@@ -174,20 +208,7 @@ export function fitLogreg(
 ): LogregFitResult {
   const xTrain = featurise(prep, train.paths);
   const xVal = featurise(prep, validation.paths);
-  const grid: LogregFitResult['grid'] = [];
-  let best: { theta: Float64Array; l2: number; score: number } | null = null;
-  let start: Float64Array | undefined;
-  // Strongest penalty first: warm starts then move towards less regularised fits.
-  for (const l2 of [...opts.l2Grid].sort((a, b) => b - a)) {
-    const fit = fitLogisticLbfgs(xTrain, train.labels, train.weights, { l2, maxIterations: opts.maxIterations, start });
-    start = fit.theta;
-    const valLogits = linearLogits(xVal, fit.theta);
-    const valAuroc = auroc(validation.labels, valLogits);
-    grid.push({ l2, trainLoss: fit.loss, valLoss: meanLogLoss(validation.labels, valLogits), valAuroc, iterations: fit.iterations });
-    const score = valAuroc ?? Number.NEGATIVE_INFINITY;
-    if (best === null || score > best.score + 1e-9) best = { theta: Float64Array.from(fit.theta), l2, score };
-  }
-  const chosen = best as NonNullable<typeof best>;
+  const { best: chosen, grid } = fitPenaltyGrid(xTrain, train, xVal, validation.labels, opts);
   return {
     model: { formatVersion: LOGREG_VERSION, weights: Array.from(chosen.theta.subarray(0, xTrain.cols)), bias: chosen.theta[xTrain.cols] as number, l2: chosen.l2 },
     grid,
