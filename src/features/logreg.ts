@@ -43,28 +43,42 @@ export function eventFeatures(prep: Preprocessing, path: Path): Int32Array {
   return out;
 }
 
-/** Sparse final-step features: sorted indices with log1p(count) values. */
-export function sparseFeatures(prep: Preprocessing, path: Path): { indices: Int32Array; values: Float64Array } {
+/** log1p(c + 1) - log1p(c): what one more event adds to a log1p count (tabulated for the counts a path holds). */
+const LOG_STEPS = Float64Array.from({ length: 1025 }, (_, c) => Math.log1p(c + 1) - Math.log1p(c));
+export function logStep(c: number): number {
+  return c < LOG_STEPS.length ? (LOG_STEPS[c] as number) : Math.log1p(c + 1) - Math.log1p(c);
+}
+
+/** Sparse log1p counts of feature indices: sorted indices with log1p(count) values. */
+export function sparseCounts(features: Int32Array): { indices: Int32Array; values: Float64Array } {
   const counts = new Map<number, number>();
-  for (const f of eventFeatures(prep, path)) counts.set(f, (counts.get(f) ?? 0) + 1);
+  for (const f of features) counts.set(f, (counts.get(f) ?? 0) + 1);
   const indices = Int32Array.from([...counts.keys()].sort((a, b) => a - b));
   const values = Float64Array.from(indices, (j) => Math.log1p(counts.get(j) as number));
   return { indices, values };
 }
 
-/** Logit after every step: the weights applied to the counts so far, updated one event at a time. */
-export function logregTrajectoryLogits(prep: Preprocessing, model: LogregModel, path: Path): Float64Array {
-  const counts = new Map<number, number>();
-  const out = new Float64Array(path.events.length);
-  let z = model.bias;
-  eventFeatures(prep, path).forEach((f, t) => {
-    const c = counts.get(f) ?? 0;
-    z += (model.weights[f] ?? 0) * (Math.log1p(c + 1) - Math.log1p(c));
-    counts.set(f, c + 1);
+/** Sparse final-step features: sorted indices with log1p(count) values. */
+export function sparseFeatures(prep: Preprocessing, path: Path): { indices: Int32Array; values: Float64Array } {
+  return sparseCounts(eventFeatures(prep, path));
+}
+
+/** bias + weights . log1p(counts so far) after every feature of the sequence, updated one feature at a time. */
+export function prefixCountLogits(weights: readonly number[], bias: number, features: Int32Array, dim: number): Float64Array {
+  const counts = new Int32Array(dim);
+  const out = new Float64Array(features.length);
+  let z = bias;
+  for (let t = 0; t < features.length; t++) {
+    const f = features[t] as number;
+    const c = counts[f] as number;
+    z += (weights[f] ?? 0) * logStep(c);
+    counts[f] = c + 1;
     out[t] = z;
-  });
+  }
   return out;
 }
 
-
-
+/** Logit after every step: the weights applied to the counts of the path so far. */
+export function logregTrajectoryLogits(prep: Preprocessing, model: LogregModel, path: Path): Float64Array {
+  return prefixCountLogits(model.weights, model.bias, eventFeatures(prep, path), featureDim(prep));
+}

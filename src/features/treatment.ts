@@ -13,7 +13,7 @@
 import { z } from 'zod';
 import type { Catalogue } from '../schemas/catalogue.js';
 import type { Path, PathEvent } from '../schemas/path.js';
-import { eventFeatures, featureDim, windowCount } from './logreg.js';
+import { eventFeatures, featureDim, logStep, prefixCountLogits, sparseCounts, windowCount } from './logreg.js';
 import { indexAgeOf, type Preprocessing, PAD_TOKEN, RARE_CODE, tokenKey, UNK_TOKEN } from './preprocessing.js';
 
 export const EFFECT_MODEL_VERSION = 1;
@@ -77,6 +77,11 @@ export type EffectShape = Pick<EffectModel, 'services' | 'fromAgeDays' | 'tausDa
 export const DEFAULT_TAUS_DAYS = [300, 1000, 3000];
 export const DEFAULT_INTERACTION_TAU = 1;
 
+/** The catalogue's treatments: each service as (code, receiver), counted from the first insertion age on. */
+export function treatedServices(catalogue: Catalogue): Pick<EffectShape, 'services' | 'fromAgeDays'> {
+  return { services: catalogue.services.map((s) => ({ code: s.code, relation: s.relation })), fromAgeDays: catalogue.insertion.fromAgeDays };
+}
+
 /**
  * The effect model's shape for a catalogue: every service, the receiver's vocabulary tokens as markers, and the
  * markers' mean and spread over the training histories (a marker that never varies is left out).
@@ -88,7 +93,7 @@ export function effectShape(
   tausDays: readonly number[] = DEFAULT_TAUS_DAYS,
   interactionTau = DEFAULT_INTERACTION_TAU,
 ): EffectShape {
-  const services = catalogue.services.map((s) => ({ code: s.code, relation: s.relation }));
+  const { services, fromAgeDays } = treatedServices(catalogue);
   const tokens = prep.vocab.filter((t) => t !== PAD_TOKEN && t !== UNK_TOKEN && !t.endsWith(`|${RARE_CODE}`));
   const sum = new Map<string, number>();
   const sumSq = new Map<string, number>();
@@ -114,7 +119,7 @@ export function effectShape(
   const markers = services.map((s) => tokens.filter((t) => t.startsWith(`${s.relation}|`) && (stats.get(t)?.sd ?? 0) > 1e-6));
   return {
     services,
-    fromAgeDays: catalogue.insertion.fromAgeDays,
+    fromAgeDays,
     tausDays: [...tausDays],
     interactionTau: Math.min(interactionTau, tausDays.length - 1),
     markers,
@@ -124,12 +129,6 @@ export function effectShape(
 }
 
 const NO_REFS: readonly MarkerRef[] = [];
-
-/** log1p(c + 1) - log1p(c), tabulated for the counts a path can hold. */
-const LOG_STEPS = Float64Array.from({ length: 1025 }, (_, c) => Math.log1p(c + 1) - Math.log1p(c));
-function logStep(c: number): number {
-  return c < LOG_STEPS.length ? (LOG_STEPS[c] as number) : Math.log1p(c + 1) - Math.log1p(c);
-}
 
 /** Per model, computed once: each service's modifier at zero marker counts and the interactions over the scales. */
 const fastCache = new WeakMap<EffectModel, { modifierAtZero: Float64Array; scaledInteractions: Float64Array[] }>();
@@ -282,8 +281,8 @@ export function effectTrajectoryLogits(prep: Preprocessing, model: EffectModel, 
   const refs = markersById(prep, model);
   const windows = windowCount(prep);
   const histFeatures = split.history === null ? new Int32Array(0) : eventFeatures(prep, split.history);
-  const counts = new Int32Array(featureDim(prep));
-  let zCounts = 0;
+  /** The history counts' part of the logit after each history step (the logreg's prefix counts). */
+  const zCounts = prefixCountLogits(w.counts, 0, histFeatures, featureDim(prep));
   let zExposure = 0;
   let zInter = 0;
   let h = 0;
@@ -291,11 +290,7 @@ export function effectTrajectoryLogits(prep: Preprocessing, model: EffectModel, 
     const e = path.events[t] as PathEvent;
     const s = split.service[t] as number;
     if (s < 0) {
-      const f = histFeatures[h] as number;
-      const c = counts[f] as number;
-      zCounts += (w.counts[f] ?? 0) * logStep(c);
-      counts[f] = c + 1;
-      h++;
+      const f = histFeatures[h++] as number;
       for (const ref of refs[Math.floor(f / windows)] ?? NO_REFS) {
         const list = markers[ref.service] as Int32Array;
         const old = list[ref.marker] as number;
@@ -315,7 +310,7 @@ export function effectTrajectoryLogits(prep: Preprocessing, model: EffectModel, 
     }
     const hs = split.historyStep[t] as number;
     const g = hs < 0 || baseLogits === null ? model.emptyHistoryLogit : (baseLogits[hs] as number);
-    out[t] = w.bias + w.base * g + zCounts + zExposure + zInter;
+    out[t] = w.bias + w.base * g + (hs < 0 ? 0 : (zCounts[hs] as number)) + zExposure + zInter;
   }
   return out;
 }
@@ -330,14 +325,12 @@ export function effectDesignRow(prep: Preprocessing, shape: EffectShape, columns
   const refs = markersById(prep, shape);
   const windows = windowCount(prep);
   const histFeatures = split.history === null ? new Int32Array(0) : eventFeatures(prep, split.history);
-  const counts = new Map<number, number>();
   let h = 0;
   path.events.forEach((e, t) => {
     const s = split.service[t] as number;
     if (s < 0) {
       const f = histFeatures[h++] as number;
-      counts.set(f, (counts.get(f) ?? 0) + 1);
-      for (const ref of refs[Math.floor(f / windows)] ?? []) {
+      for (const ref of refs[Math.floor(f / windows)] ?? NO_REFS) {
         const list = markerCounts[ref.service] as Float64Array;
         list[ref.marker] = (list[ref.marker] as number) + 1;
       }
@@ -346,7 +339,10 @@ export function effectDesignRow(prep: Preprocessing, shape: EffectShape, columns
       for (let k = 0; k < b; k++) exposure[s * b + k] = (exposure[s * b + k] as number) + Math.exp(-age / (shape.tausDays[k] as number));
     }
   });
-  for (const [f, c] of counts) cells.set(columns.counts + f, Math.log1p(c));
+  const counts = sparseCounts(histFeatures);
+  counts.indices.forEach((f, k) => {
+    cells.set(columns.counts + f, counts.values[k] as number);
+  });
   exposure.forEach((v, j) => {
     if (v !== 0) cells.set(columns.exposure + j, v);
   });

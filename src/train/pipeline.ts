@@ -11,7 +11,7 @@ import type { Preprocessing } from '../features/preprocessing.js';
 import { chooseMaxLen, fitPreprocessing } from '../features/vocabulary.js';
 import { type BackendInfo, type LayersModel, resolveModelConfig, type SequenceModelConfig, selectBackend } from '../model/index.js';
 import { METRICS_SCHEMA_VERSION, type EvaluationReport, type MetricsFile } from '../schemas/metrics.js';
-import { type EffectModel, effectShape, effectTrajectoryLogits, splitTreatments, type TreatmentSplit } from '../features/treatment.js';
+import { type EffectModel, effectShape, effectTrajectoryLogits, splitTreatments, type TreatmentSplit, treatedServices } from '../features/treatment.js';
 import type { Catalogue } from '../schemas/catalogue.js';
 import type { Path } from '../schemas/path.js';
 import type { TaskSpec } from '../schemas/task.js';
@@ -126,11 +126,6 @@ function evaluate(examples: readonly Example[], probs: Float64Array, config: Res
   });
 }
 
-/** A split whose every step reads the base logit at index 0 (only the final step's value is used). */
-function lastStepOnly(split: TreatmentSplit): Int32Array {
-  return split.historyStep.map((h) => (h < 0 ? -1 : 0));
-}
-
 export async function trainPipeline(input: TrainInputs): Promise<TrainOutcome> {
   const { task, config } = input;
   const stage = input.onStage ?? (() => {});
@@ -147,7 +142,7 @@ export async function trainPipeline(input: TrainInputs): Promise<TrainOutcome> {
   const treatmentAware = config.adjustment === 'treatment' || config.adjustment === 'treatment+ipw';
   const catalogue = input.catalogue;
   if (treatmentAware && catalogue === undefined) throw new Error(`adjustment ${config.adjustment} needs the catalogue`);
-  const treated = catalogue === undefined ? null : { services: catalogue.services.map((sv) => ({ code: sv.code, relation: sv.relation })), fromAgeDays: catalogue.insertion.fromAgeDays };
+  const treated = catalogue === undefined ? null : treatedServices(catalogue);
   const splitOf = (set: readonly Example[]): TreatmentSplit[] | null => (treatmentAware && treated !== null ? set.map((e) => splitTreatments(treated, e.path)) : null);
   const treatment = { train: splitOf(train), validation: splitOf(validation), test: splitOf(test) };
   /** The examples the base model reads: every example, or (treatment-aware) those with a history, as histories. */
@@ -263,9 +258,12 @@ export async function trainPipeline(input: TrainInputs): Promise<TrainOutcome> {
     });
     effect = fit.model;
     const fitted = fit.model;
+    // The final step reads the base logit of the whole history, which is all we hold: every history step gets it.
     const stageTwo = (examples: readonly Example[], name: 'train' | 'validation' | 'test') =>
       Float64Array.from(examples, (e, i) => {
-        const z = effectTrajectoryLogits(prep, fitted, e.path, { ...(sp[name][i] as TreatmentSplit), historyStep: lastStepOnly(sp[name][i] as TreatmentSplit) }, [baseFinal[name][i] as number]);
+        const split = sp[name][i] as TreatmentSplit;
+        const g = new Float64Array(split.history?.events.length ?? 0).fill(baseFinal[name][i] as number);
+        const z = effectTrajectoryLogits(prep, fitted, e.path, split, split.history === null ? null : g);
         return z[z.length - 1] as number;
       });
     logits = { train: stageTwo(train, 'train'), validation: stageTwo(validation, 'validation'), test: stageTwo(test, 'test') };

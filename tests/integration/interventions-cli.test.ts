@@ -102,32 +102,22 @@ describe('servicepath interventions and evaluate-interventions on a logreg bundl
   beforeAll(async () => {
     const quiet = capture().io;
     expect(await runCli(['ingest', '--input', 'data-samples', '--out', join(work, 'store'), '--demo-key'], quiet)).toBe(0);
-    const c = capture();
-    const code = await runCli(
-      ['train', '--store', join(work, 'store'), '--task', 'data-samples/task.json', '--model', 'logreg', '--out', join(work, 'models'), '--name', 'naive', '--json'],
-      c.io,
-    );
-    expect(code, c.err.join('\n')).toBe(0);
-    const res = JSON.parse(c.out.join('')) as { bundle: string };
-    bundle = res.bundle;
-    const ipwConfig = join(work, 'ipw.json');
-    writeFileSync(ipwConfig, JSON.stringify({ adjustment: 'ipw' }));
-    const ipw = capture();
-    const ipwCode = await runCli(
-      ['train', '--store', join(work, 'store'), '--task', 'data-samples/task.json', '--model', 'logreg', '--out', join(work, 'models'), '--name', 'ipw', '--config', ipwConfig, '--json'],
-      ipw.io,
-    );
-    expect(ipwCode, ipw.err.join('\n')).toBe(0);
-    ipwBundle = (JSON.parse(ipw.out.join('')) as { bundle: string }).bundle;
-    const trConfig = join(work, 'treatment.json');
-    writeFileSync(trConfig, JSON.stringify({ adjustment: 'treatment' }));
-    const tr = capture();
-    const trCode = await runCli(
-      ['train', '--store', join(work, 'store'), '--task', 'data-samples/task.json', '--model', 'logreg', '--out', join(work, 'models'), '--name', 'treatment', '--config', trConfig, '--json'],
-      tr.io,
-    );
-    expect(trCode, tr.err.join('\n')).toBe(0);
-    treatmentBundle = (JSON.parse(tr.out.join('')) as { bundle: string }).bundle;
+    /** Trains a logreg bundle on the sample with the given adjustment (none: the default config). */
+    const train = async (name: string, adjustment?: string): Promise<string> => {
+      const args = ['train', '--store', join(work, 'store'), '--task', 'data-samples/task.json', '--model', 'logreg', '--out', join(work, 'models'), '--name', name, '--json'];
+      if (adjustment !== undefined) {
+        const config = join(work, `${name}.json`);
+        writeFileSync(config, JSON.stringify({ adjustment }));
+        args.push('--config', config);
+      }
+      const c = capture();
+      const code = await runCli(args, c.io);
+      expect(code, c.err.join('\n')).toBe(0);
+      return (JSON.parse(c.out.join('')) as { bundle: string }).bundle;
+    };
+    bundle = await train('naive');
+    ipwBundle = await train('ipw', 'ipw');
+    treatmentBundle = await train('treatment', 'treatment');
     const first = readFileSync('data-samples/truth/children.ndjson', 'utf8').split('\n')[0]!;
     writeFileSync(pathFile, JSON.stringify((JSON.parse(first) as { path: unknown }).path));
   });
