@@ -30,7 +30,7 @@ export interface TrainInputs {
   config: TrainConfig;
   /** The generator's true risk per child pseudonym (--truth): adds the oracle AUROC to the evaluation. */
   truth?: ReadonlyMap<string, number>;
-  /** Hook for confounding adjustment (config.adjustment = 'ipw'): one weight per training example, mean about 1. */
+  /** Hook for confounding adjustment (config.adjustment 'ipw' or 'treatment+ipw'): one weight per training example, mean about 1. */
   adjustmentWeights?: (examples: readonly { path: Path; label: 0 | 1 }[]) => Float64Array;
   /** The actionable-service catalogue: its services are the treatments of config.adjustment = 'treatment'. */
   catalogue?: Catalogue;
@@ -159,7 +159,7 @@ export async function trainPipeline(input: TrainInputs): Promise<TrainOutcome> {
   const prep = fitPreprocessing(base.train.map((e) => e.path), { minPersonsPerCode: task.minPersonsPerCode, maxLen });
   const trainLabels = train.map((e) => e.label);
   let weights = classWeights(trainLabels, config.classWeight);
-  if (config.adjustment === 'ipw' && input.adjustmentWeights !== undefined) {
+  if ((config.adjustment === 'ipw' || config.adjustment === 'treatment+ipw') && input.adjustmentWeights !== undefined) {
     const adj = input.adjustmentWeights(train.map((e) => ({ path: e.path, label: e.label })));
     weights = weights.map((w, i) => w * (adj[i] as number));
   }

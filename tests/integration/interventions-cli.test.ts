@@ -97,6 +97,8 @@ describe('servicepath interventions and evaluate-interventions on a logreg bundl
   let ipwBundle = '';
   /** The treatment-aware outcome model (adjustment 'treatment': effect-model.json in the bundle). */
   let treatmentBundle = '';
+  /** The same with inverse-propensity weights on both stages (adjustment 'treatment+ipw'). */
+  let treatmentIpwBundle = '';
   const pathFile = join(work, 'path.json');
 
   beforeAll(async () => {
@@ -118,6 +120,7 @@ describe('servicepath interventions and evaluate-interventions on a logreg bundl
     bundle = await train('naive');
     ipwBundle = await train('ipw', 'ipw');
     treatmentBundle = await train('treatment', 'treatment');
+    treatmentIpwBundle = await train('treatment-ipw', 'treatment+ipw');
     const first = readFileSync('data-samples/truth/children.ndjson', 'utf8').split('\n')[0]!;
     writeFileSync(pathFile, JSON.stringify((JSON.parse(first) as { path: unknown }).path));
   });
@@ -182,5 +185,13 @@ describe('servicepath interventions and evaluate-interventions on a logreg bundl
     expect(treatment?.meanSpearman).toBeCloseTo(0.15, 1);
     expect(treatment!.signErrorRate).toBeLessThan(naive!.signErrorRate);
     expect(treatment!.meanSpearman).toBeGreaterThan(naive!.meanSpearman);
+  });
+
+  it('applies the propensity weights with treatment+ipw: the second stage differs from plain treatment', () => {
+    const effect = (dir: string) => JSON.parse(readFileSync(join(dir, 'effect-model.json'), 'utf8')) as { weights: { exposure: number[] } };
+    const plain = effect(treatmentBundle).weights.exposure;
+    const weighted = effect(treatmentIpwBundle).weights.exposure;
+    expect(weighted).toHaveLength(plain.length);
+    expect(weighted).not.toEqual(plain);
   });
 });
