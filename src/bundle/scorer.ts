@@ -1,8 +1,8 @@
 // PathScorers over a bundle's model: the calibrated risk after every step of each path, in batched passes.
 // Sequence models read windows of at most maxLen events (features/preprocessing trajectoryWindows).
 import { type Calibration, calibrate } from '../features/calibration.js';
-import { type LogregModel, logregTrajectoryLogits } from '../features/logreg.js';
-import { encodeEvents, encodeWindows, type Preprocessing, tokenId, trajectoryWindows } from '../features/preprocessing.js';
+import { eventFeatures, type LogregModel, logregTrajectoryLogits } from '../features/logreg.js';
+import { encodeEvents, encodeWindows, type Preprocessing, trajectoryWindows } from '../features/preprocessing.js';
 import { type EffectModel, effectTrajectoryLogits, splitTreatments, type TreatmentSplit } from '../features/treatment.js';
 import { type LayersModel, predictLogits } from '../model/index.js';
 import type { Path } from '../schemas/path.js';
@@ -48,13 +48,16 @@ function sequenceLogits(prep: Preprocessing, network: LayersModel): TrajectoryLo
   };
 }
 
-/** A numeric hash of a history's content (token ids, ages, index age); equal histories hash equally. */
-function historyHash(prep: Preprocessing, path: Path): number {
+/**
+ * A numeric hash of a history's content (its logreg feature ids, which hold the token ids, then the ages and the
+ * index age); equal histories hash equally.
+ */
+function historyHash(path: Path, features: Int32Array): number {
   let h = Math.imul(2166136261, 31) ^ (path.indexAgeDays ?? -1);
-  for (const e of path.events) {
-    h = Math.imul(h ^ tokenId(prep, e), 16777619);
+  path.events.forEach((e, t) => {
+    h = Math.imul(h ^ (features[t] as number), 16777619);
     h = Math.imul(h ^ e.ageDays, 16777619);
-  }
+  });
   return h >>> 0;
 }
 
@@ -74,12 +77,14 @@ function sameHistory(a: Path, b: Path): boolean {
 function treatmentAwareLogits(prep: Preprocessing, base: TrajectoryLogits, effect: EffectModel): TrajectoryLogits {
   return async (paths) => {
     const splits = paths.map((p) => splitTreatments(effect, p));
+    // Each history's feature ids serve both its hash and the second stage (one token lookup per event).
+    const features = splits.map((s) => (s.history === null ? null : eventFeatures(prep, s.history)));
     const unique = new Map<number, number[]>();
     const histories: Path[] = [];
-    const which = splits.map((s) => {
+    const which = splits.map((s, i) => {
       const history = s.history;
       if (history === null) return -1;
-      const hash = historyHash(prep, history);
+      const hash = historyHash(history, features[i] as Int32Array);
       const candidates = unique.get(hash) ?? [];
       const found = candidates.find((k) => sameHistory(histories[k] as Path, history));
       if (found !== undefined) return found;
@@ -89,7 +94,9 @@ function treatmentAwareLogits(prep: Preprocessing, base: TrajectoryLogits, effec
       return histories.length - 1;
     });
     const baseLogits = await base(histories);
-    return paths.map((p, i) => effectTrajectoryLogits(prep, effect, p, splits[i] as TreatmentSplit, which[i] === -1 ? null : (baseLogits[which[i] as number] as Float64Array)));
+    return paths.map((p, i) =>
+      effectTrajectoryLogits(prep, effect, p, splits[i] as TreatmentSplit, which[i] === -1 ? null : (baseLogits[which[i] as number] as Float64Array), features[i] ?? undefined),
+    );
   };
 }
 

@@ -266,7 +266,15 @@ export function effectColumns(prep: Preprocessing, shape: EffectShape): EffectCo
  * The second stage's logit after every step of the path, given the base model's logits after every step of the
  * history (baseLogits[k] for history step k; ignored when the split has no history).
  */
-export function effectTrajectoryLogits(prep: Preprocessing, model: EffectModel, path: Path, split: TreatmentSplit, baseLogits: ArrayLike<number> | null): Float64Array {
+export function effectTrajectoryLogits(
+  prep: Preprocessing,
+  model: EffectModel,
+  path: Path,
+  split: TreatmentSplit,
+  baseLogits: ArrayLike<number> | null,
+  /** eventFeatures(prep, split.history) when the caller already has them. */
+  historyFeatures?: Int32Array,
+): Float64Array {
   const n = path.events.length;
   const out = new Float64Array(n);
   const w = model.weights;
@@ -280,7 +288,7 @@ export function effectTrajectoryLogits(prep: Preprocessing, model: EffectModel, 
   const modifier = Float64Array.from(fast.modifierAtZero);
   const refs = markersById(prep, model);
   const windows = windowCount(prep);
-  const histFeatures = split.history === null ? new Int32Array(0) : eventFeatures(prep, split.history);
+  const histFeatures = historyFeatures ?? (split.history === null ? new Int32Array(0) : eventFeatures(prep, split.history));
   /** The history counts' part of the logit after each history step (the logreg's prefix counts). */
   const zCounts = prefixCountLogits(w.counts, 0, histFeatures, featureDim(prep));
   let zExposure = 0;
