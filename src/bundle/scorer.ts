@@ -4,7 +4,7 @@ import { type Calibration, calibrate } from '../features/calibration.js';
 import { eventFeatures, type LogregModel, logregTrajectoryLogits } from '../features/logreg.js';
 import { encodeEvents, encodeWindows, type Preprocessing, trajectoryWindows } from '../features/preprocessing.js';
 import { type EffectModel, effectTrajectoryLogits, splitTreatments, type TreatmentSplit } from '../features/treatment.js';
-import { type LayersModel, predictLogits } from '../model/index.js';
+import { type LayersModel, type MinGruEngine, minGruEngineOf, predictLogits } from '../model/index.js';
 import type { Path } from '../schemas/path.js';
 import type { ModelKind, PathScorer } from '../schemas/scoring.js';
 
@@ -47,6 +47,31 @@ function sequenceLogits(prep: Preprocessing, network: LayersModel): TrajectoryLo
     return out;
   };
 }
+
+/** The same logits through the minimal GRU's TypedArray engine: all windows of all paths in one run (src/model/min-gru-engine.ts). */
+function engineLogits(prep: Preprocessing, engine: MinGruEngine): TrajectoryLogits {
+  return async (paths) => {
+    const out = paths.map((p) => new Float64Array(p.events.length));
+    const rows: Row[] = [];
+    paths.forEach((path, pathIndex) => {
+      const encoded = encodeEvents(prep, path);
+      for (const w of trajectoryWindows(path.events.length, prep.maxLen)) rows.push({ ...w, pathIndex, encoded });
+    });
+    const engineRows = rows.map((r) => ({ tokens: r.encoded.tokens, feats: r.encoded.feats, start: r.start, end: r.end }));
+    engine.run(
+      engineRows,
+      (i) => (rows[i] as Row).readFrom,
+      (i, step, logit) => {
+        const r = rows[i] as Row;
+        (out[r.pathIndex] as Float64Array)[r.start + step] = logit;
+      },
+    );
+    return out;
+  };
+}
+
+/** How a bundle's sequence model is run when scoring: 'auto' picks the TypedArray engine where the model has one. */
+export type ScoringEngine = 'auto' | 'tfjs';
 
 /**
  * A numeric hash of a history's content (its logreg feature ids, which hold the token ids, then the ages and the
@@ -114,9 +139,20 @@ function calibrated(modelKind: ModelKind, logits: TrajectoryLogits, calibration:
 export type ScorerModel = { kind: 'logreg'; logreg: LogregModel } | { kind: Exclude<ModelKind, 'logreg'>; network: LayersModel };
 
 /** The bundle's PathScorer: the model's logits (through the treatment-aware stage when there is one), calibrated. */
-export function createScorer(prep: Preprocessing, model: ScorerModel, calibration: Calibration, effect: EffectModel | null = null): PathScorer {
-  const base = model.kind === 'logreg' ? logregLogits(prep, model.logreg) : sequenceLogits(prep, model.network);
+export function createScorer(
+  prep: Preprocessing,
+  model: ScorerModel,
+  calibration: Calibration,
+  effect: EffectModel | null = null,
+  engine: ScoringEngine = 'auto',
+): PathScorer {
+  const base = model.kind === 'logreg' ? logregLogits(prep, model.logreg) : networkLogits(prep, model.network, engine);
   return calibrated(model.kind, effect === null ? base : treatmentAwareLogits(prep, base, effect), calibration);
+}
+
+function networkLogits(prep: Preprocessing, network: LayersModel, engine: ScoringEngine): TrajectoryLogits {
+  const fast = engine === 'auto' ? minGruEngineOf(network) : null;
+  return fast === null ? sequenceLogits(prep, network) : engineLogits(prep, fast);
 }
 
 export function createLogregScorer(prep: Preprocessing, model: LogregModel, calibration: Calibration): PathScorer {

@@ -14,5 +14,6 @@ export {
   SequenceModelConfigSchema,
 } from './config.js';
 export { loadModelArtifacts, loadOptimizerState, saveModelArtifacts, saveOptimizerState } from './io.js';
+export { type EngineRow, MinGruEngine, minGruEngineOf } from './min-gru-engine.js';
 export { predictLogits } from './predict.js';
 export { createTrainer, evaluateLoss, type Trainer, type TrainerOptions } from './train.js';

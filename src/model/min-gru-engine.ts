@@ -1,0 +1,211 @@
+// Scoring engine for the default sequence model (one minimal-GRU layer + per-step logit), inference only.
+// The minimal GRU's gates depend only on the step's own input (token id and step features), never on the
+// state. So one scoring call (1) finds the distinct (token, features) steps of all its rows with a hash
+// table, (2) computes the gates of those steps only, in one batched tfjs pass (gather, projection and
+// sigmoid, the layer's own ops and weights), and (3) runs the recurrence and the head in TypedArray loops,
+// O(H) per step, with rows that begin like the call's first row taking its states for the shared prefix.
+// An intervention query's ~700 variants of one path hold ~46,000 steps but fewer than 1,000 distinct ones.
+// Same function as the layers (src/model/min-gru.ts): [z | s] = σ(E[token] W_t + feats W_f + bias),
+// c = 2s - 1, h_t = h_{t-1} + z ⊙ (c - h_{t-1}), logit_t = h_t · w + b0; the recurrence runs in float64,
+// so it agrees with the tfjs forward pass to float32 rounding (a parity test holds it to 1e-5).
+// Training and evaluation keep tfjs; models of another shape (stacked layers, the full GRU cell, the
+// transformer) have no engine and score through tfjs.
+import * as tf from '@tensorflow/tfjs';
+import { gatherRows } from './gather-rows.js';
+import { linear, product } from './linear.js';
+
+/** One row: steps [start, end) of a path's encoded arrays; the state starts at zero at `start`. */
+export interface EngineRow {
+  tokens: Int32Array;
+  feats: Float32Array;
+  start: number;
+  end: number;
+}
+
+/**
+ * The engine for a model built by buildModel with kind 'gru', cell 'minimal' and one layer; null for any
+ * other architecture (the caller then scores through tfjs).
+ */
+export function minGruEngineOf(model: tf.LayersModel): MinGruEngine | null {
+  const body = model.layers.filter((l) => l.getClassName() !== 'InputLayer');
+  const [cell, head] = body;
+  if (body.length !== 2 || cell?.getClassName() !== 'SpMinGruEmbed' || head?.getClassName() !== 'SpStepLogit') return null;
+  if (cell.weights.length !== 4 || head.weights.length !== 2) return null;
+  const units = (cell.getConfig() as { units: number }).units;
+  const featureKernel = cell.weights[2] as tf.LayerVariable;
+  const numFeatures = (featureKernel.shape[0] as number) ?? 0;
+  if (featureKernel.shape[1] !== 2 * units || head.weights[0]?.shape[0] !== units) return null;
+  return new MinGruEngine(cell, head, units, numFeatures);
+}
+
+/** Distinct steps of one call: open addressing on (token, feature bits). */
+class StepTable {
+  count = 0;
+  tokens: Int32Array;
+  feats: Float32Array;
+  private featBits: Uint32Array;
+  private hashes: Int32Array;
+  private slots: Int32Array; // entry + 1; 0 = empty
+  private mask: number;
+  private readonly scratch = new Float32Array(1);
+  private readonly scratchBits = new Uint32Array(this.scratch.buffer);
+
+  constructor(
+    private readonly numFeatures: number,
+    capacity: number,
+  ) {
+    this.tokens = new Int32Array(capacity);
+    this.feats = new Float32Array(capacity * numFeatures);
+    this.featBits = new Uint32Array(this.feats.buffer);
+    this.hashes = new Int32Array(capacity);
+    this.slots = new Int32Array(2 * capacity);
+    this.mask = 2 * capacity - 1;
+  }
+
+  /** The entry of step (token, feats[at..at+F)), added on first sight. */
+  entryOf(token: number, feats: Float32Array, at: number): number {
+    const f = this.numFeatures;
+    let hash = Math.imul(token ^ 0x9e3779b9, 0x85ebca6b);
+    for (let j = 0; j < f; j++) {
+      this.scratch[0] = feats[at + j] as number;
+      hash = Math.imul(hash ^ (this.scratchBits[0] as number), 0xc2b2ae35);
+      hash ^= hash >>> 15;
+    }
+    let slot = hash & this.mask;
+    for (;;) {
+      const entry = (this.slots[slot] as number) - 1;
+      if (entry < 0) break;
+      if (this.tokens[entry] === token && this.sameFeatures(entry, feats, at)) return entry;
+      slot = (slot + 1) & this.mask;
+    }
+    if (this.count === this.tokens.length) {
+      this.grow();
+      slot = hash & this.mask;
+      while (this.slots[slot] !== 0) slot = (slot + 1) & this.mask;
+    }
+    const entry = this.count++;
+    this.tokens[entry] = token;
+    for (let j = 0; j < f; j++) this.feats[entry * f + j] = feats[at + j] as number;
+    this.hashes[entry] = hash;
+    this.slots[slot] = entry + 1;
+    return entry;
+  }
+
+  private sameFeatures(entry: number, feats: Float32Array, at: number): boolean {
+    const f = this.numFeatures;
+    for (let j = 0; j < f; j++) {
+      this.scratch[0] = feats[at + j] as number;
+      if (this.featBits[entry * f + j] !== this.scratchBits[0]) return false;
+    }
+    return true;
+  }
+
+  private grow(): void {
+    const capacity = 2 * this.tokens.length;
+    const tokens = new Int32Array(capacity);
+    tokens.set(this.tokens);
+    this.tokens = tokens;
+    const feats = new Float32Array(capacity * this.numFeatures);
+    feats.set(this.feats);
+    this.feats = feats;
+    this.featBits = new Uint32Array(feats.buffer);
+    const hashes = new Int32Array(capacity);
+    hashes.set(this.hashes);
+    this.hashes = hashes;
+    this.slots = new Int32Array(2 * capacity);
+    this.mask = 2 * capacity - 1;
+    for (let e = 0; e < this.count; e++) {
+      let slot = (this.hashes[e] as number) & this.mask;
+      while (this.slots[slot] !== 0) slot = (slot + 1) & this.mask;
+      this.slots[slot] = e + 1;
+    }
+  }
+}
+
+export class MinGruEngine {
+  constructor(
+    private readonly cell: tf.layers.Layer,
+    private readonly head: tf.layers.Layer,
+    readonly units: number,
+    readonly numFeatures: number,
+  ) {}
+
+  /** σ of the projections of the table's distinct steps: [count, 2H], z then s, through the layer's weights. */
+  private gatesOf(table: StepTable): Float32Array {
+    const u = table.count;
+    const [embeddings, tokenKernel, featureKernel, bias] = this.cell.weights.map((w) => w.read()) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor1D];
+    const gates = tf.tidy(() => {
+      const ids = tf.tensor1d(table.tokens.subarray(0, u), 'int32');
+      const feats = tf.tensor2d(table.feats.subarray(0, u * this.numFeatures), [u, this.numFeatures]);
+      const projected = tf.add(linear(gatherRows(embeddings, ids), tokenKernel, bias), product(feats, featureKernel));
+      return tf.sigmoid(projected);
+    });
+    // Read outside tidy (tidy would walk a returned TypedArray element by element).
+    const values = gates.dataSync() as Float32Array;
+    gates.dispose();
+    return values;
+  }
+
+  /**
+   * The logit after every step of each row, written to `out(rowIndex, step, logit)` for steps at or after
+   * `readFrom(rowIndex)` (relative to the row's start).
+   */
+  run(rows: readonly EngineRow[], readFrom: (row: number) => number, out: (row: number, step: number, logit: number) => void): void {
+    const h = this.units;
+    const f = this.numFeatures;
+    const h2 = 2 * h;
+    let steps = 0;
+    for (const row of rows) steps += row.end - row.start;
+    if (steps === 0) return;
+    // Pass 1: the distinct steps, and each step's entry.
+    const table = new StepTable(f, Math.min(1024, 2 ** Math.ceil(Math.log2(Math.max(16, steps)))));
+    const entries = new Int32Array(steps);
+    let at = 0;
+    for (const row of rows) for (let t = row.start; t < row.end; t++) entries[at++] = table.entryOf(row.tokens[t] as number, row.feats, t * f);
+    // Pass 2: their gates, in one batched pass.
+    const gates = this.gatesOf(table);
+    const headWeights = this.head.weights.map((w) => w.read().dataSync()) as [Float32Array, Float32Array];
+    const head = headWeights[0];
+    const headBias = headWeights[1][0] as number;
+    // Pass 3: the recurrence. The first row's entries, states and logits are the reference for shared prefixes.
+    const first = rows[0] as EngineRow;
+    const refLength = first.end - first.start;
+    const refStates = new Float64Array(rows.length > 1 ? refLength * h : 0);
+    const refLogits = new Float64Array(refLength);
+    const state = new Float64Array(h);
+    at = 0;
+    for (let r = 0; r < rows.length; r++) {
+      const row = rows[r] as EngineRow;
+      const length = row.end - row.start;
+      const from = readFrom(r);
+      const rowAt = at;
+      at += length;
+      // Steps shared with the first row's prefix (an intervention variant of it) take its states.
+      let step = 0;
+      if (r > 0) {
+        while (step < length && step < refLength && entries[rowAt + step] === entries[step]) {
+          if (step >= from) out(r, step, refLogits[step] as number);
+          step++;
+        }
+      }
+      if (step === 0) state.fill(0);
+      else state.set(refStates.subarray((step - 1) * h, step * h));
+      for (; step < length; step++) {
+        const z0 = (entries[rowAt + step] as number) * h2;
+        const s0 = z0 + h;
+        let logit = headBias;
+        for (let k = 0; k < h; k++) {
+          const hp = state[k] as number;
+          const hn = hp + (gates[z0 + k] as number) * (2 * (gates[s0 + k] as number) - 1 - hp);
+          state[k] = hn;
+          logit += hn * (head[k] as number);
+        }
+        if (r === 0) {
+          refLogits[step] = logit;
+          if (rows.length > 1) refStates.set(state, step * h);
+        }
+        if (step >= from) out(r, step, logit);
+      }
+    }
+  }
+}
