@@ -7,11 +7,11 @@ import { isLoopback, startServer } from '../serve/server.js';
 import { generateToken, readTokensFile, sha256Hex, type TokenEntry } from '../serve/tokens-file.js';
 import { type CommandModule, intOption, numberOption, parseOptions, requireOption } from './common.js';
 
-const usage = `Usage: servicepath serve --models DIR [--port 8080] [--host 127.0.0.1] --tokens FILE [options]
+const usage = `Usage: servicepath serve [--models DIR] [--port 8080] [--host 127.0.0.1] --tokens FILE [options]
 
 Serves every bundle under DIR/<name>/<version>/ (aliases in DIR/<name>/aliases.json, e.g. {"production": "3"}).
 Options:
-  --models DIR             folder of model bundles (required)
+  --models DIR             folder of model bundles (default: models)
   --port N                 port (default 8080; 0 picks a free one)
   --host HOST              address to listen on (default 127.0.0.1)
   --tokens FILE            tokens file ({"tokens": [{id, role, sha256}]}; see \`servicepath tokens add\`)
@@ -48,7 +48,7 @@ export const command: CommandModule = {
       },
       usage,
     );
-    const modelsDir = requireOption(values, 'models', usage);
+    const modelsDir = values.models ?? 'models';
     const host = typeof values.host === 'string' ? values.host : '127.0.0.1';
     const port = intOption(values, 'port', 8080);
     const dev = values.dev === true;

@@ -20,7 +20,7 @@ import type { Progress } from '../train/sequence.js';
 import type { EventStore } from '../store/reader.js';
 import { type CommandIo, type CommandModule, emit, intOption, parseOptions, requireOption } from './common.js';
 
-const usage = `Usage: servicepath train --store STORE --task FILE --model logreg|gru|transformer --out MODELS --name NAME
+const usage = `Usage: servicepath train --store STORE --task FILE --model logreg|gru|transformer [--out MODELS] --name NAME
                         [--catalogue FILE] [--truth DIR (--key-file FILE | --demo-key)] [--epochs N]
                         [--batch-size N] [--seed S] [--backend auto|wasm|cpu|tensorflow] [--version V]
                         [--config FILE] [--resume] [--json]
@@ -32,7 +32,7 @@ evaluates it on the test split and writes an immutable bundle to MODELS/NAME/<ve
   --store STORE       event store (servicepath ingest)
   --task FILE         task spec (JSON or YAML; docs/tasks.md)
   --model KIND        logreg (baseline), gru or transformer
-  --out MODELS        models folder; the bundle goes to MODELS/NAME/<version>/
+  --out MODELS        models folder (default: models, the repository's folder for bundles); the bundle goes to MODELS/NAME/<version>/
   --name NAME         bundle name (lowercase letters, digits, _ and -)
   --catalogue FILE    actionable-service catalogue; default: catalogue.json beside the task file
   --truth DIR         the generator's truth folder: adds the oracle AUROC (needs the store's key)
@@ -321,7 +321,7 @@ export const command: CommandModule = {
       store: requireOption(values, 'store', usage),
       task: requireOption(values, 'task', usage),
       model: requireOption(values, 'model', usage),
-      out: requireOption(values, 'out', usage),
+      out: values.out ?? 'models',
       name: requireOption(values, 'name', usage),
       ...(values.catalogue === undefined ? {} : { catalogue: values.catalogue }),
       ...(values.truth === undefined ? {} : { truth: values.truth }),
