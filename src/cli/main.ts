@@ -10,6 +10,7 @@ const COMMANDS: Record<string, { file: string; summary: string }> = {
   profile: { file: './profile.js', summary: 'data profile tables of an event store' },
   train: { file: './train.js', summary: 'train a model on a store and a task; write a bundle' },
   evaluate: { file: './evaluate.js', summary: 'evaluate a bundle on another store (external validation)' },
+  compare: { file: './compare.js', summary: 'compare two bundles on the same examples (paired bootstrap)' },
   score: { file: './score.js', summary: 'risk trajectory of one path' },
   interventions: { file: './interventions.js', summary: 'intervention points of one path' },
   'cohort-paths': { file: './cohort-paths.js', summary: 'list the anonymised cohort paths of a bundle' },

@@ -5,7 +5,7 @@ import { SERVE_DEFAULTS } from '../serve/app.js';
 import { loadBundleForServing, tensorCounter } from '../serve/default-loader.js';
 import { isLoopback, startServer } from '../serve/server.js';
 import { generateToken, readTokensFile, sha256Hex, type TokenEntry } from '../serve/tokens-file.js';
-import { type CommandModule, intOption, numberOption, parseOptions, requireOption } from './common.js';
+import { type CommandModule, intOption, numberOption, parseOptions } from './common.js';
 
 const usage = `Usage: servicepath serve [--models DIR] [--port 8080] [--host 127.0.0.1] --tokens FILE [options]
 

@@ -6,3 +6,4 @@ export { auroc } from '../util/rank.js';
 export { type EvaluateBinaryInput, evaluateBinary, pointMetrics } from './evaluate-binary.js';
 export { DEFAULT_K, DEFAULT_ROUND_TO, isSuppressed, roundCount } from './privacy.js';
 export { DEFAULT_ALERT_RATES, type ThresholdResult, thresholdTable } from './thresholds.js';
+export { COMPARED_METRICS, type ComparedMetric, comparePaired, HIGHER_IS_BETTER, type PairedComparison, type PairedInput, type PairedVerdict } from './compare.js';

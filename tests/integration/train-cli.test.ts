@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadBundle } from '../../src/bundle/index.js';
 import { runCli } from '../../src/cli/main.js';
+import { roundCount } from '../../src/evaluate/index.js';
 import { DEMO_KEY, openCanonicalSources, runIngest } from '../../src/ingest/index.js';
 
 const SAMPLES = join(import.meta.dirname, '..', '..', 'data-samples');
@@ -18,6 +19,9 @@ function captureIo() {
 let work: string;
 let store: string;
 let logregBundle: string;
+let logregTestAuroc: number;
+let gruBundle: string;
+let gruTestAuroc: number;
 
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'sp-train-'));
@@ -42,6 +46,7 @@ describe('servicepath train (data-samples)', () => {
     expect(result.test.auroc).toBeGreaterThan(0.6);
     expect(result.test.oracleAuroc).toBeGreaterThan(0.6);
     logregBundle = result.bundle;
+    logregTestAuroc = result.test.auroc;
     const bundle = await loadBundle(result.bundle);
     try {
       expect(bundle.manifest.modelKind).toBe('logreg');
@@ -59,8 +64,10 @@ describe('servicepath train (data-samples)', () => {
     const { io, out } = captureIo();
     const args = ['train', '--store', store, '--task', join(SAMPLES, 'task.json'), '--model', 'gru', '--out', join(work, 'models'), '--name', 'cw-gru', '--config', config, '--json'];
     expect(await runCli(args, io)).toBe(0);
-    const result = JSON.parse(out.join('')) as { bundle: string; epochs: number; version: string };
+    const result = JSON.parse(out.join('')) as { bundle: string; epochs: number; version: string; test: { auroc: number } };
     expect(result.epochs).toBe(2);
+    gruBundle = result.bundle;
+    gruTestAuroc = result.test.auroc;
     const log = (await readFile(join(result.bundle, 'training-log.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
     expect(log.map((l) => l.epoch)).toEqual([1, 2]);
     const manifest = JSON.parse(await readFile(join(result.bundle, 'manifest.json'), 'utf8'));
@@ -92,5 +99,39 @@ describe('servicepath train (data-samples)', () => {
     expect(result.report.n).toBeGreaterThan(500);
     expect(result.report.overall.auroc.estimate).toBeGreaterThan(0.6);
     expect(await readFile(join(logregBundle, 'manifest.json'), 'utf8')).toBe(before);
+  }, 60_000);
+
+  it('compare rebuilds both bundles\' test split and reports the paired difference', async () => {
+    const { io, out } = captureIo();
+    const args = ['compare', '--baseline', logregBundle, '--candidate', gruBundle, '--store', store, '--bootstrap', '50', '--json'];
+    expect(await runCli(args, io)).toBe(0);
+    type Result = { split: string; comparison: { n: number; baseline: { auroc: number }; candidate: { auroc: number }; difference: { auroc: { estimate: number; lower: number; upper: number } } } };
+    const result = JSON.parse(out.join('')) as Result;
+    const manifest = JSON.parse(await readFile(join(logregBundle, 'manifest.json'), 'utf8')) as { splits: { test: { persons: number } } };
+    expect(result.split).toBe('test');
+    expect(result.comparison.n).toBe(roundCount(manifest.splits.test.persons, 5));
+    // The same examples as training's own test evaluation: the same AUROCs (the gru scored here through the engine).
+    expect(result.comparison.baseline.auroc).toBeCloseTo(logregTestAuroc, 6);
+    expect(result.comparison.candidate.auroc).toBeCloseTo(gruTestAuroc, 4);
+    const d = result.comparison.difference.auroc;
+    expect(d.estimate).toBeCloseTo(result.comparison.candidate.auroc - result.comparison.baseline.auroc, 12);
+    expect(d.lower).toBeLessThanOrEqual(d.estimate);
+    expect(d.upper).toBeGreaterThanOrEqual(d.estimate);
+    expect(d.upper - d.lower).toBeGreaterThan(0);
+  }, 60_000);
+
+  it('compare refuses the test split of another store and compares on all of its examples when asked', async () => {
+    const other = join(work, 'store-other');
+    await runIngest({ sources: await openCanonicalSources(SAMPLES), outDir: other, key: DEMO_KEY, keySource: 'demo', extractionDate: '2031-01-01' });
+    const refused = captureIo();
+    expect(await runCli(['compare', '--baseline', logregBundle, '--candidate', gruBundle, '--store', other, '--split', 'test'], refused.io)).toBe(3);
+    expect(refused.err.join('')).toContain('EVALUATE_COMPARE_MISMATCH');
+    expect(refused.err.join('')).toContain('not the one both bundles were trained on');
+    const all = captureIo();
+    expect(await runCli(['compare', '--baseline', logregBundle, '--candidate', logregBundle, '--store', other, '--bootstrap', '20', '--json'], all.io)).toBe(0);
+    const result = JSON.parse(all.out.join('')) as { split: string; comparison: { n: number; verdict: { auroc: string } } };
+    expect(result.split).toBe('all');
+    expect(result.comparison.n).toBeGreaterThan(500);
+    expect(result.comparison.verdict.auroc).toBe('no difference shown');
   }, 60_000);
 });
