@@ -15,6 +15,8 @@ export interface Trainer {
   /** One Adam step on the batch; returns the loss before the update. */
   step(batch: SequenceBatch): number;
   readonly optimizer: tf.Optimizer;
+  /** Adam's step size from the next step on (its moments are kept). */
+  setLearningRate(rate: number): void;
   dispose(): void;
 }
 
@@ -50,6 +52,10 @@ export function createTrainer(model: tf.LayersModel, opts: TrainerOptions): Trai
       const value = loss.dataSync()[0] as number;
       loss.dispose();
       return value;
+    },
+    setLearningRate(rate: number): void {
+      // AdamOptimizer reads this.learningRate at every step; the typings keep it protected.
+      (optimizer as unknown as { learningRate: number }).learningRate = rate;
     },
     dispose(): void {
       optimizer.dispose();

@@ -17,6 +17,8 @@ export const EpochLogSchema = z
     best: z.boolean(),
     /** Training examples seen so far; logged when an epoch is cut into several evaluation rounds. */
     examplesSeen: z.number().int().min(0).optional(),
+    /** Adam's learning rate during the round; logged when it decays on plateaus (learningRateDecay < 1). */
+    learningRate: z.number().positive().optional(),
   })
   .strict();
 export type EpochLog = z.infer<typeof EpochLogSchema>;

@@ -16,6 +16,11 @@ export const TrainConfigSchema = z
     batchSize: z.number().int().min(1).max(8192).default(128),
     /** Adam step; 0.01 reached the validation AUROC of 0.003 in about a third of the epochs (docs/training.md). */
     learningRate: z.number().positive().max(1).default(0.01),
+    /**
+     * After each evaluation round without a better validation AUROC the learning rate is multiplied by this
+     * factor (reduce on plateau); 1 = constant. The rate of a round follows from the log, so resume keeps it.
+     */
+    learningRateDecay: z.number().gt(0).max(1).default(1),
     /** Evaluation rounds (epochs, or slices of evaluateEveryExamples) without a better validation AUROC before stopping. */
     patience: z.number().int().min(1).max(100).default(3),
     /**

@@ -206,6 +206,7 @@ export async function trainPipeline(input: TrainInputs): Promise<TrainOutcome> {
       epochs: config.epochs,
       batchSize: config.batchSize,
       learningRate: config.learningRate,
+      learningRateDecay: config.learningRateDecay,
       patience: config.patience,
       evaluateEveryExamples: config.evaluateEveryExamples,
       lastStepWeight: config.lastStepWeight,

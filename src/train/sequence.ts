@@ -48,6 +48,8 @@ export interface SequenceTrainOptions {
   epochs: number;
   batchSize: number;
   learningRate: number;
+  /** Factor on the learning rate after each round without improvement (1 = constant); see TrainConfig. */
+  learningRateDecay?: number;
   /** Evaluation rounds (see evaluateEveryExamples) without a better validation AUROC before stopping. */
   patience: number;
   lastStepWeight: number;
@@ -255,6 +257,10 @@ export async function trainSequenceModel(opts: SequenceTrainOptions): Promise<Se
     for (let round = state.epochsDone + 1; round <= maxRounds && stopped === 'epochs'; round++) {
       const started = now();
       const epoch = Math.ceil(round / roundsPerEpoch);
+      // Reduce on plateau: the base rate times the decay once per earlier round without improvement.
+      const decay = opts.learningRateDecay ?? 1;
+      const learningRate = opts.learningRate * decay ** state.log.filter((l) => !l.best).length;
+      trainer.setLearningRate(learningRate);
       if (current.epoch !== epoch) current = { epoch, batches: epochBatches(opts.train.encoded.lengths, opts.batchSize, opts.seed, epoch, opts.bucketBatches) };
       const batches = current.batches;
       const part = (round - 1) % roundsPerEpoch;
@@ -292,6 +298,7 @@ export async function trainSequenceModel(opts: SequenceTrainOptions): Promise<Se
         seconds: (now() - started) / 1000,
         examplesPerSecond: seen / trainSeconds,
         best: improved,
+        ...(decay < 1 ? { learningRate } : {}),
         ...(roundsPerEpoch > 1 ? { examplesSeen: (state.log[state.log.length - 1]?.examplesSeen ?? 0) + seen } : {}),
       };
       state.log.push(entry);

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRng } from '../../../src/util/random.js';
 import { auroc } from '../../../src/evaluate/index.js';
 import { encodePaths, fitPreprocessing } from '../../../src/features/index.js';
-import { resolveModelConfig, selectBackend, tensorCount } from '../../../src/model/index.js';
+import { buildModel, createTrainer, resolveModelConfig, selectBackend, tensorCount } from '../../../src/model/index.js';
 import type { Path } from '../../../src/schemas/path.js';
 import { finalStepLogits, type SequenceData, trainSequenceModel } from '../../../src/train/sequence.js';
 
@@ -97,4 +97,38 @@ describe('trainSequenceModel', () => {
       code: 'TRAIN_CHECKPOINT_INVALID',
     });
   }, 60_000);
+
+  it('reduces the learning rate after each round without improvement, and a resumed run keeps the reduced rate', async () => {
+    // A rate so small that the validation AUROC cannot move: every round after the first is without improvement.
+    const slow = { ...base, learningRate: 1e-7, learningRateDecay: 0.5, patience: 10 };
+    const straight = await trainSequenceModel({ ...slow, epochs: 4 });
+    straight.model.dispose();
+    expect(straight.log.map((l) => l.best)).toEqual([true, false, false, false]);
+    expect(straight.log.map((l) => l.learningRate)).toEqual([1e-7, 1e-7, 0.5e-7, 0.25e-7]);
+    const dir = join(work, 'decay');
+    (await trainSequenceModel({ ...slow, epochs: 4, checkpointDir: dir, fingerprint: 'd', stopAfterEpoch: 3 })).model.dispose();
+    const resumed = await trainSequenceModel({ ...slow, epochs: 4, checkpointDir: dir, fingerprint: 'd', resume: true });
+    resumed.model.dispose();
+    expect(resumed.log.map((l) => l.learningRate)).toEqual([1e-7, 1e-7, 0.5e-7, 0.25e-7]);
+    // Without decay no rate is logged (logs of earlier runs keep their shape).
+    const constant = await trainSequenceModel({ ...base, epochs: 1 });
+    constant.model.dispose();
+    expect(constant.log[0]).not.toHaveProperty('learningRate');
+  }, 60_000);
+
+  it('the trainer steps with the rate it was last given', () => {
+    const network = buildModel(modelConfig);
+    const trainer = createTrainer(network, { learningRate: 0.05, seed: 1 });
+    const batch = { ...encodePaths(prep, train.paths.slice(0, 16)), labels: Float32Array.from(train.labels.slice(0, 16)), weights: new Float32Array(16).fill(1) };
+    const weights = () => network.getWeights().map((w) => Array.from(w.dataSync()));
+    const before = weights();
+    trainer.setLearningRate(0);
+    trainer.step(batch);
+    expect(weights()).toEqual(before);
+    trainer.setLearningRate(0.05);
+    trainer.step(batch);
+    expect(weights()).not.toEqual(before);
+    trainer.dispose();
+    network.dispose();
+  });
 });
