@@ -5,6 +5,14 @@ import { CausalGru } from './gru.js';
 import { SpMinGru, SpMinGruEmbed } from './min-gru.js';
 import { SpStepLogit } from './step-logit.js';
 import { SpLayerNorm, SpPositionEmbedding, SpTransformerBlock } from './transformer.js';
+import { SpWideCounts } from './wide.js';
+
+/** The per-step logits, plus the wide part's when the config has one. */
+function withWide(config: SequenceModelConfig, tokens: tf.SymbolicTensor, feats: tf.SymbolicTensor, logits: tf.SymbolicTensor): tf.SymbolicTensor {
+  if (config.wide === null) return logits;
+  const wide = new SpWideCounts({ vocabSize: config.vocabSize, ...config.wide, name: 'wide_counts' }).apply([tokens, feats]) as tf.SymbolicTensor;
+  return tf.layers.add({ name: 'wide_and_deep' }).apply([logits, wide]) as tf.SymbolicTensor;
+}
 
 export function buildModel(input: SequenceModelConfig): tf.LayersModel {
   const config = resolveModelConfig(input);
@@ -27,7 +35,7 @@ export function buildModel(input: SequenceModelConfig): tf.LayersModel {
       h = new SpMinGru({ seed: seed + 100 * (l + 1), dropout: config.dropout, name: `min_gru_${l}` }).apply(h) as tf.SymbolicTensor;
     }
     const out = new SpStepLogit({ seed: seed + 3, name: 'step_logit' }).apply(h) as tf.SymbolicTensor;
-    return tf.model({ inputs: [tokens, feats], outputs: out, name: 'servicepath_gru_minimal' });
+    return tf.model({ inputs: [tokens, feats], outputs: withWide(config, tokens, feats, out), name: 'servicepath_gru_minimal' });
   }
   const embedded = tf.layers
     .embedding({
@@ -62,5 +70,5 @@ export function buildModel(input: SequenceModelConfig): tf.LayersModel {
     x = new SpLayerNorm({ name: 'final_norm' }).apply(x) as tf.SymbolicTensor;
   }
   const logits = new SpStepLogit({ seed: seed + 3, name: 'step_logit' }).apply(x) as tf.SymbolicTensor;
-  return tf.model({ inputs: [tokens, feats], outputs: logits, name: `servicepath_${config.kind}` });
+  return tf.model({ inputs: [tokens, feats], outputs: withWide(config, tokens, feats, logits), name: `servicepath_${config.kind}` });
 }

@@ -33,11 +33,27 @@ export const SequenceModelConfigSchema = z
     heads: z.number().int().min(1).max(64).default(2),
     /** Dropout rate on the sequence layers' outputs while training; seeded, so runs repeat. */
     dropout: z.number().min(0).max(0.9).default(0),
+    /**
+     * The wide part (src/model/wide.ts): a learned weight per (token, window before the index) on the log1p count
+     * so far, added to every step's logit. Its windows come from the preprocessing; null = no wide part.
+     */
+    wide: z
+      .object({
+        windowEdgesDays: z.array(z.number().int().min(1)).max(16),
+        featureIndex: z.number().int().min(0),
+        daysPerUnit: z.number().positive(),
+      })
+      .strict()
+      .nullable()
+      .default(null),
     /** Seeds every initializer and dropout mask. */
     seed: z.number().int().min(0).max(2 ** 31 - 1).default(42),
   })
   .strict()
   .superRefine((c, ctx) => {
+    if (c.wide !== null && c.wide.featureIndex >= c.numFeatures) {
+      ctx.addIssue({ code: 'custom', path: ['wide', 'featureIndex'], message: `must be below numFeatures (${c.numFeatures})` });
+    }
     if (c.kind === 'transformer' && c.embedDim % c.heads !== 0) {
       ctx.addIssue({ code: 'custom', path: ['heads'], message: `heads (${c.heads}) must divide embedDim (${c.embedDim})` });
     }

@@ -8,11 +8,14 @@
 // Same function as the layers (src/model/min-gru.ts): [z | s] = σ(E[token] W_t + feats W_f + bias),
 // c = 2s - 1, h_t = h_{t-1} + z ⊙ (c - h_{t-1}), logit_t = h_t · w + b0; the recurrence runs in float64,
 // so it agrees with the tfjs forward pass to float32 rounding (a parity test holds it to 1e-5).
+// The wide part (src/model/wide.ts), when the model has one, adds each row's running sum of its weights times
+// the log-count increments (wideSteps, the same bookkeeping as the layer).
 // Training and evaluation keep tfjs; models of another shape (stacked layers, the full GRU cell, the
 // transformer) have no engine and score through tfjs.
 import * as tf from '@tensorflow/tfjs';
 import { gatherRows } from './gather-rows.js';
 import { linear, product } from './linear.js';
+import { SpWideCounts, wideSteps } from './wide.js';
 
 /** One row: steps [start, end) of a path's encoded arrays; the state starts at zero at `start`. */
 export interface EngineRow {
@@ -28,15 +31,26 @@ export interface EngineRow {
  */
 export function minGruEngineOf(model: tf.LayersModel): MinGruEngine | null {
   const body = model.layers.filter((l) => l.getClassName() !== 'InputLayer');
-  const [cell, head] = body;
-  if (body.length !== 2 || cell?.getClassName() !== 'SpMinGruEmbed' || head?.getClassName() !== 'SpStepLogit') return null;
+  const byClass = (name: string) => body.filter((l) => l.getClassName() === name);
+  const [cell] = byClass('SpMinGruEmbed');
+  const [head] = byClass('SpStepLogit');
+  const [wide] = byClass('SpWideCounts');
+  if (cell === undefined || head === undefined) return null;
+  // Exactly: cell + head, or cell + head + wide part + their sum (buildModel's two minimal-GRU shapes).
+  const withWide = wide instanceof SpWideCounts && body.length === 4 && byClass('Add').length === 1;
+  if (body.length !== 2 && !withWide) return null;
   if (cell.weights.length !== 4 || head.weights.length !== 2) return null;
   const units = (cell.getConfig() as { units: number }).units;
   const featureKernel = cell.weights[2] as tf.LayerVariable;
   const numFeatures = (featureKernel.shape[0] as number) ?? 0;
   if (featureKernel.shape[1] !== 2 * units || head.weights[0]?.shape[0] !== units) return null;
-  return new MinGruEngine(cell, head, units, numFeatures);
+  return new MinGruEngine(cell, head, units, numFeatures, withWide ? (wide as SpWideCounts) : null);
 }
+
+/** Steps per engine chunk: 131,072 x 2H gates is 67 MB at H = 64 (a whole split at once overran the wasm heap). */
+export const ENGINE_MAX_STEPS = 131_072;
+
+const rowLength = (row: EngineRow): number => row.end - row.start;
 
 /** Distinct steps of one call: open addressing on (token, feature bits). */
 class StepTable {
@@ -128,6 +142,7 @@ export class MinGruEngine {
     private readonly head: tf.layers.Layer,
     readonly units: number,
     readonly numFeatures: number,
+    private readonly wide: SpWideCounts | null = null,
   ) {}
 
   /** σ of the projections of the table's distinct steps: [count, 2H], z then s, through the layer's weights. */
@@ -150,7 +165,26 @@ export class MinGruEngine {
    * The logit after every step of each row, written to `out(rowIndex, step, logit)` for steps at or after
    * `readFrom(rowIndex)` (relative to the row's start).
    */
-  run(rows: readonly EngineRow[], readFrom: (row: number) => number, out: (row: number, step: number, logit: number) => void): void {
+  run(
+    rows: readonly EngineRow[],
+    readFrom: (row: number) => number,
+    out: (row: number, step: number, logit: number) => void,
+    maxSteps = ENGINE_MAX_STEPS,
+  ): void {
+    // Calls of many rows (evaluating a whole split) go in chunks of whole rows, so the distinct steps' gates
+    // ([steps, 2H] float32 on the backend) stay bounded; an intervention query (~46,000 steps) is one chunk.
+    let first = 0;
+    while (first < rows.length) {
+      let last = first;
+      let steps = 0;
+      while (last < rows.length && (last === first || steps + rowLength(rows[last] as EngineRow) <= maxSteps)) steps += rowLength(rows[last++] as EngineRow);
+      const offset = first;
+      this.runChunk(rows.slice(first, last), (r) => readFrom(offset + r), (r, step, logit) => out(offset + r, step, logit));
+      first = last;
+    }
+  }
+
+  private runChunk(rows: readonly EngineRow[], readFrom: (row: number) => number, out: (row: number, step: number, logit: number) => void): void {
     const h = this.units;
     const f = this.numFeatures;
     const h2 = 2 * h;
@@ -167,6 +201,8 @@ export class MinGruEngine {
     const headWeights = this.head.weights.map((w) => w.read().dataSync()) as [Float32Array, Float32Array];
     const head = headWeights[0];
     const headBias = headWeights[1][0] as number;
+    // The wide part's per-step logit of every row (its running sum), in the rows' step order.
+    const wideLogits = this.wideLogits(rows, steps);
     // Pass 3: the recurrence. The first row's entries, states and logits are the reference for shared prefixes.
     const first = rows[0] as EngineRow;
     const refLength = first.end - first.start;
@@ -184,7 +220,7 @@ export class MinGruEngine {
       let step = 0;
       if (r > 0) {
         while (step < length && step < refLength && entries[rowAt + step] === entries[step]) {
-          if (step >= from) out(r, step, refLogits[step] as number);
+          if (step >= from) out(r, step, (refLogits[step] as number) + (wideLogits === null ? 0 : (wideLogits[rowAt + step] as number)));
           step++;
         }
       }
@@ -204,8 +240,30 @@ export class MinGruEngine {
           refLogits[step] = logit;
           if (rows.length > 1) refStates.set(state, step * h);
         }
-        if (step >= from) out(r, step, logit);
+        if (step >= from) out(r, step, logit + (wideLogits === null ? 0 : (wideLogits[rowAt + step] as number)));
       }
     }
+  }
+
+  /** Running sums of the wide weights times the log-count increments, per step of the rows in order; null without a wide part. */
+  private wideLogits(rows: readonly EngineRow[], steps: number): Float64Array | null {
+    const wide = this.wide;
+    if (wide === null) return null;
+    const weights = wide.weights[0]?.read().dataSync() as Float32Array;
+    const ids = new Int32Array(steps);
+    const increments = new Float32Array(steps);
+    const seen = new Int32Array(weights.length);
+    const out = new Float64Array(steps);
+    let at = 0;
+    for (const row of rows) {
+      wideSteps(wide.spec, this.numFeatures, row.tokens, row.feats, row.start, row.end, ids, increments, at, seen);
+      let sum = 0;
+      for (let t = 0; t < row.end - row.start; t++) {
+        sum += (weights[ids[at + t] as number] as number) * (increments[at + t] as number);
+        out[at + t] = sum;
+      }
+      at += row.end - row.start;
+    }
+    return out;
   }
 }

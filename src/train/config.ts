@@ -44,6 +44,11 @@ export const TrainConfigSchema = z
     layers: z.number().int().min(1).max(12).default(1),
     heads: z.number().int().min(1).max(64).default(2),
     dropout: z.number().min(0).max(0.9).default(0.1),
+    /**
+     * Sequence models: add the wide part (src/model/wide.ts), a learned weight per (token, count window) on the
+     * log1p count so far, to every step's logit: the baseline's features inside the sequence model.
+     */
+    wide: z.boolean().default(false),
     split: z
       .object({
         train: z.number().gt(0).default(0.7),

@@ -126,6 +126,13 @@ function evaluate(examples: readonly Example[], probs: Float64Array, config: Res
   });
 }
 
+/** The wide part's windows: the logreg's count windows on the time-before-index step feature. */
+function wideSpecOf(prep: Preprocessing): NonNullable<SequenceModelConfig['wide']> {
+  const featureIndex = prep.stepFeatures.indexOf('yearsBeforeIndex');
+  if (featureIndex < 0) throw new ServicepathError('MODEL_CONFIG_INVALID', { issues: 'wide: the preprocessing has no yearsBeforeIndex step feature' });
+  return { windowEdgesDays: [...prep.countWindowsDays], featureIndex, daysPerUnit: prep.scales.beforeIndexDays };
+}
+
 export async function trainPipeline(input: TrainInputs): Promise<TrainOutcome> {
   const { task, config } = input;
   const stage = input.onStage ?? (() => {});
@@ -196,6 +203,7 @@ export async function trainPipeline(input: TrainInputs): Promise<TrainOutcome> {
       heads: config.heads,
       dropout: config.dropout,
       seed: config.seed,
+      wide: config.wide ? wideSpecOf(prep) : null,
     });
     const trainData = sequenceData(prep, base.train, baseWeights);
     const valData = sequenceData(prep, base.validation);

@@ -122,6 +122,27 @@ describe('minimal GRU scoring engine', () => {
     network.dispose();
   });
 
+  it('gives the same logits when a large call is cut into chunks of whole rows', () => {
+    const network = model();
+    const rand = mulberry32(21);
+    const base = randomRow(rand, 15);
+    const rows = [base, variantOf(base, 4, 3), randomRow(rand, 9), variantOf(base, 10, 6), randomRow(rand, 30), randomRow(rand, 2)];
+    const engine = minGruEngineOf(network)!;
+    const collect = (maxSteps?: number) => {
+      const out = rows.map((r) => new Array<number>(r.end - r.start).fill(Number.NaN));
+      engine.run(rows, () => 0, (row, step, logit) => {
+        (out[row] as number[])[step] = logit;
+      }, maxSteps);
+      return out;
+    };
+    const whole = collect();
+    // 20 steps per chunk: the 30-step row goes alone, the others in twos and threes.
+    const chunked = collect(20);
+    expect(maxAbsDiff(chunked, whole)).toBeLessThan(1e-12);
+    expect(maxAbsDiff(whole, tfjsLogits(network, rows))).toBeLessThan(1e-5);
+    network.dispose();
+  });
+
   it('exists only for one minimal-GRU layer: stacked layers, the full cell and the transformer score through tfjs', () => {
     const cases: Record<string, unknown>[] = [{ layers: 2 }, { cell: 'full' }, { kind: 'transformer', heads: 2, embedDim: 6 }];
     for (const extra of cases) {

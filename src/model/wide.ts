@@ -1,0 +1,124 @@
+// The "wide" part of a sequence model: a learned weight per (token, window of time before the index) on the
+// log1p count of that token in that window so far, summed into every step's logit (the logistic-regression
+// baseline's features, src/features/logreg.ts, learnt jointly with the recurrent part: wide & deep).
+// A recurrent state is bounded, so it tells "no notification" from "one" far better than "three" from "ten";
+// the counts carry that. Causal: step t's wide logit counts only steps <= t of its own row (window).
+//   wide_t = Σ_{i <= t} v[id_i] · (log1p(c_i + 1) - log1p(c_i)),  id = token · W + window, c_i = earlier steps of id_i
+// The per-step ids and log-count increments are integer bookkeeping with no gradient, computed in TypeScript
+// from the inputs (wideSteps, shared with the scoring engine); the weights' gradient flows through a gather and
+// a cumulative sum (stock ops with gradients on every backend).
+import * as tf from '@tensorflow/tfjs';
+
+/** Where the window of a step comes from: the step feature holding the time before the index, and its scale. */
+export interface WideSpec {
+  /** Window edges in days before the index (ascending), as in Preprocessing.countWindowsDays. */
+  windowEdgesDays: number[];
+  /** Index of the `yearsBeforeIndex` step feature in feats. */
+  featureIndex: number;
+  /** That feature times this = days before the index (Preprocessing.scales.beforeIndexDays). */
+  daysPerUnit: number;
+}
+
+const LOG_STEPS = Float32Array.from({ length: 1025 }, (_, c) => Math.log1p(c + 1) - Math.log1p(c));
+const logStep = (c: number): number => (c < LOG_STEPS.length ? (LOG_STEPS[c] as number) : Math.log1p(c + 1) - Math.log1p(c));
+
+/** The window of a time before the index: how many edges it has reached (logreg's windowOf on whole days). */
+export function windowOfDays(spec: WideSpec, days: number): number {
+  let w = 0;
+  while (w < spec.windowEdgesDays.length && days >= (spec.windowEdgesDays[w] as number)) w++;
+  return w;
+}
+
+/**
+ * Per-step wide ids and log-count increments of rows [start, end) of encoded arrays (padding token 0 gives id 0
+ * and increment 0). `seen` is scratch of length vocabSize · W, all zero on entry and on return.
+ */
+export function wideSteps(
+  spec: WideSpec,
+  numFeatures: number,
+  tokens: ArrayLike<number>,
+  feats: ArrayLike<number>,
+  start: number,
+  end: number,
+  ids: Int32Array,
+  increments: Float32Array,
+  at: number,
+  seen: Int32Array,
+): void {
+  const windows = spec.windowEdgesDays.length + 1;
+  for (let t = start; t < end; t++) {
+    const token = tokens[t] as number;
+    const o = at + t - start;
+    if (token === 0) {
+      ids[o] = 0;
+      increments[o] = 0;
+      continue;
+    }
+    const days = Math.round((feats[t * numFeatures + spec.featureIndex] as number) * spec.daysPerUnit);
+    const id = token * windows + windowOfDays(spec, days);
+    ids[o] = id;
+    increments[o] = logStep(seen[id] as number);
+    seen[id] = (seen[id] as number) + 1;
+  }
+  for (let t = start; t < end; t++) {
+    const o = at + t - start;
+    seen[ids[o] as number] = 0;
+  }
+}
+
+export interface WideCountsArgs extends WideSpec {
+  vocabSize: number;
+  name?: string;
+}
+
+/** [tokens [B,T] int32, feats [B,T,F]] -> wide logit [B,T,1]. Weights start at zero. */
+export class SpWideCounts extends tf.layers.Layer {
+  static readonly className = 'SpWideCounts';
+  readonly vocabSize: number;
+  readonly spec: WideSpec;
+  private kernel!: tf.LayerVariable;
+
+  constructor(args: WideCountsArgs) {
+    super(args.name === undefined ? {} : { name: args.name });
+    this.vocabSize = args.vocabSize;
+    this.spec = { windowEdgesDays: [...args.windowEdgesDays], featureIndex: args.featureIndex, daysPerUnit: args.daysPerUnit };
+  }
+
+  get windows(): number {
+    return this.spec.windowEdgesDays.length + 1;
+  }
+
+  override build(): void {
+    this.kernel = this.addWeight('kernel', [this.vocabSize * this.windows], 'float32', tf.initializers.zeros());
+    this.built = true;
+  }
+
+  override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape {
+    const tokens = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tf.Shape;
+    return [tokens[0] ?? null, tokens[1] ?? null, 1];
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+    const [tokens, feats] = inputs as [tf.Tensor2D, tf.Tensor3D];
+    const [batch, steps] = tokens.shape;
+    const numFeatures = feats.shape[2];
+    const tokenValues = tokens.dataSync();
+    const featValues = feats.dataSync();
+    const ids = new Int32Array(batch * steps);
+    const increments = new Float32Array(batch * steps);
+    const seen = new Int32Array(this.vocabSize * this.windows);
+    for (let b = 0; b < batch; b++) {
+      // Row b of the flat arrays: steps [b·T, (b+1)·T) with features at the same flat step index.
+      wideSteps(this.spec, numFeatures, tokenValues, featValues, b * steps, (b + 1) * steps, ids, increments, b * steps, seen);
+    }
+    return tf.tidy(() => {
+      const perStep = tf.mul(tf.gather(this.kernel.read(), tf.tensor1d(ids, 'int32')), tf.tensor1d(increments));
+      return tf.reshape(tf.cumsum(tf.reshape(perStep, [batch, steps]), 1), [batch, steps, 1]);
+    });
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return { ...super.getConfig(), vocabSize: this.vocabSize, ...this.spec };
+  }
+}
+tf.serialization.registerClass(SpWideCounts);
