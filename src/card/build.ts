@@ -209,7 +209,11 @@ export function buildModelCard(input: BuildModelCardInput): ModelCard {
     },
     model_parameters: {
       model_architecture: mf.string('/modelKind', 'modelKind'),
-      architecture_description: [text.ARCHITECTURES[manifest.modelKind] ?? 'See the resolved configuration.', text.ADJUSTMENTS[String(manifest.resolvedConfig['adjustment'] ?? 'none')] ?? '']
+      architecture_description: [
+        text.ARCHITECTURES[manifest.modelKind] ?? 'See the resolved configuration.',
+        manifest.modelKind !== 'logreg' && manifest.resolvedConfig['wide'] === true ? text.WIDE_PART : '',
+        text.ADJUSTMENTS[String(manifest.resolvedConfig['adjustment'] ?? 'none')] ?? '',
+      ]
         .filter((t) => t !== '')
         .join(' '),
       software: { node: mf.string('/software/node', 'node'), tfjs: mf.string('/software/tfjs', 'tfjs'), backend: mf.string('/software/backend', 'backend') },

@@ -69,6 +69,10 @@ export const INPUT_FORMAT =
   "One token sequence per person at the index date: own and relatives' events (code, domain, relation, age, time before index) within the lookback window; rare codes folded into per-domain <rare> tokens.";
 export const OUTPUT_FORMAT = 'A calibrated probability of the outcome within the horizon, after every step of the path (a risk trajectory).';
 
+/** Appended to a sequence model's architecture when resolvedConfig.wide is true. */
+export const WIDE_PART =
+  'Plus a wide part: a learned weight per (code, window before the index) on the log count so far, added to every step\'s logit (the baseline\'s features learnt jointly).';
+
 export const ARCHITECTURES: Record<string, string> = {
   logreg: 'Regularised logistic regression on windowed code counts (the baseline).',
   gru: 'Causal GRU over the event sequence emitting a risk after every step.',
