@@ -2,7 +2,9 @@
 // Shape: vocab 1000, embed 32, hidden 64, T = 64, batch 256, Adam. Usage:
 //   node dist/scripts/bench-train.js [--backend wasm|cpu] [--seconds 3] [--variants gru,gru-full] [--no-torch]
 // Variants: gru (the default config: minimal cell), gru-minimal, gru-minimal-2 (two layers), gru-full
-// (classic fused GRU), transformer, stock-gru (tfjs's own GRU layer).
+// (classic fused GRU), gru-wide (the default cell with the wide part that `servicepath train` adds by default:
+// per-(token, window) log counts on the feature read as time before the index), transformer, stock-gru
+// (tfjs's own GRU layer).
 import { execFileSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,7 +25,7 @@ const { values: args } = parseArgs({
   options: {
     backend: { type: 'string', default: 'auto' },
     seconds: { type: 'string', default: '3' },
-    variants: { type: 'string', default: 'gru,gru-minimal-2,gru-full' },
+    variants: { type: 'string', default: 'gru,gru-wide,gru-minimal-2,gru-full' },
     'no-torch': { type: 'boolean', default: false },
   },
 });
@@ -112,6 +114,7 @@ function variantConfig(variant: string): Record<string, unknown> {
   if (variant === 'gru' || variant === 'stock-gru') return { ...SHAPE, kind: 'gru' };
   if (variant === 'gru-full') return { ...SHAPE, kind: 'gru', cell: 'full' };
   if (variant === 'gru-minimal') return { ...SHAPE, kind: 'gru', cell: 'minimal' };
+  if (variant === 'gru-wide') return { ...SHAPE, kind: 'gru', cell: 'minimal', wide: { windowEdgesDays: [365, 1096], featureIndex: 0, daysPerUnit: 1826.25 } };
   if (variant === 'gru-minimal-2') return { ...SHAPE, kind: 'gru', cell: 'minimal', layers: 2 };
   throw new Error(`unknown variant ${variant}`);
 }
