@@ -1,6 +1,7 @@
 // Load test of the service on 127.0.0.1 with autocannon: /score (with the bare-Fastify ceiling measured in the
 // same run), /interventions, and a soak run checking errors, tensor count and RSS. Prints figures; asserts nothing.
 //   npm run build && node dist/scripts/load-test.js --models DIR [--model NAME] [--seconds 10] [--soak-seconds 60]
+//     [--serve-args="--batch-window-ms 1 --max-batch-paths 32"]   (extra serve options, for tuning; note the =)
 //   node dist/scripts/load-test.js --stub   (no bundle: a stub scorer, to measure the service's own overhead)
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -33,6 +34,8 @@ const { values } = parseArgs({
     'soak-seconds': { type: 'string', default: '60' },
     'serve-stub': { type: 'boolean' },
     'serve-bare': { type: 'boolean' },
+    /** Extra `servicepath serve` options, space-separated (e.g. "--batch-window-ms 1 --max-batch-paths 32"). */
+    'serve-args': { type: 'string', default: '' },
   },
 });
 // Bounded: at most 30 s per phase and 120 s of soak, whatever is asked.
@@ -179,7 +182,7 @@ async function main(): Promise<void> {
       const tokens = join(dir, 'tokens.json');
       writeFileSync(tokens, JSON.stringify({ tokens: [{ id: 'load', role: 'admin', sha256: createHash('sha256').update(token).digest('hex') }] }));
       service = await start(
-        [mainJs, 'serve', '--models', values.models, '--host', HOST, '--port', '0', '--tokens', tokens, '--rate-limit', '0', '--audit-log', join(dir, 'audit.jsonl'), '--no-watch'],
+        [mainJs, 'serve', '--models', values.models, '--host', HOST, '--port', '0', '--tokens', tokens, '--rate-limit', '0', '--audit-log', join(dir, 'audit.jsonl'), '--no-watch', ...(values['serve-args'] ?? '').split(' ').filter((a) => a !== '')],
         /serving at (http:\/\/\S+)/,
       );
     }
