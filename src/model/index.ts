@@ -16,4 +16,5 @@ export {
 export { loadModelArtifacts, loadOptimizerState, saveModelArtifacts, saveOptimizerState } from './io.js';
 export { type EngineRow, MinGruEngine, minGruEngineOf } from './min-gru-engine.js';
 export { predictLogits } from './predict.js';
+export { initialiseWideFromLogreg } from './wide.js';
 export { createTrainer, evaluateLoss, type Trainer, type TrainerOptions } from './train.js';

@@ -122,3 +122,18 @@ export class SpWideCounts extends tf.layers.Layer {
   }
 }
 tf.serialization.registerClass(SpWideCounts);
+
+/**
+ * Starts a built model's wide part from a fitted logistic regression on the same features (weights in the
+ * baseline's layout: token id x windows + window) and its per-step head's bias from the regression's bias, so the
+ * sequence model starts where the baseline ends. Throws when the model has no wide part or the lengths differ.
+ */
+export function initialiseWideFromLogreg(model: tf.LayersModel, weights: readonly number[], bias: number): void {
+  const wide = model.layers.find((l): l is SpWideCounts => l instanceof SpWideCounts);
+  if (wide === undefined) throw new Error('the model has no wide part');
+  const length = wide.vocabSize * wide.windows;
+  if (weights.length !== length) throw new Error(`logreg has ${weights.length} weights, the wide part ${length}`);
+  tf.tidy(() => wide.setWeights([tf.tensor1d(Float32Array.from(weights))]));
+  const head = model.layers.find((l) => l.getClassName() === 'SpStepLogit');
+  if (head !== undefined) tf.tidy(() => head.setWeights([head.getWeights()[0] as tf.Tensor, tf.tensor1d([bias])]));
+}

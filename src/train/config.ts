@@ -54,6 +54,8 @@ export const TrainConfigSchema = z
      * without it the gru matched the baseline's AUROC at scale but was clearly below it in AUPRC (docs/training.md).
      */
     wide: z.boolean().default(true),
+    /** How the wide part starts: `zero`, or `logreg`: from a logistic regression fitted first on the same features. */
+    wideInit: z.enum(['zero', 'logreg']).default('zero'),
     split: z
       .object({
         train: z.number().gt(0).default(0.7),

@@ -9,7 +9,7 @@ import { type Calibration, calibrateAll } from '../features/calibration.js';
 import type { LogregModel } from '../features/logreg.js';
 import type { Preprocessing } from '../features/preprocessing.js';
 import { chooseMaxLen, fitPreprocessing } from '../features/vocabulary.js';
-import { type BackendInfo, type LayersModel, resolveModelConfig, type SequenceModelConfig, selectBackend } from '../model/index.js';
+import { type BackendInfo, initialiseWideFromLogreg, type LayersModel, resolveModelConfig, type SequenceModelConfig, selectBackend } from '../model/index.js';
 import { METRICS_SCHEMA_VERSION, type EvaluationReport, type MetricsFile } from '../schemas/metrics.js';
 import { type EffectModel, effectShape, effectTrajectoryLogits, splitTreatments, type TreatmentSplit, treatedServices } from '../features/treatment.js';
 import type { Catalogue } from '../schemas/catalogue.js';
@@ -205,10 +205,22 @@ export async function trainPipeline(input: TrainInputs): Promise<TrainOutcome> {
       seed: config.seed,
       wide: config.wide ? wideSpecOf(prep) : null,
     });
+    let initialiseModel: ((m: LayersModel) => void) | undefined;
+    if (config.wide && config.wideInit === 'logreg') {
+      stage(`fitting logreg to start the wide part (${prep.vocab.length} tokens x ${prep.countWindowsDays.length + 1} windows)`);
+      const start = fitLogreg(
+        prep,
+        { paths: base.train.map((e) => e.path), labels: Float64Array.from(base.train, (e) => e.label), weights: baseWeights },
+        { paths: base.validation.map((e) => e.path), labels: Float64Array.from(base.validation, (e) => e.label) },
+        config.logreg,
+      ).model;
+      initialiseModel = (m) => initialiseWideFromLogreg(m, start.weights, start.bias);
+    }
     const trainData = sequenceData(prep, base.train, baseWeights);
     const valData = sequenceData(prep, base.validation);
     const result = await trainSequenceModel({
       modelConfig,
+      ...(initialiseModel === undefined ? {} : { initialiseModel }),
       train: trainData,
       validation: valData,
       epochs: config.epochs,

@@ -67,6 +67,8 @@ export interface SequenceTrainOptions {
   resume?: boolean;
   /** Identifies config + data; a checkpoint with another fingerprint is refused. */
   fingerprint?: string;
+  /** Called on a freshly built model before training (not on resume, where the checkpoint holds the weights). */
+  initialiseModel?: (model: LayersModel) => void;
   /** Stop (as if killed) after this epoch; for tests of resume. */
   stopAfterEpoch?: number;
   onProgress?: (p: Progress) => void;
@@ -243,6 +245,7 @@ export async function trainSequenceModel(opts: SequenceTrainOptions): Promise<Se
     ({ model, trainer, best } = await restore(saved, dir, opts));
   } else {
     model = buildModel(opts.modelConfig);
+    opts.initialiseModel?.(model);
     trainer = createTrainer(model, { learningRate: opts.learningRate, seed: opts.seed, lastStepWeight: opts.lastStepWeight });
   }
   const n = opts.train.encoded.batchSize;

@@ -60,12 +60,13 @@ describe('servicepath train (data-samples)', () => {
 
   it('trains a tiny gru end to end and its bundle scores a path', async () => {
     const config = join(work, 'tiny.json');
-    await writeFile(config, JSON.stringify({ epochs: 2, batchSize: 32, embedDim: 8, hiddenDim: 8, maxLen: 32, evaluation: { bootstrapSamples: 20 } }));
-    const { io, out } = captureIo();
+    await writeFile(config, JSON.stringify({ epochs: 2, batchSize: 32, embedDim: 8, hiddenDim: 8, maxLen: 32, wideInit: 'logreg', evaluation: { bootstrapSamples: 20 } }));
+    const { io, out, err } = captureIo();
     const args = ['train', '--store', store, '--task', join(SAMPLES, 'task.json'), '--model', 'gru', '--out', join(work, 'models'), '--name', 'cw-gru', '--config', config, '--json'];
     expect(await runCli(args, io)).toBe(0);
     const result = JSON.parse(out.join('')) as { bundle: string; epochs: number; version: string; test: { auroc: number } };
     expect(result.epochs).toBe(2);
+    expect(err.join('\n')).toContain('fitting logreg to start the wide part');
     gruBundle = result.bundle;
     gruTestAuroc = result.test.auroc;
     const log = (await readFile(join(result.bundle, 'training-log.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));

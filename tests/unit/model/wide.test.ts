@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createScorer } from '../../../src/bundle/index.js';
 import { encodePaths, featureDim, fitPreprocessing, logregTrajectoryLogits } from '../../../src/features/index.js';
 import { buildModel, loadModelArtifacts, predictLogits, resolveModelConfig, saveModelArtifacts, selectBackend, tensorCount } from '../../../src/model/index.js';
-import { SpWideCounts } from '../../../src/model/wide.js';
+import { initialiseWideFromLogreg, SpWideCounts } from '../../../src/model/wide.js';
 import type { Path } from '../../../src/schemas/path.js';
 
 const spec = { windowEdgesDays: [365, 1096], featureIndex: 1, daysPerUnit: 1000 };
@@ -117,5 +117,20 @@ describe('a wide model', () => {
     network.dispose();
     loaded.dispose();
     expect(tensorCount()).toBe(before);
+  });
+
+  it('starts from a fitted logistic regression: its weights in the wide part, its bias in the head', () => {
+    const network = buildModel(config);
+    const weights = Array.from({ length: featureDim(prep) }, (_, j) => (j % 5) / 10 - 0.2);
+    initialiseWideFromLogreg(network, weights, -1.25);
+    const wideLayer = network.layers.find((x) => x instanceof SpWideCounts)!;
+    expect(Array.from(wideLayer.getWeights()[0]!.dataSync())).toEqual(Array.from(Float32Array.from(weights)));
+    const head = network.layers.find((x) => x.getClassName() === 'SpStepLogit')!;
+    expect(head.getWeights()[1]!.dataSync()[0]).toBe(-1.25);
+    expect(() => initialiseWideFromLogreg(network, weights.slice(1), 0)).toThrow(/weights/);
+    network.dispose();
+    const plain = buildModel({ ...config, wide: null });
+    expect(() => initialiseWideFromLogreg(plain, weights, 0)).toThrow(/no wide part/);
+    plain.dispose();
   });
 });
