@@ -4,7 +4,7 @@ import { type Calibration, calibrate } from '../features/calibration.js';
 import { eventFeatures, type LogregModel, logregTrajectoryLogits } from '../features/logreg.js';
 import { encodeEvents, encodeWindows, type Preprocessing, trajectoryWindows } from '../features/preprocessing.js';
 import { type EffectModel, effectTrajectoryLogits, splitTreatments, type TreatmentSplit } from '../features/treatment.js';
-import { type LayersModel, type MinGruEngine, minGruEngineOf, predictLogits } from '../model/index.js';
+import { type EngineRow, type LayersModel, type MinGruEngine, minGruEngineOf, predictLogits } from '../model/index.js';
 import type { Path } from '../schemas/path.js';
 import type { ModelKind, PathScorer } from '../schemas/scoring.js';
 
@@ -52,18 +52,17 @@ function sequenceLogits(prep: Preprocessing, network: LayersModel): TrajectoryLo
 function engineLogits(prep: Preprocessing, engine: MinGruEngine): TrajectoryLogits {
   return async (paths) => {
     const out = paths.map((p) => new Float64Array(p.events.length));
-    const rows: Row[] = [];
+    const rows: (EngineRow & { readFrom: number; pathIndex: number })[] = [];
     paths.forEach((path, pathIndex) => {
-      const encoded = encodeEvents(prep, path);
-      for (const w of trajectoryWindows(path.events.length, prep.maxLen)) rows.push({ ...w, pathIndex, encoded });
+      const { tokens, feats } = encodeEvents(prep, path);
+      for (const w of trajectoryWindows(path.events.length, prep.maxLen)) rows.push({ ...w, tokens, feats, pathIndex });
     });
-    const engineRows = rows.map((r) => ({ tokens: r.encoded.tokens, feats: r.encoded.feats, start: r.start, end: r.end }));
     engine.run(
-      engineRows,
-      (i) => (rows[i] as Row).readFrom,
+      rows,
+      (i) => rows[i]!.readFrom,
       (i, step, logit) => {
-        const r = rows[i] as Row;
-        (out[r.pathIndex] as Float64Array)[r.start + step] = logit;
+        const r = rows[i]!;
+        out[r.pathIndex]![r.start + step] = logit;
       },
     );
     return out;

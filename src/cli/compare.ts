@@ -1,15 +1,14 @@
 // `servicepath compare`: two bundles of one task scored on the same examples, each metric of both and the
 // paired difference (candidate - baseline) with a family bootstrap interval. On the store they were trained on
 // it rebuilds their test split (checked against the counts in their manifests); elsewhere it uses every example.
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
-import { type LoadedBundle, loadBundle, sha256Hex } from '../bundle/index.js';
+import { type LoadedBundle, loadBundle } from '../bundle/index.js';
 import { buildExamples, splitExamples } from '../cohort/index.js';
 import { ServicepathError } from '../errors/index.js';
 import { COMPARED_METRICS, comparePaired, type PairedComparison, roundCount } from '../evaluate/index.js';
 import { openStore } from '../store/index.js';
 import { type CommandModule, emit, intOption, parseOptions, requireOption } from './common.js';
+import { storeManifestSha256 } from './train.js';
 
 const usage = `Usage: servicepath compare --baseline DIR --candidate DIR --store STORE [--split test|all]
                           [--bootstrap N] [--json]
@@ -81,7 +80,7 @@ export const command: CommandModule = {
         const mismatch = (detail: string) => new ServicepathError('EVALUATE_COMPARE_MISMATCH', { baseline: baselineDir, candidate: candidateDir, detail });
         if (!isDeepStrictEqual(baseline.manifest.task, candidate.manifest.task)) throw mismatch('the bundles answer different tasks (their manifests\' task specs differ)');
         const store = await openStore(storeDir);
-        const storeSha = sha256Hex(await readFile(join(storeDir, 'manifest.json')));
+        const storeSha = await storeManifestSha256(storeDir);
         // Why the test split cannot be rebuilt here, or null when it can.
         const settings = splitSettingsOf(baseline);
         const testProblem =

@@ -126,11 +126,15 @@ export function resolveTrainConfig(fileValues: unknown, opts: TrainCommandOption
   return parseTrainConfig({ ...base, ...overrides }, file);
 }
 
+/** The store's identity in a bundle's data fingerprint: the sha256 of its manifest.json's bytes. */
+export async function storeManifestSha256(storeDir: string): Promise<string> {
+  return sha256Hex(await readFile(join(storeDir, 'manifest.json')));
+}
+
 async function dataFingerprintOf(store: EventStore, storeDir: string): Promise<ManifestDraft['dataFingerprint']> {
   const m = store.manifest;
-  const bytes = await readFile(join(storeDir, 'manifest.json'));
   return {
-    storeManifestSha256: sha256Hex(bytes),
+    storeManifestSha256: await storeManifestSha256(storeDir),
     inputs: m.inputs.map((f) => ({ file: f.file, sha256: f.sha256, rows: f.read, accepted: f.accepted, quarantined: f.quarantined, byReason: f.byReason })),
     persons: m.counts.persons,
     events: m.counts.events,

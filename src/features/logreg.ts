@@ -26,9 +26,10 @@ export function featureDim(prep: Preprocessing): number {
   return prep.vocab.length * windowCount(prep);
 }
 
-function windowOf(prep: Preprocessing, daysBeforeIndex: number): number {
+/** The count window of a time before the index: how many of the ascending window edges it has reached. */
+export function windowOfDays(edges: readonly number[], daysBeforeIndex: number): number {
   let w = 0;
-  while (w < prep.countWindowsDays.length && daysBeforeIndex >= (prep.countWindowsDays[w] as number)) w++;
+  while (w < edges.length && daysBeforeIndex >= (edges[w] as number)) w++;
   return w;
 }
 
@@ -38,7 +39,7 @@ export function eventFeatures(prep: Preprocessing, path: Path): Int32Array {
   const indexAge = indexAgeOf(path);
   const out = new Int32Array(path.events.length);
   path.events.forEach((e, t) => {
-    out[t] = tokenId(prep, e) * windows + windowOf(prep, indexAge - e.ageDays);
+    out[t] = tokenId(prep, e) * windows + windowOfDays(prep.countWindowsDays, indexAge - e.ageDays);
   });
   return out;
 }

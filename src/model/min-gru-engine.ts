@@ -42,7 +42,7 @@ export function minGruEngineOf(model: tf.LayersModel): MinGruEngine | null {
   if (cell.weights.length !== 4 || head.weights.length !== 2) return null;
   const units = (cell.getConfig() as { units: number }).units;
   const featureKernel = cell.weights[2] as tf.LayerVariable;
-  const numFeatures = (featureKernel.shape[0] as number) ?? 0;
+  const numFeatures = featureKernel.shape[0] as number;
   if (featureKernel.shape[1] !== 2 * units || head.weights[0]?.shape[0] !== units) return null;
   return new MinGruEngine(cell, head, units, numFeatures, withWide ? (wide as SpWideCounts) : null);
 }
@@ -179,17 +179,21 @@ export class MinGruEngine {
       let steps = 0;
       while (last < rows.length && (last === first || steps + rowLength(rows[last] as EngineRow) <= maxSteps)) steps += rowLength(rows[last++] as EngineRow);
       const offset = first;
-      this.runChunk(rows.slice(first, last), (r) => readFrom(offset + r), (r, step, logit) => out(offset + r, step, logit));
+      this.runChunk(rows.slice(first, last), steps, (r) => readFrom(offset + r), (r, step, logit) => out(offset + r, step, logit));
       first = last;
     }
   }
 
-  private runChunk(rows: readonly EngineRow[], readFrom: (row: number) => number, out: (row: number, step: number, logit: number) => void): void {
+  /** One chunk: `steps` is the sum of its rows' lengths. */
+  private runChunk(
+    rows: readonly EngineRow[],
+    steps: number,
+    readFrom: (row: number) => number,
+    out: (row: number, step: number, logit: number) => void,
+  ): void {
     const h = this.units;
     const f = this.numFeatures;
     const h2 = 2 * h;
-    let steps = 0;
-    for (const row of rows) steps += row.end - row.start;
     if (steps === 0) return;
     // Pass 1: the distinct steps, and each step's entry.
     const table = new StepTable(f, Math.min(1024, 2 ** Math.ceil(Math.log2(Math.max(16, steps)))));

@@ -8,6 +8,7 @@
 // from the inputs (wideSteps, shared with the scoring engine); the weights' gradient flows through a gather and
 // a cumulative sum (stock ops with gradients on every backend).
 import * as tf from '@tensorflow/tfjs';
+import { logStep, windowOfDays } from '../features/logreg.js';
 
 /** Where the window of a step comes from: the step feature holding the time before the index, and its scale. */
 export interface WideSpec {
@@ -17,16 +18,6 @@ export interface WideSpec {
   featureIndex: number;
   /** That feature times this = days before the index (Preprocessing.scales.beforeIndexDays). */
   daysPerUnit: number;
-}
-
-const LOG_STEPS = Float32Array.from({ length: 1025 }, (_, c) => Math.log1p(c + 1) - Math.log1p(c));
-const logStep = (c: number): number => (c < LOG_STEPS.length ? (LOG_STEPS[c] as number) : Math.log1p(c + 1) - Math.log1p(c));
-
-/** The window of a time before the index: how many edges it has reached (logreg's windowOf on whole days). */
-export function windowOfDays(spec: WideSpec, days: number): number {
-  let w = 0;
-  while (w < spec.windowEdgesDays.length && days >= (spec.windowEdgesDays[w] as number)) w++;
-  return w;
 }
 
 /**
@@ -55,7 +46,8 @@ export function wideSteps(
       continue;
     }
     const days = Math.round((feats[t * numFeatures + spec.featureIndex] as number) * spec.daysPerUnit);
-    const id = token * windows + windowOfDays(spec, days);
+    // The baseline's window rule and log-count step (src/features/logreg.ts), on whole days.
+    const id = token * windows + windowOfDays(spec.windowEdgesDays, days);
     ids[o] = id;
     increments[o] = logStep(seen[id] as number);
     seen[id] = (seen[id] as number) + 1;

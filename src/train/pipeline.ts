@@ -176,14 +176,18 @@ export async function trainPipeline(input: TrainInputs): Promise<TrainOutcome> {
   let logits: { train: Float64Array; validation: Float64Array; test: Float64Array };
   let trainingLog: Record<string, unknown>[];
   let interrupted = false;
-  if (config.model === 'logreg') {
-    stage(`fitting logreg on ${prep.vocab.length} tokens x ${prep.countWindowsDays.length + 1} windows`);
-    const fit = fitLogreg(
+  // The baseline's fit: the logreg model itself, or the start of a sequence model's wide part (wideInit logreg).
+  const fitBaseline = () =>
+    fitLogreg(
       prep,
       { paths: base.train.map((e) => e.path), labels: Float64Array.from(base.train, (e) => e.label), weights: baseWeights },
       { paths: base.validation.map((e) => e.path), labels: Float64Array.from(base.validation, (e) => e.label) },
       config.logreg,
     );
+  const windowsText = `${prep.vocab.length} tokens x ${prep.countWindowsDays.length + 1} windows`;
+  if (config.model === 'logreg') {
+    stage(`fitting logreg on ${windowsText}`);
+    const fit = fitBaseline();
     model = { kind: 'logreg', logreg: fit.model };
     const theta = Float64Array.from([...fit.model.weights, fit.model.bias]);
     const predict = (set: readonly Example[]) => linearLogits(featurise(prep, set.map((e) => e.path)), theta);
@@ -207,13 +211,8 @@ export async function trainPipeline(input: TrainInputs): Promise<TrainOutcome> {
     });
     let initialiseModel: ((m: LayersModel) => void) | undefined;
     if (config.wide && config.wideInit === 'logreg') {
-      stage(`fitting logreg to start the wide part (${prep.vocab.length} tokens x ${prep.countWindowsDays.length + 1} windows)`);
-      const start = fitLogreg(
-        prep,
-        { paths: base.train.map((e) => e.path), labels: Float64Array.from(base.train, (e) => e.label), weights: baseWeights },
-        { paths: base.validation.map((e) => e.path), labels: Float64Array.from(base.validation, (e) => e.label) },
-        config.logreg,
-      ).model;
+      stage(`fitting logreg to start the wide part (${windowsText})`);
+      const start = fitBaseline().model;
       initialiseModel = (m) => initialiseWideFromLogreg(m, start.weights, start.bias);
     }
     const trainData = sequenceData(prep, base.train, baseWeights);
