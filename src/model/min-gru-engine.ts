@@ -1,9 +1,9 @@
 // Scoring engine for the default sequence model (one minimal-GRU layer + per-step logit), inference only.
 // The minimal GRU's gates depend only on the step's own input (token id and step features), never on the
 // state. So one scoring call (1) finds the distinct (token, features) steps of all its rows with a hash
-// table, (2) computes the gates of those steps only, in one batched tfjs pass (gather, projection and
-// sigmoid, the layer's own ops and weights), and (3) runs the recurrence and the head in TypedArray loops,
-// O(H) per step, with rows that begin like the call's first row taking its states for the shared prefix.
+// table, (2) computes the gates of those steps only, in one batched tfjs pass (each token's part E W_t + bias
+// comes from a per-vocabulary table made once; the pass adds the step features' projection and takes the
+// sigmoid), and (3) runs the recurrence and the head in TypedArray loops, O(H) per step, with rows that begin like the call's first row taking its states for the shared prefix.
 // An intervention query's ~700 variants of one path hold ~46,000 steps but fewer than 1,000 distinct ones.
 // Same function as the layers (src/model/min-gru.ts): [z | s] = σ(E[token] W_t + feats W_f + bias),
 // c = 2s - 1, h_t = h_{t-1} + z ⊙ (c - h_{t-1}), logit_t = h_t · w + b0; the recurrence runs in float64,
@@ -13,7 +13,7 @@
 // Training and evaluation keep tfjs; models of another shape (stacked layers, the full GRU cell, the
 // transformer) have no engine and score through tfjs.
 import * as tf from '@tensorflow/tfjs';
-import { gatherRows } from './gather-rows.js';
+import { ServicepathError } from '../errors/index.js';
 import { linear, product } from './linear.js';
 import { SpWideCounts, wideSteps } from './wide.js';
 
@@ -145,15 +145,41 @@ export class MinGruEngine {
     private readonly wide: SpWideCounts | null = null,
   ) {}
 
-  /** σ of the projections of the table's distinct steps: [count, 2H], z then s, through the layer's weights. */
+  /** E W_t + bias of every vocabulary token ([V, 2H] float32), kept while the layer's weights stay the same. */
+  private tokenPart: { weights: readonly tf.DataId[]; values: Float32Array } | null = null;
+
+  private tokenPreactivations(embeddings: tf.Tensor2D, tokenKernel: tf.Tensor2D, bias: tf.Tensor1D): Float32Array {
+    // A weight that is assigned (setWeights, training) gets a new dataId, so a stale table is never used.
+    const weights = [embeddings.dataId, tokenKernel.dataId, bias.dataId];
+    const cached = this.tokenPart;
+    if (cached !== null && weights.every((id, i) => id === cached.weights[i])) return cached.values;
+    const table = tf.tidy(() => linear(embeddings, tokenKernel, bias));
+    const values = table.dataSync() as Float32Array;
+    table.dispose();
+    this.tokenPart = { weights, values };
+    return values;
+  }
+
+  /**
+   * σ of the projections of the table's distinct steps: [count, 2H], z then s, through the layer's weights.
+   * The token part E[token] W_t + bias is one row of a per-vocabulary table (computed once), so a call only
+   * adds the step features' product and takes the sigmoid: 2H x F multiply-adds a step instead of 2H x (E + F).
+   */
   private gatesOf(table: StepTable): Float32Array {
     const u = table.count;
+    const h2 = 2 * this.units;
     const [embeddings, tokenKernel, featureKernel, bias] = this.cell.weights.map((w) => w.read()) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor1D];
+    const tokenPart = this.tokenPreactivations(embeddings, tokenKernel, bias);
+    const vocab = embeddings.shape[0];
+    const rows = new Float32Array(u * h2);
+    for (let e = 0; e < u; e++) {
+      const id = table.tokens[e] as number;
+      if (!(id >= 0 && id < vocab)) throw new ServicepathError('MODEL_BATCH_INVALID', { detail: `token id ${id} is outside the vocabulary 0..${vocab - 1}` });
+      rows.set(tokenPart.subarray(id * h2, id * h2 + h2), e * h2);
+    }
     const gates = tf.tidy(() => {
-      const ids = tf.tensor1d(table.tokens.subarray(0, u), 'int32');
       const feats = tf.tensor2d(table.feats.subarray(0, u * this.numFeatures), [u, this.numFeatures]);
-      const projected = tf.add(linear(gatherRows(embeddings, ids), tokenKernel, bias), product(feats, featureKernel));
-      return tf.sigmoid(projected);
+      return tf.sigmoid(tf.add(tf.tensor2d(rows, [u, h2]), product(feats, featureKernel)));
     });
     // Read outside tidy (tidy would walk a returned TypedArray element by element).
     const values = gates.dataSync() as Float32Array;

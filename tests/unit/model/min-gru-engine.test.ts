@@ -143,6 +143,33 @@ describe('minimal GRU scoring engine', () => {
     network.dispose();
   });
 
+  it('follows new weights (its per-token table is remade) and refuses a token outside the vocabulary', () => {
+    const network = model();
+    const rand = mulberry32(31);
+    const rows = Array.from({ length: 4 }, () => randomRow(rand, 10));
+    const engine = minGruEngineOf(network)!;
+    const run = () => {
+      const out = rows.map((r) => new Array<number>(r.end - r.start).fill(Number.NaN));
+      engine.run(rows, () => 0, (row, step, logit) => {
+        (out[row] as number[])[step] = logit;
+      });
+      return out;
+    };
+    const before = run();
+    expect(maxAbsDiff(before, tfjsLogits(network, rows))).toBeLessThan(1e-5);
+    // New embeddings, token kernel and bias (as training or setWeights would write them), same engine object.
+    network.setWeights(network.getWeights().map((w) => tf.tensor(Float32Array.from(w.dataSync(), (v) => -0.8 * v + 0.05), w.shape)));
+    const after = run();
+    expect(maxAbsDiff(after, tfjsLogits(network, rows))).toBeLessThan(1e-5);
+    expect(maxAbsDiff(after, before)).toBeGreaterThan(1e-3);
+    const tensors = tf.memory().numTensors;
+    run();
+    expect(tf.memory().numTensors).toBe(tensors);
+    const bad: EngineRow = { ...randomRow(rand, 3), tokens: Int32Array.from([1, V, 2]) };
+    expect(() => engine.run([bad], () => 0, () => undefined)).toThrow(/outside the vocabulary/);
+    network.dispose();
+  });
+
   it('exists only for one minimal-GRU layer: stacked layers, the full cell and the transformer score through tfjs', () => {
     const cases: Record<string, unknown>[] = [{ layers: 2 }, { cell: 'full' }, { kind: 'transformer', heads: 2, embedDim: 6 }];
     for (const extra of cases) {
