@@ -212,6 +212,7 @@ export function buildModelCard(input: BuildModelCardInput): ModelCard {
       architecture_description: [
         text.ARCHITECTURES[manifest.modelKind] ?? 'See the resolved configuration.',
         manifest.modelKind !== 'logreg' && manifest.resolvedConfig['wide'] === true ? text.WIDE_PART : '',
+        manifest.modelKind !== 'logreg' && Number(manifest.resolvedConfig['emaDecay'] ?? 0) > 0 ? text.WEIGHT_AVERAGE(Number(manifest.resolvedConfig['emaDecay'])) : '',
         text.ADJUSTMENTS[String(manifest.resolvedConfig['adjustment'] ?? 'none')] ?? '',
       ]
         .filter((t) => t !== '')

@@ -73,6 +73,10 @@ export const OUTPUT_FORMAT = 'A calibrated probability of the outcome within the
 export const WIDE_PART =
   'Plus a wide part: a learned weight per (code, window before the index) on the log count so far, added to every step\'s logit (the baseline\'s features learnt jointly).';
 
+/** Appended to a sequence model's architecture when resolvedConfig.emaDecay > 0. */
+export const WEIGHT_AVERAGE = (decay: number): string =>
+  `Its weights are an exponential moving average over the training steps (decay ${decay}), which validation and early stopping also used.`;
+
 export const ARCHITECTURES: Record<string, string> = {
   logreg: 'Regularised logistic regression on windowed code counts (the baseline).',
   gru: 'Causal GRU over the event sequence emitting a risk after every step.',

@@ -31,6 +31,8 @@ export const CheckpointStateSchema = z
     epochsDone: z.number().int().min(0),
     latestDir: z.string(),
     bestDir: z.string().nullable(),
+    /** The moving average of the weights (TrainConfig.emaDecay > 0), as of the latest round. */
+    averageDir: z.string().nullable().optional(),
     bestEpoch: z.number().int().min(0),
     bestValAuroc: z.number().nullable(),
     epochsWithoutImprovement: z.number().int().min(0),
@@ -68,7 +70,7 @@ export async function writeCheckpointState(dir: string, state: CheckpointState, 
   const tmp = join(dir, `${STATE_FILE}.tmp`);
   await writeFile(tmp, `${JSON.stringify(state)}\n`);
   await rename(tmp, join(dir, STATE_FILE));
-  for (const sub of obsolete) if (sub !== state.latestDir && sub !== state.bestDir) await rm(join(dir, sub), { recursive: true, force: true });
+  for (const sub of obsolete) if (sub !== state.latestDir && sub !== state.bestDir && sub !== state.averageDir) await rm(join(dir, sub), { recursive: true, force: true });
 }
 
 export async function removeCheckpoint(dir: string): Promise<void> {

@@ -28,6 +28,12 @@ export const TrainConfigSchema = z
      */
     patience: z.number().int().min(1).max(100).default(6),
     /**
+     * Sequence models: validate, early-stop and save an exponential moving average of the weights over the
+     * optimizer's steps (src/train/weight-average.ts) instead of the last step's weights; 0 = off. The decay ramps
+     * up as min(emaDecay, (1 + step) / (10 + step)).
+     */
+    emaDecay: z.number().min(0).lt(1).default(0),
+    /**
      * Sequence models validate (and checkpoint) after about this many training examples: a larger epoch is cut
      * into equal rounds, so early stopping and patience are measured in examples seen, not passes (at 170,000
      * training children patience 3 is ~130,000 examples without improvement, not 510,000). Smaller training

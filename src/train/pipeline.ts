@@ -226,6 +226,7 @@ export async function trainPipeline(input: TrainInputs): Promise<TrainOutcome> {
       batchSize: config.batchSize,
       learningRate: config.learningRate,
       learningRateDecay: config.learningRateDecay,
+      emaDecay: config.emaDecay,
       patience: config.patience,
       evaluateEveryExamples: config.evaluateEveryExamples,
       lastStepWeight: config.lastStepWeight,

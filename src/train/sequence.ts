@@ -22,6 +22,7 @@ import {
 import { ServicepathError } from '../errors/index.js';
 import { meanLogLoss } from './logreg.js';
 import { type CheckpointState, type EpochLog, readCheckpointState, writeCheckpointState } from './checkpoint.js';
+import { WeightAverage } from './weight-average.js';
 
 /** A split encoded once: every row right-padded to the dataset's seqLen (its paths' last maxLen events). */
 export interface SequenceData {
@@ -50,6 +51,8 @@ export interface SequenceTrainOptions {
   learningRate: number;
   /** Factor on the learning rate after each round without improvement (1 = constant); see TrainConfig. */
   learningRateDecay?: number;
+  /** Moving average of the weights for validation and the result (0 or absent = off); see TrainConfig.emaDecay. */
+  emaDecay?: number;
   /** Evaluation rounds (see evaluateEveryExamples) without a better validation AUROC before stopping. */
   patience: number;
   lastStepWeight: number;
@@ -213,13 +216,16 @@ async function restore(state: CheckpointState, dir: string, opts: SequenceTrainO
   const model = await loadModelArtifacts(join(dir, state.latestDir));
   const trainer = createTrainer(model, { learningRate: opts.learningRate, seed: opts.seed, lastStepWeight: opts.lastStepWeight });
   await loadOptimizerState(join(dir, state.latestDir), trainer.optimizer);
-  let best: Weights | null = null;
-  if (state.bestDir !== null) {
-    const bestModel = await loadModelArtifacts(join(dir, state.bestDir));
-    best = snapshot(bestModel);
-    bestModel.dispose();
-  }
-  return { model, trainer, best };
+  const weightsOf = async (sub: string | null | undefined): Promise<Weights | null> => {
+    if (sub === null || sub === undefined) return null;
+    const saved = await loadModelArtifacts(join(dir, sub));
+    const weights = snapshot(saved);
+    saved.dispose();
+    return weights;
+  };
+  const best = await weightsOf(state.bestDir);
+  const averaged = await weightsOf(state.averageDir);
+  return { model, trainer, best, averaged };
 }
 
 export async function trainSequenceModel(opts: SequenceTrainOptions): Promise<SequenceTrainResult> {
@@ -241,13 +247,20 @@ export async function trainSequenceModel(opts: SequenceTrainOptions): Promise<Se
     rng: { seed: opts.seed, nextEpoch: 1 },
     log: [],
   };
+  let averaged: Weights | null = null;
   if (saved !== null && dir !== undefined) {
-    ({ model, trainer, best } = await restore(saved, dir, opts));
+    ({ model, trainer, best, averaged } = await restore(saved, dir, opts));
   } else {
     model = buildModel(opts.modelConfig);
     opts.initialiseModel?.(model);
     trainer = createTrainer(model, { learningRate: opts.learningRate, seed: opts.seed, lastStepWeight: opts.lastStepWeight });
   }
+  const emaDecay = opts.emaDecay ?? 0;
+  if (emaDecay > 0 && saved !== null && saved.epochsDone > 0 && averaged === null) {
+    throw new ServicepathError('TRAIN_CHECKPOINT_INVALID', { dir: dir ?? '', detail: 'it holds no weight average' });
+  }
+  const average = emaDecay > 0 ? new WeightAverage(model, emaDecay, averaged ?? undefined) : null;
+  disposeAll(averaged);
   const n = opts.train.encoded.batchSize;
   // Rounds: one per epoch, or equal slices of an epoch when it is larger than evaluateEveryExamples.
   const roundsPerEpoch = Math.max(1, Math.ceil(n / Math.max(1, opts.evaluateEveryExamples ?? n)));
@@ -277,6 +290,7 @@ export async function trainSequenceModel(opts: SequenceTrainOptions): Promise<Se
         const rows = batches[b] as number[];
         const loss = trainer.step({ ...gatherBatch(opts.train, rows), lossNormaliser: normaliser * rows.length });
         if (!Number.isFinite(loss)) throw new ServicepathError('TRAIN_DIVERGED', { epoch: round, loss: String(loss) });
+        average?.update(trainer.optimizer.iterations);
         lossSum += loss * rows.length;
         seen += rows.length;
         const elapsed = Math.max(1e-9, (now() - started) / 1000);
@@ -290,6 +304,8 @@ export async function trainSequenceModel(opts: SequenceTrainOptions): Promise<Se
         });
       }
       const trainSeconds = Math.max(1e-9, (now() - started) / 1000);
+      // With a weight average, validation, the best snapshot and the checkpoint's average see the average.
+      average?.swapIn();
       const valLogits = finalStepLogits(model, opts.validation);
       const valAuroc = auroc(opts.validation.labels, valLogits);
       const improved = state.bestDir === null && best === null ? true : (valAuroc ?? -1) > (state.bestValAuroc ?? -1) + 1e-4;
@@ -316,7 +332,8 @@ export async function trainSequenceModel(opts: SequenceTrainOptions): Promise<Se
       } else {
         state.epochsWithoutImprovement += 1;
       }
-      if (dir !== undefined) await checkpoint(dir, state, model, trainer.optimizer, improved);
+      average?.swapOut();
+      if (dir !== undefined) await checkpoint(dir, state, model, trainer.optimizer, improved, best, average);
       opts.onEpoch?.(entry);
       if (state.epochsWithoutImprovement >= opts.patience) stopped = 'early';
       if (opts.stopAfterEpoch !== undefined && round >= opts.stopAfterEpoch && round < maxRounds && stopped === 'epochs') {
@@ -326,27 +343,49 @@ export async function trainSequenceModel(opts: SequenceTrainOptions): Promise<Se
     if (best !== null && stopped !== 'interrupted') model.setWeights(best);
   } finally {
     disposeAll(best);
+    average?.dispose();
     trainer.dispose();
   }
   return { model, log: state.log, bestEpoch: state.bestEpoch, stopped };
 }
 
+/** Saves `weights` through the model (which gets its own weights back). */
+async function saveWeights(model: LayersModel, weights: Weights, to: string): Promise<void> {
+  const own = snapshot(model);
+  model.setWeights(weights);
+  await saveModelArtifacts(model, to);
+  model.setWeights(own);
+  disposeAll(own);
+}
+
+/** Latest weights with Adam's state; the best weights when they improved; the weight average when there is one. */
 async function checkpoint(
   dir: string,
   state: CheckpointState,
   model: LayersModel,
   optimizer: ReturnType<typeof createTrainer>['optimizer'],
   improved: boolean,
+  best: Weights | null,
+  average: WeightAverage | null,
 ): Promise<void> {
-  const obsolete = [state.latestDir, ...(improved && state.bestDir !== null ? [state.bestDir] : [])].filter((d) => d !== '');
+  const obsolete = [state.latestDir, ...(improved && state.bestDir !== null ? [state.bestDir] : []), ...(average !== null ? [state.averageDir ?? ''] : [])].filter(
+    (d) => d !== '',
+  );
   const latest = `epoch-${state.epochsDone}`;
   await saveModelArtifacts(model, join(dir, latest));
   await saveOptimizerState(optimizer, join(dir, latest));
   state.latestDir = latest;
   if (improved) {
+    // With a weight average the best weights are the average's, not the model's own.
     const bestDir = `best-${state.epochsDone}`;
-    await saveModelArtifacts(model, join(dir, bestDir));
+    if (average === null || best === null) await saveModelArtifacts(model, join(dir, bestDir));
+    else await saveWeights(model, best, join(dir, bestDir));
     state.bestDir = bestDir;
+  }
+  if (average !== null) {
+    const averageDir = `average-${state.epochsDone}`;
+    await saveWeights(model, average.values(), join(dir, averageDir));
+    state.averageDir = averageDir;
   }
   await writeCheckpointState(dir, state, obsolete);
 }

@@ -36,6 +36,15 @@ describe('buildModelCard', () => {
   const card = buildModelCard(evidence);
   const docs: Docs = { 'manifest.json': evidence.manifest, 'metrics.json': evidence.metrics, 'training-log.jsonl': evidence.trainingLog };
 
+  it('describes the wide part and a weight average only when the resolved config has them', () => {
+    const description = (resolvedConfig: Record<string, unknown>) => {
+      const e = fixtureEvidence();
+      return (buildModelCard({ ...e, manifest: { ...e.manifest, resolvedConfig } }).model_parameters as { architecture_description: string }).architecture_description;
+    };
+    expect(description({ wide: true, emaDecay: 0.999 })).toMatch(/wide part.*moving average over the training steps \(decay 0\.999\)/);
+    expect(description({ wide: false, emaDecay: 0 })).not.toMatch(/wide part|moving average/);
+  });
+
   it('validates against ModelCardSchema', () => {
     expect(ModelCardSchema.safeParse(card).success).toBe(true);
     expect(card.model_details.name.value).toBe('child-welfare-3y');

@@ -116,6 +116,55 @@ describe('trainSequenceModel', () => {
     expect(constant.log[0]).not.toHaveProperty('learningRate');
   }, 60_000);
 
+  it('with emaDecay validates and returns the moving average of the weights, resumes it, and leaks no tensors', async () => {
+    const before = tensorCount();
+    const averaged = { ...base, emaDecay: 0.9 };
+    const straight = await trainSequenceModel({ ...averaged, epochs: 3 });
+    const expected = finalStepLogits(straight.model, base.validation);
+    // The returned weights are the average's (the logged best AUROC is theirs), not the last step's.
+    const best = straight.log.find((l) => l.epoch === straight.bestEpoch)!;
+    expect(auroc(base.validation.labels, expected)).toBeCloseTo(best.valAuroc!, 6);
+    const plain = await trainSequenceModel({ ...base, epochs: 3 });
+    const plainLogits = finalStepLogits(plain.model, base.validation);
+    expect(Math.max(...plainLogits.map((z, i) => Math.abs(z - (expected[i] as number))))).toBeGreaterThan(1e-3);
+    plain.model.dispose();
+    straight.model.dispose();
+    // Interrupted after round 2 and resumed: the average continues from the checkpoint's.
+    const dir = join(work, 'ema');
+    (await trainSequenceModel({ ...averaged, epochs: 3, checkpointDir: dir, fingerprint: 'e', stopAfterEpoch: 2 })).model.dispose();
+    const resumed = await trainSequenceModel({ ...averaged, epochs: 3, checkpointDir: dir, fingerprint: 'e', resume: true });
+    const got = finalStepLogits(resumed.model, base.validation);
+    resumed.model.dispose();
+    got.forEach((z, i) => {
+      expect(z).toBeCloseTo(expected[i] as number, 4);
+    });
+    expect(tensorCount()).toBe(before);
+  }, 60_000);
+
+  it('the average follows min(decay, (1 + step) / (10 + step)) of the weights after each step', async () => {
+    const { WeightAverage } = await import('../../../src/train/weight-average.js');
+    expect(WeightAverage.decayAt(0.999, 1)).toBeCloseTo(2 / 11, 12);
+    expect(WeightAverage.decayAt(0.9, 1000)).toBe(0.9);
+    const network = buildModel(modelConfig);
+    const start = network.getWeights().map((w) => Array.from(w.dataSync()));
+    const average = new WeightAverage(network, 0.5);
+    // Move the weights by +1 and fold them in twice: a = 0.5 a + 0.5 w (decayAt(0.5, k) = 0.5 for k >= 8).
+    network.setWeights(network.getWeights().map((w) => w.add(1)));
+    average.update(8);
+    average.update(9);
+    average.swapIn();
+    const got = network.getWeights().map((w) => Array.from(w.dataSync()));
+    got.forEach((values, i) => {
+      values.forEach((v, j) => {
+        expect(v).toBeCloseTo((start[i]![j] as number) + 0.75, 5);
+      });
+    });
+    average.swapOut();
+    expect(Array.from(network.getWeights()[0]!.dataSync())[0]).toBeCloseTo((start[0]![0] as number) + 1, 5);
+    average.dispose();
+    network.dispose();
+  });
+
   it('the trainer steps with the rate it was last given', () => {
     const network = buildModel(modelConfig);
     const trainer = createTrainer(network, { learningRate: 0.05, seed: 1 });
