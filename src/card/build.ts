@@ -173,6 +173,7 @@ function changeLog(card: Omit<ModelCard, 'change_log'>, previous: ModelCard): No
 
 export function buildModelCard(input: BuildModelCardInput): ModelCard {
   const manifest = parseOrThrow(ManifestViewSchema, input.manifest, 'manifest.json');
+  const emaDecay = Number(manifest.resolvedConfig['emaDecay'] ?? 0);
   const metrics = parseOrThrow(MetricsFileSchema, input.metrics, 'metrics.json');
   const mf = new SourceReader('manifest.json', input.manifest);
   const m = new SourceReader('metrics.json', input.metrics);
@@ -212,7 +213,7 @@ export function buildModelCard(input: BuildModelCardInput): ModelCard {
       architecture_description: [
         text.ARCHITECTURES[manifest.modelKind] ?? 'See the resolved configuration.',
         manifest.modelKind !== 'logreg' && manifest.resolvedConfig['wide'] === true ? text.WIDE_PART : '',
-        manifest.modelKind !== 'logreg' && Number(manifest.resolvedConfig['emaDecay'] ?? 0) > 0 ? text.WEIGHT_AVERAGE(Number(manifest.resolvedConfig['emaDecay'])) : '',
+        manifest.modelKind !== 'logreg' && emaDecay > 0 ? text.WEIGHT_AVERAGE(emaDecay) : '',
         text.ADJUSTMENTS[String(manifest.resolvedConfig['adjustment'] ?? 'none')] ?? '',
       ]
         .filter((t) => t !== '')

@@ -3,7 +3,8 @@
 // state. So one scoring call (1) finds the distinct (token, features) steps of all its rows with a hash
 // table, (2) computes the gates of those steps only, in one batched tfjs pass (each token's part E W_t + bias
 // comes from a per-vocabulary table made once; the pass adds the step features' projection and takes the
-// sigmoid), and (3) runs the recurrence and the head in TypedArray loops, O(H) per step, with rows that begin like the call's first row taking its states for the shared prefix.
+// sigmoid), and (3) runs the recurrence and the head in TypedArray loops, O(H) per step, with rows that begin
+// like the call's first row taking its states for the shared prefix.
 // An intervention query's ~700 variants of one path hold ~46,000 steps but fewer than 1,000 distinct ones.
 // Same function as the layers (src/model/min-gru.ts): [z | s] = σ(E[token] W_t + feats W_f + bias),
 // c = 2s - 1, h_t = h_{t-1} + z ⊙ (c - h_{t-1}), logit_t = h_t · w + b0; the recurrence runs in float64,
@@ -171,6 +172,8 @@ export class MinGruEngine {
     const [embeddings, tokenKernel, featureKernel, bias] = this.cell.weights.map((w) => w.read()) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor1D];
     const tokenPart = this.tokenPreactivations(embeddings, tokenKernel, bias);
     const vocab = embeddings.shape[0];
+    // Only the rows this call needs are copied (uploading the whole [V, 2H] table each call would cost V, not u);
+    // the same vocabulary check as the row-gather kernel (src/model/gather-rows.ts).
     const rows = new Float32Array(u * h2);
     for (let e = 0; e < u; e++) {
       const id = table.tokens[e] as number;

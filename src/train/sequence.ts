@@ -333,7 +333,7 @@ export async function trainSequenceModel(opts: SequenceTrainOptions): Promise<Se
         state.epochsWithoutImprovement += 1;
       }
       average?.swapOut();
-      if (dir !== undefined) await checkpoint(dir, state, model, trainer.optimizer, improved, best, average);
+      if (dir !== undefined) await checkpoint(dir, state, model, trainer.optimizer, improved, average);
       opts.onEpoch?.(entry);
       if (state.epochsWithoutImprovement >= opts.patience) stopped = 'early';
       if (opts.stopAfterEpoch !== undefined && round >= opts.stopAfterEpoch && round < maxRounds && stopped === 'epochs') {
@@ -349,23 +349,16 @@ export async function trainSequenceModel(opts: SequenceTrainOptions): Promise<Se
   return { model, log: state.log, bestEpoch: state.bestEpoch, stopped };
 }
 
-/** Saves `weights` through the model (which gets its own weights back). */
-async function saveWeights(model: LayersModel, weights: Weights, to: string): Promise<void> {
-  const own = snapshot(model);
-  model.setWeights(weights);
-  await saveModelArtifacts(model, to);
-  model.setWeights(own);
-  disposeAll(own);
-}
-
-/** Latest weights with Adam's state; the best weights when they improved; the weight average when there is one. */
+/**
+ * Latest weights with Adam's state; the weight average when there is one; the best weights when they improved
+ * (with a weight average the best weights are this round's average, so its folder is named best, not written twice).
+ */
 async function checkpoint(
   dir: string,
   state: CheckpointState,
   model: LayersModel,
   optimizer: ReturnType<typeof createTrainer>['optimizer'],
   improved: boolean,
-  best: Weights | null,
   average: WeightAverage | null,
 ): Promise<void> {
   const obsolete = [state.latestDir, ...(improved && state.bestDir !== null ? [state.bestDir] : []), ...(average !== null ? [state.averageDir ?? ''] : [])].filter(
@@ -375,17 +368,17 @@ async function checkpoint(
   await saveModelArtifacts(model, join(dir, latest));
   await saveOptimizerState(optimizer, join(dir, latest));
   state.latestDir = latest;
-  if (improved) {
-    // With a weight average the best weights are the average's, not the model's own.
-    const bestDir = `best-${state.epochsDone}`;
-    if (average === null || best === null) await saveModelArtifacts(model, join(dir, bestDir));
-    else await saveWeights(model, best, join(dir, bestDir));
-    state.bestDir = bestDir;
-  }
   if (average !== null) {
     const averageDir = `average-${state.epochsDone}`;
-    await saveWeights(model, average.values(), join(dir, averageDir));
+    average.swapIn();
+    await saveModelArtifacts(model, join(dir, averageDir));
+    average.swapOut();
     state.averageDir = averageDir;
+    if (improved) state.bestDir = averageDir;
+  } else if (improved) {
+    const bestDir = `best-${state.epochsDone}`;
+    await saveModelArtifacts(model, join(dir, bestDir));
+    state.bestDir = bestDir;
   }
   await writeCheckpointState(dir, state, obsolete);
 }

@@ -1,5 +1,5 @@
 // The sequence training loop: the loss falls, no tensor leaks, checkpoints resume to the same weights.
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -132,6 +132,11 @@ describe('trainSequenceModel', () => {
     // Interrupted after round 2 and resumed: the average continues from the checkpoint's.
     const dir = join(work, 'ema');
     (await trainSequenceModel({ ...averaged, epochs: 3, checkpointDir: dir, fingerprint: 'e', stopAfterEpoch: 2 })).model.dispose();
+    // The folder holds round 2's weights and average and the best round's average, nothing older.
+    const state = JSON.parse(await readFile(join(dir, 'state.json'), 'utf8'));
+    expect(state.averageDir).toBe('average-2');
+    expect(state.bestDir).toMatch(/^average-[12]$/);
+    expect((await readdir(dir)).sort()).toEqual([...new Set(['average-2', 'epoch-2', state.bestDir, 'state.json'])].sort());
     const resumed = await trainSequenceModel({ ...averaged, epochs: 3, checkpointDir: dir, fingerprint: 'e', resume: true });
     const got = finalStepLogits(resumed.model, base.validation);
     resumed.model.dispose();
