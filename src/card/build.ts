@@ -212,7 +212,7 @@ export function buildModelCard(input: BuildModelCardInput): ModelCard {
       model_architecture: mf.string('/modelKind', 'modelKind'),
       architecture_description: [
         text.ARCHITECTURES[manifest.modelKind] ?? 'See the resolved configuration.',
-        manifest.modelKind !== 'logreg' && manifest.resolvedConfig['wide'] === true ? text.WIDE_PART : '',
+        manifest.modelKind !== 'logreg' && manifest.resolvedConfig['wide'] === true ? text.WIDE_PART(String(manifest.resolvedConfig['wideInit'] ?? 'zero')) : '',
         manifest.modelKind !== 'logreg' && emaDecay > 0 ? text.WEIGHT_AVERAGE(emaDecay) : '',
         text.ADJUSTMENTS[String(manifest.resolvedConfig['adjustment'] ?? 'none')] ?? '',
       ]

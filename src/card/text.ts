@@ -69,9 +69,11 @@ export const INPUT_FORMAT =
   "One token sequence per person at the index date: own and relatives' events (code, domain, relation, age, time before index) within the lookback window; rare codes folded into per-domain <rare> tokens.";
 export const OUTPUT_FORMAT = 'A calibrated probability of the outcome within the horizon, after every step of the path (a risk trajectory).';
 
-/** Appended to a sequence model's architecture when resolvedConfig.wide is true. */
-export const WIDE_PART =
-  'Plus a wide part: a learned weight per (code, window before the index) on the log count so far, added to every step\'s logit (the baseline\'s features learnt jointly).';
+/** Appended to a sequence model's architecture when resolvedConfig.wide is true, by resolvedConfig.wideInit. */
+export const WIDE_PART = (wideInit: string): string =>
+  wideInit === 'logreg-fixed'
+    ? 'Plus a wide part: the logistic-regression baseline fitted first on the same features (a weight per (code, window before the index) on the log count so far), kept fixed and added to every step\'s logit; the recurrent part starts at zero and learns only what it adds to the baseline.'
+    : `Plus a wide part: a learned weight per (code, window before the index) on the log count so far, added to every step's logit (the baseline's features learnt jointly${wideInit === 'logreg' ? ', starting from the fitted baseline' : ''}).`;
 
 /** Appended to a sequence model's architecture when resolvedConfig.emaDecay > 0. */
 export const WEIGHT_AVERAGE = (decay: number): string =>

@@ -10,7 +10,8 @@ import { SpWideCounts } from './wide.js';
 /** The per-step logits, plus the wide part's when the config has one. */
 function withWide(config: SequenceModelConfig, tokens: tf.SymbolicTensor, feats: tf.SymbolicTensor, logits: tf.SymbolicTensor): tf.SymbolicTensor {
   if (config.wide === null) return logits;
-  const wide = new SpWideCounts({ vocabSize: config.vocabSize, ...config.wide, name: 'wide_counts' }).apply([tokens, feats]) as tf.SymbolicTensor;
+  const { trainable, ...spec } = config.wide;
+  const wide = new SpWideCounts({ vocabSize: config.vocabSize, ...spec, trainable, name: 'wide_counts' }).apply([tokens, feats]) as tf.SymbolicTensor;
   return tf.layers.add({ name: 'wide_and_deep' }).apply([logits, wide]) as tf.SymbolicTensor;
 }
 

@@ -42,6 +42,8 @@ export const SequenceModelConfigSchema = z
         windowEdgesDays: z.array(z.number().int().min(1)).max(16),
         featureIndex: z.number().int().min(0),
         daysPerUnit: z.number().positive(),
+        /** False: the wide part's weights stay as initialised (a fitted baseline) and only the deep part trains. */
+        trainable: z.boolean().default(true),
       })
       .strict()
       .nullable()

@@ -61,6 +61,8 @@ export function wideSteps(
 export interface WideCountsArgs extends WideSpec {
   vocabSize: number;
   name?: string;
+  /** False: the weights are not trained (tfjs leaves the layer out of trainableWeights; saved in its config). */
+  trainable?: boolean;
 }
 
 /** [tokens [B,T] int32, feats [B,T,F]] -> wide logit [B,T,1]. Weights start at zero. */
@@ -71,7 +73,7 @@ export class SpWideCounts extends tf.layers.Layer {
   private kernel!: tf.LayerVariable;
 
   constructor(args: WideCountsArgs) {
-    super(args.name === undefined ? {} : { name: args.name });
+    super({ ...(args.name === undefined ? {} : { name: args.name }), ...(args.trainable === undefined ? {} : { trainable: args.trainable }) });
     this.vocabSize = args.vocabSize;
     this.spec = { windowEdgesDays: [...args.windowEdgesDays], featureIndex: args.featureIndex, daysPerUnit: args.daysPerUnit };
   }
@@ -118,14 +120,20 @@ tf.serialization.registerClass(SpWideCounts);
 /**
  * Starts a built model's wide part from a fitted logistic regression on the same features (weights in the
  * baseline's layout: token id x windows + window) and its per-step head's bias from the regression's bias, so the
- * sequence model starts where the baseline ends. Throws when the model has no wide part or the lengths differ.
+ * sequence model starts where the baseline ends. With `zeroDeep` the head's kernel starts at zero too, so the
+ * model's logits start exactly at the regression's (the deep part then learns only what it adds: the residual).
+ * Throws when the model has no wide part or the lengths differ.
  */
-export function initialiseWideFromLogreg(model: tf.LayersModel, weights: readonly number[], bias: number): void {
+export function initialiseWideFromLogreg(model: tf.LayersModel, weights: readonly number[], bias: number, opts: { zeroDeep?: boolean } = {}): void {
   const wide = model.layers.find((l): l is SpWideCounts => l instanceof SpWideCounts);
   if (wide === undefined) throw new Error('the model has no wide part');
   const length = wide.vocabSize * wide.windows;
   if (weights.length !== length) throw new Error(`logreg has ${weights.length} weights, the wide part ${length}`);
   tf.tidy(() => wide.setWeights([tf.tensor1d(Float32Array.from(weights))]));
   const head = model.layers.find((l) => l.getClassName() === 'SpStepLogit');
-  if (head !== undefined) tf.tidy(() => head.setWeights([head.getWeights()[0] as tf.Tensor, tf.tensor1d([bias])]));
+  if (head === undefined) return;
+  tf.tidy(() => {
+    const kernel = head.getWeights()[0] as tf.Tensor;
+    head.setWeights([opts.zeroDeep === true ? tf.zerosLike(kernel) : kernel, tf.tensor1d([bias])]);
+  });
 }

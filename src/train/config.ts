@@ -60,8 +60,12 @@ export const TrainConfigSchema = z
      * without it the gru matched the baseline's AUROC at scale but was clearly below it in AUPRC (docs/training.md).
      */
     wide: z.boolean().default(true),
-    /** How the wide part starts: `zero`, or `logreg`: from a logistic regression fitted first on the same features. */
-    wideInit: z.enum(['zero', 'logreg']).default('zero'),
+    /**
+     * How the wide part starts: `zero`; `logreg`: from a logistic regression fitted first on the same features (on
+     * the model's window of each path: its last maxLen events); `logreg-fixed`: from that regression, kept fixed,
+     * with the head's kernel at zero, so the model starts as the baseline and the deep part learns the residual.
+     */
+    wideInit: z.enum(['zero', 'logreg', 'logreg-fixed']).default('zero'),
     split: z
       .object({
         train: z.number().gt(0).default(0.7),
@@ -110,7 +114,8 @@ export const TrainConfigSchema = z
       .default({ tausDays: [300, 1000, 3000], interactionTau: 1 }),
     backend: z.enum(['auto', 'tensorflow', 'wasm', 'cpu']).default('auto'),
   })
-  .strict();
+  .strict()
+  .refine((c) => c.wide || c.wideInit === 'zero', { message: 'wideInit other than zero needs the wide part (wide: true)', path: ['wideInit'] });
 export type TrainConfig = z.infer<typeof TrainConfigSchema>;
 export type TrainConfigInput = z.input<typeof TrainConfigSchema>;
 /** The config with maxLen resolved to a number: what the manifest records. */

@@ -127,7 +127,7 @@ function evaluate(examples: readonly Example[], probs: Float64Array, config: Res
 }
 
 /** The wide part's windows: the logreg's count windows on the time-before-index step feature. */
-function wideSpecOf(prep: Preprocessing): NonNullable<SequenceModelConfig['wide']> {
+function wideSpecOf(prep: Preprocessing): Omit<NonNullable<SequenceModelConfig['wide']>, 'trainable'> {
   const featureIndex = prep.stepFeatures.indexOf('yearsBeforeIndex');
   if (featureIndex < 0) throw new ServicepathError('MODEL_CONFIG_INVALID', { issues: 'wide: the preprocessing has no yearsBeforeIndex step feature' });
   return { windowEdgesDays: [...prep.countWindowsDays], featureIndex, daysPerUnit: prep.scales.beforeIndexDays };
@@ -177,11 +177,11 @@ export async function trainPipeline(input: TrainInputs): Promise<TrainOutcome> {
   let trainingLog: Record<string, unknown>[];
   let interrupted = false;
   // The baseline's fit: the logreg model itself, or the start of a sequence model's wide part (wideInit logreg).
-  const fitBaseline = () =>
+  const fitBaseline = (view: (path: Path) => Path = (p) => p) =>
     fitLogreg(
       prep,
-      { paths: base.train.map((e) => e.path), labels: Float64Array.from(base.train, (e) => e.label), weights: baseWeights },
-      { paths: base.validation.map((e) => e.path), labels: Float64Array.from(base.validation, (e) => e.label) },
+      { paths: base.train.map((e) => view(e.path)), labels: Float64Array.from(base.train, (e) => e.label), weights: baseWeights },
+      { paths: base.validation.map((e) => view(e.path)), labels: Float64Array.from(base.validation, (e) => e.label) },
       config.logreg,
     );
   const windowsText = `${prep.vocab.length} tokens x ${prep.countWindowsDays.length + 1} windows`;
@@ -207,13 +207,15 @@ export async function trainPipeline(input: TrainInputs): Promise<TrainOutcome> {
       heads: config.heads,
       dropout: config.dropout,
       seed: config.seed,
-      wide: config.wide ? wideSpecOf(prep) : null,
+      wide: config.wide ? { ...wideSpecOf(prep), trainable: config.wideInit !== 'logreg-fixed' } : null,
     });
     let initialiseModel: ((m: LayersModel) => void) | undefined;
-    if (config.wide && config.wideInit === 'logreg') {
-      stage(`fitting logreg to start the wide part (${windowsText})`);
-      const start = fitBaseline().model;
-      initialiseModel = (m) => initialiseWideFromLogreg(m, start.weights, start.bias);
+    if (config.wide && config.wideInit !== 'zero') {
+      const fixed = config.wideInit === 'logreg-fixed';
+      stage(`fitting logreg ${fixed ? 'as the fixed wide part' : 'to start the wide part'} (${windowsText}, on the model's window of each path)`);
+      // On the events the wide part sees: the last maxLen of each path (encodeSequencePaths' window).
+      const start = fitBaseline((p) => (p.events.length > maxLen ? { ...p, events: p.events.slice(-maxLen) } : p)).model;
+      initialiseModel = (m) => initialiseWideFromLogreg(m, start.weights, start.bias, { zeroDeep: fixed });
     }
     const trainData = sequenceData(prep, base.train, baseWeights);
     const valData = sequenceData(prep, base.validation);

@@ -43,6 +43,8 @@ describe('buildModelCard', () => {
     };
     expect(description({ wide: true, emaDecay: 0.999 })).toMatch(/wide part.*moving average over the training steps \(decay 0\.999\)/);
     expect(description({ wide: false, emaDecay: 0 })).not.toMatch(/wide part|moving average/);
+    expect(description({ wide: true, wideInit: 'zero' })).toMatch(/learnt jointly\)/);
+    expect(description({ wide: true, wideInit: 'logreg-fixed' })).toMatch(/baseline fitted first .* kept fixed .* learns only what it adds/);
   });
 
   it('validates against ModelCardSchema', () => {

@@ -8,9 +8,10 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createScorer } from '../../../src/bundle/index.js';
 import { encodePaths, featureDim, fitPreprocessing, logregTrajectoryLogits } from '../../../src/features/index.js';
-import { buildModel, loadModelArtifacts, predictLogits, resolveModelConfig, saveModelArtifacts, selectBackend, tensorCount } from '../../../src/model/index.js';
+import { buildModel, createTrainer, loadModelArtifacts, predictLogits, resolveModelConfig, saveModelArtifacts, selectBackend, tensorCount } from '../../../src/model/index.js';
 import { initialiseWideFromLogreg, SpWideCounts } from '../../../src/model/wide.js';
 import type { Path } from '../../../src/schemas/path.js';
+import { parseTrainConfig } from '../../../src/train/config.js';
 
 const spec = { windowEdgesDays: [365, 1096], featureIndex: 1, daysPerUnit: 1000 };
 
@@ -132,5 +133,44 @@ describe('a wide model', () => {
     const plain = buildModel({ ...config, wide: null });
     expect(() => initialiseWideFromLogreg(plain, weights, 0)).toThrow(/no wide part/);
     plain.dispose();
+  });
+
+  it('kept fixed (wideInit logreg-fixed): starts at the baseline\'s logits, trains only the deep part, and stays fixed after save -> load', async () => {
+    const before = tensorCount();
+    const network = buildModel({ ...config, wide: { ...wideSpec, trainable: false } });
+    const logregWeights = Array.from({ length: featureDim(prep) }, (_, j) => Math.cos(j * 3.7) * 0.5);
+    initialiseWideFromLogreg(network, logregWeights, -0.75, { zeroDeep: true });
+    const wideLayer = network.layers.find((x) => x instanceof SpWideCounts)!;
+    expect(network.trainableWeights.map((w) => w.name).some((n) => n.startsWith('wide_counts'))).toBe(false);
+    // With the head's kernel at zero the whole model is the regression: its prefix-count logits plus its bias.
+    const batch = encodePaths(prep, paths);
+    const start = predictLogits(network, batch);
+    paths.forEach((p, i) => {
+      const want = logregTrajectoryLogits(prep, { formatVersion: 1, weights: logregWeights, bias: -0.75, l2: 0 }, p);
+      for (let t = 0; t < p.events.length; t++) expect(start[i * batch.seqLen + t]).toBeCloseTo(want[t] as number, 4);
+    });
+    // Training steps move the deep part (and so the logits) but not the wide weights.
+    const wideBefore = Array.from(wideLayer.getWeights()[0]!.dataSync());
+    const trainer = createTrainer(network, { learningRate: 0.05, seed: 1, lastStepWeight: 5 });
+    const labels = Float32Array.from(paths, (_, i) => (i % 3 === 0 ? 1 : 0));
+    for (let k = 0; k < 5; k++) trainer.step({ ...batch, labels, weights: new Float32Array(paths.length).fill(1) });
+    trainer.dispose();
+    expect(Array.from(wideLayer.getWeights()[0]!.dataSync())).toEqual(wideBefore);
+    const after = predictLogits(network, batch);
+    expect(Math.max(...Array.from(after, (v, i) => Math.abs(v - (start[i] as number))))).toBeGreaterThan(1e-3);
+    // The bundle's model.json carries trainable: false, so a resumed run keeps the part fixed too.
+    await saveModelArtifacts(network, join(work, 'fixed'));
+    const loaded = await loadModelArtifacts(join(work, 'fixed'));
+    expect(loaded.layers.find((x) => x instanceof SpWideCounts)!.trainable).toBe(false);
+    expect(loaded.trainableWeights.length).toBe(network.trainableWeights.length);
+    expect(Array.from(predictLogits(loaded, batch))).toEqual(Array.from(after));
+    network.dispose();
+    loaded.dispose();
+    expect(tensorCount()).toBe(before);
+  });
+
+  it('refuses a wideInit other than zero without the wide part', () => {
+    expect(() => parseTrainConfig({ wide: false, wideInit: 'logreg-fixed' }, 'config.json')).toThrow(/wideInit/);
+    expect(parseTrainConfig({ wideInit: 'logreg-fixed' }, 'config.json').wideInit).toBe('logreg-fixed');
   });
 });
