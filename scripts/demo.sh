@@ -32,5 +32,5 @@ echo "== verify the bundle"
 sp verify --bundle "$WORK/models/child-welfare/1"
 
 echo "== serve (Ctrl-C to stop); the page is at http://127.0.0.1:$PORT/ and the API docs at /docs"
-exec node dist/src/cli/main.js serve --models "$WORK/models" --port "$PORT" --host 127.0.0.1 --dev \
+exec node --max-semi-space-size=32 --min-semi-space-size=32 dist/src/cli/main.js serve --models "$WORK/models" --port "$PORT" --host 127.0.0.1 --dev \
   --audit-log "$WORK/audit.jsonl"

@@ -2,6 +2,8 @@
 // same run), /interventions, and a soak run checking errors, tensor count and RSS. Prints figures; asserts nothing.
 //   npm run build && node dist/scripts/load-test.js --models DIR [--model NAME] [--seconds 10] [--repeat 3] [--soak-seconds 60]
 //     [--serve-args="--batch-window-ms 1 --max-batch-paths 32"]   (extra serve options, for tuning; note the =)
+//     [--node-args="--max-semi-space-size=32 --min-semi-space-size=32"]   (node flags of the servers: the default is
+//     the servicepath binary's own, "" for none)
 //   node dist/scripts/load-test.js --stub   (no bundle: a stub scorer, to measure the service's own overhead)
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -38,8 +40,11 @@ const { values } = parseArgs({
     'serve-bare': { type: 'boolean' },
     /** Extra `servicepath serve` options, space-separated (e.g. "--batch-window-ms 1 --max-batch-paths 32"). */
     'serve-args': { type: 'string', default: '' },
+    /** Node flags of both servers (the service and the bare ceiling); default the servicepath binary's (SERVE_SEMI_SPACE_MB). */
+    'node-args': { type: 'string', default: '--max-semi-space-size=32 --min-semi-space-size=32' },
   },
 });
+const nodeArgs = (values['node-args'] ?? '').split(' ').filter((a) => a !== '');
 // Bounded: at most 30 s per phase and 120 s of soak, whatever is asked.
 const seconds = Math.min(30, Math.max(1, Number(values.seconds)));
 const soakSeconds = Math.min(120, Math.max(0, Number(values['soak-seconds'])));
@@ -116,7 +121,7 @@ async function serveChild(): Promise<void> {
 }
 
 function start(args: string[], pattern: RegExp): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...nodeArgs, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   return new Promise((resolve, reject) => {
     let out = '';
     let err = '';
@@ -200,7 +205,7 @@ async function main(): Promise<void> {
     let nextBody = 0;
     const variedScore = [{ method: 'POST', setupRequest: (req: Record<string, unknown>) => ({ ...req, body: scoreBodies[nextBody++ % scoreBodies.length] }) }];
     console.log(`servicepath load test on ${HOST} (${values.stub === true ? 'stub scorer, no model' : `bundle ${model} from ${values.models}`}); ${seconds} s per phase`);
-    console.log('Figures are noisy: the server, the bare server and autocannon share the machine.');
+    console.log(`Figures are noisy: the server, the bare server and autocannon share the machine. Node flags of the servers: ${nodeArgs.join(' ') || '(none)'}`);
 
     await cannon('warm-up /score (2 s)', { url: `${service.url}/v1/models/${model}/score`, headers: auth, body: scoreBody, connections: 10, duration: 2 });
     const ceiling = await cannon('bare Fastify POST, 50 conn', { url: `${bare.url}/bare`, body: scoreBody, connections: 50, duration: seconds }, bare.child);
