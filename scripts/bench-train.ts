@@ -98,6 +98,7 @@ function torchPeer(): Record<string, number | string> | null {
     try {
       const out = execFileSync(python, [script, String(SECONDS)], {
         encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'pipe'],
         env: { ...process.env, OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1', MKL_NUM_THREADS: '1' },
       });
       return JSON.parse(out.trim().split('\n').pop() ?? '{}');
@@ -125,6 +126,9 @@ async function main(): Promise<void> {
   const backend = await selectBackend(args.backend as 'auto');
   console.log(`backend ${backend.name} ${backend.backendVersion} (tfjs ${backend.tfjsVersion}, simd ${backend.simd ?? '-'}, threads ${backend.threads ?? '-'})`);
   const torch = args['no-torch'] ? null : torchPeer();
+  if (torch === null && !args['no-torch']) {
+    console.log('PyTorch peer: not run (no python3 with torch found; on Debian: apt-get install python3-torch); the ratio column shows n/a');
+  }
   const torchTrain = typeof torch?.trainSeqPerS === 'number' ? torch.trainSeqPerS : Number.NaN;
   const rows: string[] = [];
   for (const variant of (args.variants ?? '').split(',').filter(Boolean)) {
@@ -134,7 +138,7 @@ async function main(): Promise<void> {
     model.dispose();
     const label = variant === 'gru' ? `gru, default cell ${config.cell}` : variant;
     rows.push(
-      `| ${label} (tfjs-${backend.name}) | ${fmt(r.trainSeqPerS)} | ${fmt(r.trainSeqPerS / torchTrain, 2)} | ${fmt(r.batch1Ms, 2)} | ${fmt(r.batch64SeqPerS)} | ${fmt(r.batch640Ms, 1)} | ${r.leaked} |`,
+      `| ${label} (tfjs-${backend.name}) | ${fmt(r.trainSeqPerS)} | ${Number.isNaN(torchTrain) ? 'n/a' : fmt(r.trainSeqPerS / torchTrain, 2)} | ${fmt(r.batch1Ms, 2)} | ${fmt(r.batch64SeqPerS)} | ${fmt(r.batch640Ms, 1)} | ${r.leaked} |`,
     );
     console.log(rows[rows.length - 1]);
   }

@@ -160,11 +160,6 @@ function rssBytes(pid: number | undefined): number | null {
   }
 }
 
-const median = (xs: readonly number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 === 1 ? (s[(s.length - 1) / 2] as number) : ((s[s.length / 2 - 1] as number) + (s[s.length / 2] as number)) / 2;
-};
-
 /**
  * One autocannon phase. Besides throughput and latency it prints the machine's 1-minute load average and the
  * server's CPU time per request: on a shared machine the latter moves far less with the neighbours' load.
