@@ -246,7 +246,7 @@ async function main(): Promise<void> {
     if (soakSeconds > 0) {
       const before = await gauges(service.url, token);
       // RSS once a second from /proc during the soak: one reading before and one after land wherever V8's heap is in
-      // its collection cycle (they moved by -5% to +16% between runs of the same server), so growth is judged on the
+      // its collection cycle (they moved by -5% to +23% between runs of servers whose RSS did not trend), so growth is judged on the
       // trend, the median of the soak's last quarter against that of its first quarter.
       const samples: number[] = [];
       const sampler = setInterval(() => {

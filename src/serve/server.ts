@@ -31,7 +31,7 @@ export function youngGenerationHint(execArgv: readonly string[], nodeOptions: st
   const given = [...execArgv, ...(nodeOptions ?? '').split(/\s+/)];
   if (given.some((f) => /^--max[-_]semi[-_]space[-_]size(=|$)/.test(f))) return null;
   const flags = `--max-semi-space-size=${SERVE_SEMI_SPACE_MB} --min-semi-space-size=${SERVE_SEMI_SPACE_MB}`;
-  return `node runs with V8's default young generation: start it with ${flags} for ~10-25% more scoring throughput under load (the servicepath binary does this itself)`;
+  return `node runs with V8's default young generation: start it with ${flags} for more scoring throughput under load (5-28% in paired runs, docs/api.md; the servicepath binary does this itself)`;
 }
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
