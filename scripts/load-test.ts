@@ -12,6 +12,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { SERVE_NODE_FLAGS } from '../src/serve/young-generation.js';
 
 interface CannonResult {
   requests: { average: number; total: number };
@@ -40,8 +41,8 @@ const { values } = parseArgs({
     'serve-bare': { type: 'boolean' },
     /** Extra `servicepath serve` options, space-separated (e.g. "--batch-window-ms 1 --max-batch-paths 32"). */
     'serve-args': { type: 'string', default: '' },
-    /** Node flags of both servers (the service and the bare ceiling); default the servicepath binary's (SERVE_SEMI_SPACE_MB). */
-    'node-args': { type: 'string', default: '--max-semi-space-size=32 --min-semi-space-size=32' },
+    /** Node flags of both servers (the service and the bare ceiling); default the servicepath binary's (SERVE_NODE_FLAGS). */
+    'node-args': { type: 'string', default: SERVE_NODE_FLAGS.join(' ') },
   },
 });
 const nodeArgs = (values['node-args'] ?? '').split(' ').filter((a) => a !== '');

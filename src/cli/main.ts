@@ -1,6 +1,6 @@
 #!/usr/bin/env -S node --max-semi-space-size=32 --min-semi-space-size=32
 // The `servicepath` binary: dispatches to one module per command. The only file that calls process.exit.
-// Its first line starts node with a fixed 32 MB young-generation semi-space (SERVE_SEMI_SPACE_MB, src/serve/server.ts:
+// Its first line starts node with a fixed 32 MB young-generation semi-space (SERVE_NODE_FLAGS, src/serve/young-generation.ts:
 // the service's throughput under load; fixed, so RSS does not grow when load makes V8 widen it); `env -S` splits
 // the line (coreutils 8.30+, BSD/macOS env).
 import { type CommandIo, type CommandModule, processIo, reportError } from './common.js';

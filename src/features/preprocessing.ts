@@ -133,11 +133,20 @@ export function encodeWindows(prep: Preprocessing, rows: readonly { path: Path; 
   return { tokens, feats, lengths, batchSize, seqLen };
 }
 
+/** Where a sequence model's input of an n-event path starts: its most recent maxLen events are the input. */
+const windowStart = (prep: Preprocessing, n: number): number => Math.max(0, n - prep.maxLen);
+
+/** The events of a path a sequence model reads at its index date (and so all its wide part counts). */
+export function modelWindow(prep: Preprocessing, path: Path): Path {
+  const start = windowStart(prep, path.events.length);
+  return start === 0 ? path : { ...path, events: path.events.slice(start) };
+}
+
 /** The model input of each path: its most recent maxLen events (as in training). */
 export function encodePaths(prep: Preprocessing, paths: readonly Path[]): EncodedBatch {
   return encodeWindows(
     prep,
-    paths.map((path) => ({ path, start: Math.max(0, path.events.length - prep.maxLen), end: path.events.length })),
+    paths.map((path) => ({ path, start: windowStart(prep, path.events.length), end: path.events.length })),
   );
 }
 

@@ -2,6 +2,7 @@
 // (in-flight requests finish, the audit log is flushed) and reloads the models on SIGHUP.
 import type { FastifyInstance } from 'fastify';
 import { type BuildAppOptions, buildApp } from './app.js';
+import { youngGenerationHint } from './young-generation.js';
 
 export interface ServerOptions extends BuildAppOptions {
   host: string;
@@ -14,24 +15,6 @@ export interface RunningServer {
   /** Resolves when the server has closed (by a signal or close()). */
   closed: Promise<void>;
   close: () => Promise<void>;
-}
-
-/**
- * V8's young-generation semi-space (MB) the service runs best with. Every request allocates ~80 KB that dies young;
- * with V8's default (16 MB) a loaded server scavenges ~20 times a second, each pause holding up every request in
- * flight. At 32 MB `/score` served 9-28% more requests a second with a lower p99 in paired runs (docs/api.md); the
- * minimum is the same size, so RSS does not grow when load makes V8 widen it. The flags must be given when node
- * starts (v8.setFlagsFromString cannot resize the heap later, and NODE_OPTIONS refuses the minimum): the
- * `servicepath` binary's first line carries them, and `node dist/src/cli/main.js serve` without them logs how.
- */
-export const SERVE_SEMI_SPACE_MB = 32;
-
-/** The start-up hint when node runs with V8's default young generation (no --max-semi-space-size), else null. */
-export function youngGenerationHint(execArgv: readonly string[], nodeOptions: string | undefined): string | null {
-  const given = [...execArgv, ...(nodeOptions ?? '').split(/\s+/)];
-  if (given.some((f) => /^--max[-_]semi[-_]space[-_]size(=|$)/.test(f))) return null;
-  const flags = `--max-semi-space-size=${SERVE_SEMI_SPACE_MB} --min-semi-space-size=${SERVE_SEMI_SPACE_MB}`;
-  return `node runs with V8's default young generation: start it with ${flags} for more scoring throughput under load (5-28% in paired runs, docs/api.md; the servicepath binary does this itself)`;
 }
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);

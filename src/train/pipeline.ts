@@ -7,7 +7,7 @@ import { ServicepathError } from '../errors/index.js';
 import { evaluateBinary } from '../evaluate/index.js';
 import { type Calibration, calibrateAll } from '../features/calibration.js';
 import type { LogregModel } from '../features/logreg.js';
-import type { Preprocessing } from '../features/preprocessing.js';
+import { modelWindow, type Preprocessing } from '../features/preprocessing.js';
 import { chooseMaxLen, fitPreprocessing } from '../features/vocabulary.js';
 import { type BackendInfo, initialiseWideFromLogreg, type LayersModel, resolveModelConfig, type SequenceModelConfig, selectBackend } from '../model/index.js';
 import { METRICS_SCHEMA_VERSION, type EvaluationReport, type MetricsFile } from '../schemas/metrics.js';
@@ -213,8 +213,8 @@ export async function trainPipeline(input: TrainInputs): Promise<TrainOutcome> {
     if (config.wide && config.wideInit !== 'zero') {
       const fixed = config.wideInit === 'logreg-fixed';
       stage(`fitting logreg ${fixed ? 'as the fixed wide part' : 'to start the wide part'} (${windowsText}, on the model's window of each path)`);
-      // On the events the wide part sees: the last maxLen of each path (encodeSequencePaths' window).
-      const start = fitBaseline((p) => (p.events.length > maxLen ? { ...p, events: p.events.slice(-maxLen) } : p)).model;
+      // On the events the wide part sees: the model's window of each path (its last maxLen events).
+      const start = fitBaseline((p) => modelWindow(prep, p)).model;
       initialiseModel = (m) => initialiseWideFromLogreg(m, start.weights, start.bias, { zeroDeep: fixed });
     }
     const trainData = sequenceData(prep, base.train, baseWeights);

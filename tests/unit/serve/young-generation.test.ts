@@ -2,7 +2,7 @@
 // binary's first line gives node the same semi-space size as the constant the docs and the hint name.
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
-import { SERVE_SEMI_SPACE_MB, youngGenerationHint } from '../../../src/serve/server.js';
+import { SERVE_NODE_FLAGS, SERVE_SEMI_SPACE_MB, youngGenerationHint } from '../../../src/serve/young-generation.js';
 
 describe('young generation', () => {
   it('hints at --max-semi-space-size only when neither the node flags nor NODE_OPTIONS carry it', () => {
@@ -17,5 +17,6 @@ describe('young generation', () => {
   it('is set by the servicepath binary itself (its shebang)', async () => {
     const first = (await readFile(new URL('../../../src/cli/main.ts', import.meta.url), 'utf8')).split('\n')[0];
     expect(first).toBe(`#!/usr/bin/env -S node --max-semi-space-size=${SERVE_SEMI_SPACE_MB} --min-semi-space-size=${SERVE_SEMI_SPACE_MB}`);
+    expect(first).toBe(`#!/usr/bin/env -S node ${SERVE_NODE_FLAGS.join(' ')}`);
   });
 });
