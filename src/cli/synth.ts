@@ -16,7 +16,8 @@ Options:
   --out DIR          output folder (refused if it exists; written to DIR.partial-<pid> then renamed)
   --start DATE       first birth date of the children (default 2002-01-01)
   --end DATE         last birth date of the children (default 2016-12-31)
-  --scenario FILE    JSON or YAML overrides of the mechanism (docs/synthetic-population.md)
+  --scenario FILE    JSON or YAML overrides of the mechanism, or a built-in name: v2 (default) or additive
+                     (the first, counts-only mechanism, byte for byte; docs/synthetic-population.md)
   --dirty-rate R     share of extra malformed rows the ingest must quarantine, listed in truth/dirty-rows.csv (0..0.5)
   --json             print the summary as JSON
   --help             this text`;
@@ -33,7 +34,14 @@ function render(r: SynthResult): string {
     `wrote ${r.outDir}`,
     `  persons ${r.persons}, families ${r.families}, events ${r.events}`,
     `  eligible children ${r.eligibleChildren} (censored ${r.censoredChildren}), outcome rate ${(100 * r.outcomeRate).toFixed(2)}%, mean true probability ${(100 * r.meanTrueProbability).toFixed(2)}%`,
+    `  mechanism ${r.mechanism}${r.mechanism === 'v2' ? ` (rules version ${r.mechanismVersion})` : ''}`,
     `  oracle AUROC ${r.oracleAuroc.toFixed(4)}${r.dirtyRows > 0 ? `, dirty rows ${r.dirtyRows}` : ''}`,
+    ...(r.headroom === null
+      ? []
+      : [
+          `  headroom ${r.headroom.headroom.toFixed(4)}: oracle ${r.headroom.oracleAuroc.toFixed(4)} vs count-only model ${r.headroom.countModelAuroc.toFixed(4)}` +
+            ` (${r.headroom.testChildren} test children; windowed counts, ${r.headroom.countModel.features} features)`,
+        ]),
   ].join('\n');
 }
 

@@ -10,6 +10,9 @@ import {
   type RiskSignal,
 } from './mechanism.js';
 import type { Rng } from '../util/random.js';
+import { backgroundMediators, type DynamicsInput, type DynamicsRun, replayDynamics, runDynamics } from './dynamics.js';
+import { FOLLOW_UP_CODES, type FamilyEvents, lowerBound, type OrderPair, type V2Eta, v2Eta } from './mechanism-v2.js';
+import type { V2Settings } from './scenario.js';
 import type { Scenario } from './scenario.js';
 import { type Code, CODE_SLOTS, codeIndex, eventCode, eventDay, packEvent } from './services.js';
 
@@ -32,6 +35,8 @@ export interface SimContext {
   birthsToDay: number;
   protective: ProtectiveService[];
   riskTable: Map<number, RiskSignal>;
+  /** v2: the ordered pairs in force (the scenario's, or the defaults). */
+  orderPairs: readonly OrderPair[];
 }
 
 export interface Member {
@@ -66,15 +71,21 @@ export interface Child {
   etaProtective: number;
   /** Realised outcome under the task's censoring rule (eligible children only). */
   outcome: 0 | 1 | null;
+  /** v2: scheduled clinic-visit days inside the observation (visit or no-show is decided by the dynamics). */
+  scheduledVisitDays: number[];
 }
 
 export interface Family {
   adversity: number;
+  /** The mother's traits in the form the mechanism's modifiers read. */
+  motherTraits: ChildTraits;
   area: string;
   members: Member[];
   mother: Member;
   father: Member | null;
   children: Child[];
+  /** v2 only: the dynamic layer's input and factual run (for counterfactual replays) and each member's background events. */
+  dynamics: { input: DynamicsInput; run: DynamicsRun; background: number[][] } | null;
 }
 
 function logistic(x: number): number {
@@ -117,16 +128,17 @@ function setEnd(m: Member, ctx: SimContext, moveDay: number, deathDay: number): 
 }
 
 /** Events every adult has; rates per year, A = family adversity, traits: mental health, substance abuse. */
-function adultEvents(rng: Rng, m: Member, s: Scenario, a: number, mh: boolean, sa: boolean): void {
+function adultEvents(rng: Rng, m: Member, s: Scenario, a: number, mh: boolean, sa: boolean, dynamic = false): void {
   const k = s.eventRateScale;
   const cs = s.confoundingScale;
   const [from, to, out] = [m.obsStartDay, m.obsEndDay, m.events];
   poissonSpan(rng, out, C('PHC_VISIT'), from, to, k * 1.1 * Math.exp(0.2 * a));
-  poissonSpan(rng, out, C('ER_VISIT'), from, to, k * 0.3 * Math.exp(0.5 * a) * (sa ? 1.6 : 1));
+  // v2 (dynamic): the mother's emergency visits, crises and detoxes respond to strain (dynamics.ts), not drawn here.
+  if (!dynamic) poissonSpan(rng, out, C('ER_VISIT'), from, to, k * 0.3 * Math.exp(0.5 * a) * (sa ? 1.6 : 1));
   poissonSpan(rng, out, C('MH_ADULT_VISIT'), from, to, k * (mh ? 4 : 0.15) * Math.exp(0.3 * a));
-  poissonSpan(rng, out, C('MH_CRISIS'), from, to, k * 0.03 * Math.exp(0.8 * a) * (mh ? 4 : 1));
+  if (!dynamic) poissonSpan(rng, out, C('MH_CRISIS'), from, to, k * 0.03 * Math.exp(0.8 * a) * (mh ? 4 : 1));
   poissonSpan(rng, out, C('SUD_VISIT'), from, to, k * (sa ? 3 : 0.03));
-  poissonSpan(rng, out, C('SUD_DETOX'), from, to, k * (sa ? 0.25 : 0.002));
+  if (!dynamic) poissonSpan(rng, out, C('SUD_DETOX'), from, to, k * (sa ? 0.25 : 0.002));
   poissonSpan(rng, out, C('ADULT_SOCIAL_WORK'), from, to, k * 0.15 * Math.exp(0.9 * a));
   monthlySpells(rng, out, C('UNEMPLOYMENT_BENEFIT'), from, to, k * 0.006 * Math.exp(0.8 * a), 7);
   // Treatments: targeted at the trait (and, through confounding, at adversity).
@@ -135,7 +147,7 @@ function adultEvents(rng: Rng, m: Member, s: Scenario, a: number, mh: boolean, s
 }
 
 /** A child's own events before protective services; returns the notification days (they trigger help). */
-function childEvents(rng: Rng, child: Child, s: Scenario, a: number): number[] {
+function childEvents(rng: Rng, child: Child, s: Scenario, a: number, dynamic = false): number[] {
   const m = child.member;
   const k = s.eventRateScale;
   const [b, to, out] = [m.birthDay, m.obsEndDay, m.events];
@@ -144,6 +156,11 @@ function childEvents(rng: Rng, child: Child, s: Scenario, a: number): number[] {
   const noShow = Math.min(0.6, 0.04 * Math.exp(0.9 * a));
   for (const age of NEUVOLA_AGES_DAYS) {
     const day = b + Math.max(1, age + rng.int(-10, 10));
+    // v2: whether the child comes depends on the family's strain on the day (dynamics.ts).
+    if (dynamic) {
+      if (day >= m.obsStartDay && day <= m.obsEndDay) child.scheduledVisitDays.push(day);
+      continue;
+    }
     pushIfObserved(out, day, rng.bernoulli(noShow) ? C('NEUVOLA_NO_SHOW') : C('NEUVOLA_VISIT'), m);
   }
   poissonSpan(rng, out, C('PHC_VISIT'), b, Math.min(to, b + 1460), k * 1.5 * Math.exp(0.15 * a));
@@ -154,6 +171,7 @@ function childEvents(rng: Rng, child: Child, s: Scenario, a: number): number[] {
   pushIfObserved(out, b + SCHOOL_AGE_DAYS, C('SCHOOL_START'), m);
   poissonSpan(rng, out, C('SCHOOL_SUPPORT'), b + SCHOOL_AGE_DAYS, to, k * 0.12 * Math.exp(0.6 * a) * (dev ? 4 : 1));
   const notifications: number[] = [];
+  if (dynamic) return notifications;
   poissonSpan(rng, notifications, C('CW_NOTIFICATION'), b, to, k * 0.05 * Math.exp(1.1 * a + 0.3 * child.u));
   for (const packed of notifications) {
     out.push(packed);
@@ -164,12 +182,13 @@ function childEvents(rng: Rng, child: Child, s: Scenario, a: number): number[] {
 }
 
 /** Protective services the child receives (self); propensity rises with adversity and recorded signals. */
-function childServices(rng: Rng, child: Child, s: Scenario, a: number, notificationDays: number[]): void {
+function childServices(rng: Rng, child: Child, s: Scenario, a: number, notificationDays: number[], dynamic = false): void {
   const m = child.member;
   const k = s.eventRateScale;
   const cs = s.confoundingScale;
   const [b, to, out] = [m.birthDay, m.obsEndDay, m.events];
-  poissonSpan(rng, out, C('NEUVOLA_HOME_VISIT'), b + 14, Math.min(to, b + 1096), k * 0.12 * Math.exp(cs * 0.9 * a));
+  // v2: home visits respond to strain and notifications (dynamics.ts).
+  if (!dynamic) poissonSpan(rng, out, C('NEUVOLA_HOME_VISIT'), b + 14, Math.min(to, b + 1096), k * 0.12 * Math.exp(cs * 0.9 * a));
   for (const day of notificationDays) {
     if (day - b <= 1096 && rng.bernoulli(0.3)) pushIfObserved(out, day + rng.int(7, 60), C('NEUVOLA_HOME_VISIT'), m);
   }
@@ -186,7 +205,7 @@ function childServices(rng: Rng, child: Child, s: Scenario, a: number, notificat
 }
 
 /** Family-level services recorded to the mother (social work, income support, perinatal care). */
-function motherServices(rng: Rng, fam: Family, s: Scenario, notificationDays: number[]): void {
+function motherServices(rng: Rng, fam: Family, s: Scenario, notificationDays: number[], dynamic = false): void {
   const m = fam.mother;
   const a = fam.adversity;
   const k = s.eventRateScale;
@@ -194,7 +213,8 @@ function motherServices(rng: Rng, fam: Family, s: Scenario, notificationDays: nu
   const [from, to, out] = [m.obsStartDay, m.obsEndDay, m.events];
   monthlySpells(rng, out, C('INCOME_SUPPORT'), from, to, k * 0.004 * Math.exp(1.2 * a), 8);
   monthlySpells(rng, out, C('HOUSING_ALLOWANCE'), from, to, k * 0.005 * Math.exp(0.8 * a), 20);
-  poissonSpan(rng, out, C('FAMILY_WORK'), from, to, k * 0.03 * Math.exp(cs * 1.0 * a));
+  // v2: family work responds to strain and notifications (dynamics.ts).
+  if (!dynamic) poissonSpan(rng, out, C('FAMILY_WORK'), from, to, k * 0.03 * Math.exp(cs * 1.0 * a));
   for (const day of notificationDays) {
     if (rng.bernoulli(0.35)) pushIfObserved(out, day + rng.int(14, 120), C('FAMILY_WORK'), m);
   }
@@ -264,7 +284,7 @@ export function simulateFamily(rng: Rng, ctx: SimContext, maxPersons: number): F
     setEnd(p, ctx, moveDay, lastBirth + Math.round(rng.exponential(YEAR_DAYS / mortalityPerYear)));
   }
 
-  const fam: Family = { adversity: a, area, members: father === null ? [mother] : [mother, father], mother, father, children: [] };
+  const fam: Family = { adversity: a, motherTraits: motherTraits(traits), area, members: father === null ? [mother] : [mother, father], mother, father, children: [], dynamics: null };
   for (let i = 0; i < nChildren; i++) {
     const birth = births[i]!;
     const member = newMember('child', birth, rng.bernoulli(0.49) ? 'F' : 'M', lang);
@@ -285,19 +305,22 @@ export function simulateFamily(rng: Rng, ctx: SimContext, maxPersons: number): F
       etaRisk: 0,
       etaProtective: 0,
       outcome: null,
+      scheduledVisitDays: [],
     });
     fam.members.push(member);
   }
 
-  adultEvents(rng, mother, s, a, traits.motherMentalHealth, traits.motherSubstanceAbuse);
+  const dynamic = s.mechanism === 'v2';
+  adultEvents(rng, mother, s, a, traits.motherMentalHealth, traits.motherSubstanceAbuse, dynamic);
   if (father !== null) adultEvents(rng, father, s, a, traits.fatherMentalHealth, traits.fatherSubstanceAbuse);
   const allNotifications: number[] = [];
   for (const child of fam.children) {
-    const notifications = childEvents(rng, child, s, a);
+    const notifications = childEvents(rng, child, s, a, dynamic);
     allNotifications.push(...notifications);
-    childServices(rng, child, s, a, notifications);
+    childServices(rng, child, s, a, notifications, dynamic);
   }
-  motherServices(rng, fam, s, allNotifications);
+  motherServices(rng, fam, s, allNotifications, dynamic);
+  if (dynamic) addDynamics(fam, ctx, rng.nextU32(), motherTraits(traits));
 
   for (const child of fam.children) {
     const m = child.member;
@@ -306,18 +329,130 @@ export function simulateFamily(rng: Rng, ctx: SimContext, maxPersons: number): F
     if (rng.bernoulli(pPrior)) {
       const day = m.birthDay + rng.int(30, s.indexAgeDays);
       if (day <= m.obsEndDay) {
-        m.events.push(packEvent(day, OPEN_CARE));
+        if (fam.dynamics === null) m.events.push(packEvent(day, OPEN_CARE));
+        else insertSorted(m.events, packEvent(day, OPEN_CARE)); // v2 keeps each member's events sorted
         child.priorOutcome = true;
+        // v2: prior care is not from the dynamic layer: replays keep it as background.
+        if (fam.dynamics !== null) insertSorted(fam.dynamics.background[1 + fam.children.indexOf(child)]!, packEvent(day, OPEN_CARE));
       }
     }
+  }
+  // Every child's prior care is drawn before any eta: a sibling's care counts in v2.
+  for (const child of fam.children) {
+    const m = child.member;
     child.eligible = !child.priorOutcome && child.indexDay >= m.obsStartDay && child.indexDay <= m.obsEndDay;
     if (child.eligible) {
-      child.etaRisk = riskEta(fam, child, ctx);
-      child.etaProtective = factualProtectiveEta(fam, child, ctx);
+      if (dynamic) {
+        const eta = v2EtaOf(fam, child, ctx, (m) => m.events);
+        child.etaRisk = eta.etaRisk;
+        child.etaProtective = eta.protective;
+      } else {
+        child.etaRisk = riskEta(fam, child, ctx);
+        child.etaProtective = factualProtectiveEta(fam, child, ctx);
+      }
     }
   }
   return fam;
 }
+
+function motherTraits(t: { motherMentalHealth: boolean; motherSubstanceAbuse: boolean }): ChildTraits {
+  return { motherMentalHealth: t.motherMentalHealth, motherSubstanceAbuse: t.motherSubstanceAbuse, childDevelopment: false };
+}
+
+/** v2: runs the dynamic layer on the family's background events and adds its events (members' events sorted). */
+function addDynamics(fam: Family, ctx: SimContext, key: number, mother: ChildTraits): void {
+  const dynMembers = [fam.mother, ...fam.children.map((c) => c.member)];
+  const background = dynMembers.map((m) => [...m.events].sort((x, y) => x - y));
+  const followUps: number[] = [];
+  for (const packed of background[0]!) if (FOLLOW_UP_CODES.has(eventCode(packed))) followUps.push(eventDay(packed));
+  const input: DynamicsInput = {
+    key,
+    adversity: fam.adversity,
+    members: [
+      { obsStartDay: fam.mother.obsStartDay, obsEndDay: fam.mother.obsEndDay, birthDay: fam.mother.birthDay, traits: mother, u: 0, scheduledVisitDays: [] },
+      ...fam.children.map((c) => ({ obsStartDay: c.member.obsStartDay, obsEndDay: c.member.obsEndDay, birthDay: c.member.birthDay, traits: c.traits, u: c.u, scheduledVisitDays: c.scheduledVisitDays })),
+    ],
+    backgroundFollowUps: followUps,
+    backgroundMediators: backgroundMediators(background, ctx.protective),
+    scenario: ctx.scenario,
+    protective: ctx.protective,
+  };
+  const { events, run } = runDynamics(input);
+  dynMembers.forEach((m, i) => {
+    m.events = mergeSorted(background[i]!, [...events[i]!].sort((x, y) => x - y));
+  });
+  fam.dynamics = { input, run, background };
+  // The mechanism reads every member's events by binary search: the father's must be sorted too.
+  if (fam.father !== null) fam.father.events.sort((x, y) => x - y);
+}
+
+function insertSorted(a: number[], x: number): void {
+  a.splice(lowerBound(a, x), 0, x);
+}
+
+function mergeSorted(a: readonly number[], b: readonly number[]): number[] {
+  const out: number[] = new Array(a.length + b.length);
+  let i = 0;
+  let j = 0;
+  let k = 0;
+  while (i < a.length && j < b.length) out[k++] = a[i]! <= b[j]! ? a[i++]! : b[j++]!;
+  while (i < a.length) out[k++] = a[i++]!;
+  while (j < b.length) out[k++] = b[j++]!;
+  return out;
+}
+
+/** v2 log hazard of `child`, reading each member's (sorted) true events through `eventsOf` (factual or replayed). */
+export function v2EtaOf(fam: Family, child: Child, ctx: SimContext, eventsOf: (m: Member) => readonly number[]): V2Eta {
+  const s = ctx.scenario;
+  const input: FamilyEvents = {
+    adversity: fam.adversity,
+    mother: { events: eventsOf(fam.mother), traits: fam.motherTraits },
+    father: fam.father === null ? null : { events: eventsOf(fam.father) },
+    children: fam.children.map((c) => ({ events: eventsOf(c.member), birthDay: c.member.birthDay, u: c.u, traits: c.traits })),
+  };
+  return v2Eta({
+    fam: input,
+    child: fam.children.indexOf(child),
+    indexDay: child.indexDay,
+    lookbackDays: s.lookbackDays,
+    adversityHazardCoef: s.adversityHazardCoef,
+    childHazardCoef: s.childHazardCoef,
+    riskWeightScale: s.riskWeightScale,
+    v2: s.v2 as V2Settings,
+    riskTable: ctx.riskTable,
+    protective: ctx.protective,
+    pairs: ctx.orderPairs,
+  });
+}
+
+/**
+ * v2 counterfactual: the focal child's log hazard with `service` started on child age `ageDays` by its receiver,
+ * replaying the dynamics from the insertion with the same random numbers (events before it are kept).
+ */
+export function v2CounterfactualEta(fam: Family, child: Child, ctx: SimContext, service: ProtectiveService, ageDays: number): number {
+  const dyn = fam.dynamics as NonNullable<Family['dynamics']>;
+  const day = child.member.birthDay + ageDays;
+  const memberIndex = service.relation === 'self' ? 1 + fam.children.indexOf(child) : 0;
+  const code = codeIndex(service.code);
+  const replay = replayDynamics(dyn.input, dyn.run, { day, member: memberIndex, code }, child.indexDay);
+  const lo = packEvent(child.indexDay - ctx.scenario.lookbackDays, 0);
+  const hi = packEvent(child.indexDay + 1, 0);
+  const cut = packEvent(Math.min(replay.fromDay, day), 0);
+  const dynMembers = [fam.mother, ...fam.children.map((c) => c.member)];
+  const events = new Map<Member, number[]>();
+  dynMembers.forEach((m, i) => {
+    // The factual events before the replay's start, the background from it on, the replayed ones and the insertion.
+    const before = m.events.slice(lowerBound(m.events, lo), lowerBound(m.events, Math.max(lo, cut)));
+    const bg = dyn.background[i]!;
+    const later = bg.slice(lowerBound(bg, Math.max(lo, cut)), lowerBound(bg, hi));
+    for (const packed of replay.events[i]!) if (packed >= cut && packed < hi) later.push(packed);
+    if (i === memberIndex) later.push(packEvent(day, code));
+    events.set(m, before.concat(later.sort((x, y) => x - y)));
+  });
+  const eta = v2EtaOf(fam, child, ctx, (m) => events.get(m) ?? m.events);
+  return eta.etaRisk + eta.protective;
+}
+
 
 function relationOf(fam: Family, child: Child, m: Member): FamilyRelation {
   if (m === child.member) return 'self';

@@ -9,9 +9,12 @@ import { TABLE_COLUMNS } from '../schemas/data-contract.js';
 import { dayToIso } from '../schemas/dates.js';
 import { DIRTY_ROWS_COLUMNS, type PlantedEffectSchema, type TruthChild, type TruthSummary } from '../schemas/truth.js';
 import { type DirtyPerson, type DirtyRow, dirtyEventRow, dirtyLinkRow, dirtyPeriodRow, dirtyPersonRow } from './dirty.js';
-import { type Child, type Family, realiseOutcomes, recordFamily, relativesOf, type SimContext, simulateFamily } from './family.js';
+import { type Child, type Family, realiseOutcomes, recordFamily, relativesOf, type SimContext, simulateFamily, v2CounterfactualEta } from './family.js';
+import { DEFAULT_ORDER_PAIRS } from './mechanism-v2.js';
 import { domainOf, outcomeProbability, protectiveLogHazard, RISK_SIGNALS, resolveProtective, riskSignalTable } from './mechanism.js';
+import { HeadroomAccumulator, type HeadroomReport } from './learnability.js';
 import { auroc } from './metrics.js';
+import { MECHANISM_V2_VERSION } from './scenario.js';
 import { buildRecordedPath, type DatedFamilyEvent } from './path.js';
 import { Rng } from '../util/random.js';
 import { STREAM } from './prng.js';
@@ -31,6 +34,8 @@ export interface SynthOptions {
   scenario: Scenario;
   /** Share of extra malformed rows per written row (0 = none). */
   dirtyRate: number;
+  /** Fit the headroom's count model (default true; tests of other things may skip it). */
+  headroom?: boolean;
   onProgress?: (personsWritten: number) => void;
 }
 
@@ -47,6 +52,11 @@ export interface SynthResult {
   oracleAuroc: number;
   dirtyRows: number;
   logBaseHazardPerDay: number;
+  /** The scenario's mechanism and, for v2, its rules' version. */
+  mechanism: Scenario['mechanism'];
+  mechanismVersion: number;
+  /** Oracle AUROC next to a count-only model on the windowed counts (null when it was not computed). */
+  headroom: HeadroomReport | null;
 }
 
 type PlantedEffect = z.infer<typeof PlantedEffectSchema>;
@@ -60,6 +70,7 @@ export function makeContext(s: Scenario, birthsFromDay: number, birthsToDay: num
     birthsToDay,
     protective: resolveProtective(s),
     riskTable: riskSignalTable(),
+    orderPairs: s.v2?.order.pairs ?? DEFAULT_ORDER_PAIRS,
   };
 }
 
@@ -111,7 +122,9 @@ export function truthChild(fam: Family, child: Child, ids: Map<object, string>, 
   for (const service of ctx.protective) {
     for (const age of insertionAges(catalogue, s.indexAgeDays)) {
       if (age < service.minAgeDays || age > service.maxAgeDays) continue;
-      const p = outcomeProbability(logBase, eta + protectiveLogHazard(service, age, child.traits), s.horizonDays);
+      // additive: closed form (the service changes only the hazard); v2: replay with the service inserted.
+      const cfEta = s.mechanism === 'v2' ? v2CounterfactualEta(fam, child, ctx, service, age) : eta + protectiveLogHazard(service, age, child.traits);
+      const p = outcomeProbability(logBase, cfEta, s.horizonDays);
       counterfactuals.push({ code: service.code, ageDays: age, trueProbability: round6(p) });
     }
   }
@@ -221,6 +234,7 @@ function writePopulation(o: SynthOptions, dir: string): Omit<SynthResult, 'outDi
   const scores: number[] = [];
   const labels: number[] = [];
   let [personsWritten, families, events, eligible, censored, dirtyRows, probabilitySum] = [0, 0, 0, 0, 0, 0, 0];
+  const headroomAcc = o.headroom === false ? null : new HeadroomAccumulator();
   const dirtyHere = () => o.dirtyRate > 0 && dirtyRng.uniform() < o.dirtyRate;
 
   while (personsWritten < o.persons) {
@@ -263,6 +277,7 @@ function writePopulation(o: SynthOptions, dir: string): Omit<SynthResult, 'outDi
       t.truth.line(JSON.stringify(truth));
       eligible++;
       probabilitySum += truth.trueProbability;
+      headroomAcc?.add(truth.path, truth.outcome, truth.trueProbability);
       if (truth.outcome === null) censored++;
       else {
         scores.push(truth.trueProbability);
@@ -276,6 +291,7 @@ function writePopulation(o: SynthOptions, dir: string): Omit<SynthResult, 'outDi
     w.close();
   }
   const positives = labels.reduce((a, b) => a + b, 0);
+  const room = headroomAcc === null ? null : headroomAcc.report();
   const summary: Omit<SynthResult, 'outDir'> = {
     seed: o.seed,
     persons: personsWritten,
@@ -288,6 +304,9 @@ function writePopulation(o: SynthOptions, dir: string): Omit<SynthResult, 'outDi
     oracleAuroc: auroc(scores, labels),
     dirtyRows,
     logBaseHazardPerDay: logBase,
+    mechanism: s.mechanism,
+    mechanismVersion: s.mechanism === 'v2' ? MECHANISM_V2_VERSION : 1,
+    headroom: room,
   };
   const effects: TruthSummary = {
     seed: o.seed,
@@ -305,6 +324,15 @@ function writePopulation(o: SynthOptions, dir: string): Omit<SynthResult, 'outDi
     latent: { adversityHazardCoef: s.adversityHazardCoef, childHazardCoef: s.childHazardCoef },
     window: { birthsFrom: dayToIso(o.birthsFromDay), birthsTo: dayToIso(o.birthsToDay), dataStart: dayToIso(ctx.dataStartDay), extractionDate: dayToIso(ctx.dataEndDay) },
     scenario: s,
+    mechanism: s.mechanism,
+    mechanismVersion: summary.mechanismVersion,
+    counterfactual: {
+      method: s.mechanism === 'v2' ? 'replay-common-random-numbers' : 'closed-form',
+      /** No Monte Carlo: each child's counterfactual is exact given its own random numbers (see the docs). */
+      monteCarloStandardError: null,
+    },
+    headroom: room,
+    ...(s.mechanism === 'v2' ? { orderPairs: ctx.orderPairs } : {}),
   };
   writeFileSync(join(dir, 'truth', 'effects.json'), `${JSON.stringify(effects, null, 2)}\n`);
   writeFileSync(join(dir, 'task.json'), `${JSON.stringify(task, null, 2)}\n`);

@@ -4,8 +4,99 @@ import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { formatZodIssues, ServicepathError } from '../errors/index.js';
+import { SERVICE_CODES } from './services.js';
+
+const KNOWN_CODES = new Set<string>(SERVICE_CODES.map((c) => c.code));
 
 const rate = z.number().min(0).max(1);
+const halfLife = z.number().min(1).max(36_525);
+const logEffect = z.number().min(0).max(5);
+
+/** The mechanisms: `additive` is the first mechanism, bit for bit; `v2` adds order and timing (docs/synthetic-population.md). */
+export const MECHANISMS = ['additive', 'v2'] as const;
+export type Mechanism = (typeof MECHANISMS)[number];
+/** Version of the v2 mechanism's rules: bumped whenever a rule changes, so a card can say which world made its data. */
+export const MECHANISM_V2_VERSION = 1;
+
+/** Code families of the recency half-lives. */
+export const RECENCY_FAMILIES = ['child_welfare', 'crisis', 'health', 'benefits'] as const;
+
+const OrderPairSchema = z
+  .object({
+    first: z.object({ relation: z.enum(['self', 'mother', 'father', 'sibling']), code: z.string().min(1) }).strict(),
+    second: z.object({ relation: z.enum(['self', 'mother', 'father', 'sibling']), code: z.string().min(1) }).strict(),
+    /** The pair counts when `second` follows `first` within this many days (0 < gap <= withinDays). */
+    withinDays: z.number().int().min(1).max(3650),
+    /** Log-hazard added per such pair (at most `cap` pairs). */
+    weight: logEffect,
+    cap: z.number().int().min(1).max(10).default(2),
+  })
+  .strict();
+
+/** v2: order and timing effects, each with its magnitude and an on/off switch (`enabled`). */
+export const V2Schema = z
+  .object({
+    /** Multiplies the planted risk-signal weights (with recency, an old event weighs less than in `additive`). */
+    signalScale: z.number().min(0).max(5).default(1),
+    /** A risk signal's event weighs (1 - share) + share * 2^(-age / halfLife) at the index: recent events weigh more. */
+    recency: z
+      .object({
+        enabled: z.boolean().default(true),
+        share: rate.default(0.7),
+        halfLifeDays: z
+          .object({ child_welfare: halfLife.default(90), crisis: halfLife.default(60), health: halfLife.default(180), benefits: halfLife.default(365) })
+          .strict()
+          .default({ child_welfare: 90, crisis: 60, health: 180, benefits: 365 }),
+      })
+      .strict()
+      .default({ enabled: true, share: 0.7, halfLifeDays: { child_welfare: 90, crisis: 60, health: 180, benefits: 365 } }),
+    /** Ordered pairs: A then B within N days adds risk; B then A, or the pair far apart, adds nothing. */
+    order: z
+      .object({ enabled: z.boolean().default(true), pairs: z.array(OrderPairSchema).max(32).optional() })
+      .strict()
+      .default({ enabled: true }),
+    /** Escalation: weight * ln((recent + 0.5) / (expected + 0.5)), above 0 only, where expected scales the earlier rate. */
+    escalation: z
+      .object({ enabled: z.boolean().default(true), weight: logEffect.default(0.8), recentDays: z.number().int().min(30).max(1000).default(180), cap: logEffect.default(2) })
+      .strict()
+      .default({ enabled: true, weight: 0.8, recentDays: 180, cap: 2 }),
+    /** Runs and gaps: consecutive missed scheduled clinic visits; a mental-health crisis of the mother without a visit within 30 days. */
+    runs: z
+      .object({ enabled: z.boolean().default(true), noShowRunWeight: logEffect.default(0.8), missedFollowUpWeight: logEffect.default(0.6), followUpDays: z.number().int().min(1).max(365).default(30) })
+      .strict()
+      .default({ enabled: true, noShowRunWeight: 0.8, missedFollowUpWeight: 0.6, followUpDays: 30 }),
+    /** Family timing: a sibling's child-welfare care weighs weight * 2^(-age / halfLifeDays). */
+    family: z
+      .object({ enabled: z.boolean().default(true), siblingCareWeight: logEffect.default(0.9), halfLifeDays: halfLife.default(365) })
+      .strict()
+      .default({ enabled: true, siblingCareWeight: 0.9, halfLifeDays: 365 }),
+    /**
+     * The latent, unrecorded family strain: impulses from crises, detoxes, emergency visits, notifications and missed
+     * follow-ups, halving every halfLifeDays; it raises the rates of those events (rateCoef) and the outcome hazard (hazardCoef).
+     */
+    strain: z
+      .object({
+        enabled: z.boolean().default(true),
+        halfLifeDays: halfLife.default(120),
+        rateCoef: z.number().min(0).max(3).default(0.5),
+        /** The strain raises event rates by at most this much (log scale): self-excitation stays bounded. */
+        maxRateLog: z.number().min(0).max(5).default(1),
+        hazardCoef: z.number().min(0).max(3).default(2),
+        /** Share of each later impulse a protective service's start damps for mediation.days (times its trait modifier). */
+        relief: rate.default(0.3),
+      })
+      .strict()
+      .default({ enabled: true, halfLifeDays: 120, rateCoef: 0.5, maxRateLog: 1, hazardCoef: 2, relief: 0.3 }),
+    /** Time-varying confounding: services respond to recent notifications and strain with strength gamma (0 = none). */
+    confounding: z.object({ gamma: z.number().min(0).max(5).default(1) }).strict().default({ gamma: 1 }),
+    /** Mediation: a protective service's start lowers the rates of later risk events for `days` (log-rate reduction). */
+    mediation: z
+      .object({ enabled: z.boolean().default(true), logRateReduction: logEffect.default(0.4), days: z.number().int().min(1).max(3650).default(365) })
+      .strict()
+      .default({ enabled: true, logRateReduction: 0.4, days: 365 }),
+  })
+  .strict();
+export type V2Settings = z.infer<typeof V2Schema>;
 
 const ProtectiveOverrideSchema = z
   .object({
@@ -18,6 +109,10 @@ const ProtectiveOverrideSchema = z
 
 export const ScenarioSchema = z
   .object({
+    /** Which outcome mechanism: `v2` (default: order and timing matter) or `additive` (capped counts only, the first world). */
+    mechanism: z.enum(MECHANISMS).default('v2'),
+    /** The v2 mechanism's effects; refused with `mechanism: additive` (it would be ignored). */
+    v2: V2Schema.optional(),
     /** Mean true probability of the outcome among eligible children (calibrated on the population itself). ~8% as in the brief. */
     baseRate: z.number().gt(0).lt(0.5).default(0.08),
     /** Share of children with an open-care measure or placement before the index age (they are excluded). */
@@ -56,7 +151,24 @@ export const ScenarioSchema = z
     /** Overrides of the protective effects (code -> effect, tauDays); defaults in mechanism.ts PROTECTIVE. */
     protective: z.record(z.string(), ProtectiveOverrideSchema).default({}),
   })
-  .strict();
+  .strict()
+  .superRefine((s, ctx) => {
+    if (s.mechanism === 'additive' && s.v2 !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['v2'], message: 'v2 settings contradict mechanism: additive (remove them or set mechanism: v2)' });
+    }
+    const v2 = s.v2;
+    if (v2 === undefined) return;
+    if (v2.escalation.recentDays >= s.lookbackDays) {
+      ctx.addIssue({ code: 'custom', path: ['v2', 'escalation', 'recentDays'], message: `must be below lookbackDays (${s.lookbackDays}): the earlier rate needs a period` });
+    }
+    (v2.order.pairs ?? []).forEach((p, i) => {
+      for (const side of ['first', 'second'] as const) {
+        if (!KNOWN_CODES.has(p[side].code)) ctx.addIssue({ code: 'custom', path: ['v2', 'order', 'pairs', i, side, 'code'], message: `unknown code "${p[side].code}"` });
+      }
+      if (p.withinDays > s.lookbackDays) ctx.addIssue({ code: 'custom', path: ['v2', 'order', 'pairs', i, 'withinDays'], message: `must be at most lookbackDays (${s.lookbackDays})` });
+    });
+  })
+  .transform((s) => (s.mechanism === 'v2' ? { ...s, v2: s.v2 ?? V2Schema.parse({}) } : s));
 export type Scenario = z.infer<typeof ScenarioSchema>;
 export type ScenarioInput = z.input<typeof ScenarioSchema>;
 
@@ -66,8 +178,13 @@ export function resolveScenario(input: ScenarioInput = {}, file = 'scenario'): S
   return parsed.data;
 }
 
-/** Reads a JSON or YAML scenario file and validates it. */
+/** Built-in scenarios a `--scenario` may name instead of a file. */
+export const NAMED_SCENARIOS: Record<string, ScenarioInput> = { v2: { mechanism: 'v2' }, additive: { mechanism: 'additive' } };
+
+/** Reads a JSON or YAML scenario file (or a built-in name: `v2`, `additive`) and validates it. */
 export function loadScenario(file: string): Scenario {
+  const named = NAMED_SCENARIOS[file];
+  if (named !== undefined) return resolveScenario(named, file);
   let text: string;
   try {
     text = readFileSync(file, 'utf8');

@@ -12,8 +12,8 @@ import { learnability } from '../../../src/synth/learnability.js';
 import { PROTECTIVE } from '../../../src/synth/mechanism.js';
 import { generate, readCsv, readTruth } from './helpers.js';
 
-describe('a default population (4,000 persons)', () => {
-  const g = generate(4000, 5);
+describe('an additive population (4,000 persons)', () => {
+  const g = generate(4000, 5, { mechanism: 'additive' });
   afterAll(() => g.cleanup());
   const persons = readCsv(join(g.dir, 'persons.csv'));
   const events = readCsv(join(g.dir, 'events.csv'));
@@ -152,14 +152,97 @@ describe('a default population (4,000 persons)', () => {
   });
 });
 
-describe('calibration of the true probabilities (20,000 persons, no moves)', () => {
-  const g = generate(20000, 21, { moveRatePerYear: 0 });
+describe('a v2 population (4,000 persons)', () => {
+  const g = generate(4000, 5);
+  afterAll(() => g.cleanup());
+  const persons = readCsv(join(g.dir, 'persons.csv'));
+  const events = readCsv(join(g.dir, 'events.csv'));
+  const truth = readTruth(g.dir);
+
+  it('keeps the documented volume and domain mix (about 72 events per person)', () => {
+    const perPerson = events.rows.length / persons.rows.length;
+    expect(perPerson).toBeGreaterThan(55);
+    expect(perPerson).toBeLessThan(85);
+    const share = new Map<string, number>();
+    for (const r of events.rows) share.set(r[2]!, (share.get(r[2]!) ?? 0) + 1 / events.rows.length);
+    const bands: Record<string, [number, number]> = {
+      health: [0.5, 0.62],
+      income_support: [0.09, 0.18],
+      mental_health: [0.08, 0.14],
+      employment: [0.05, 0.11],
+      social_work: [0.025, 0.06],
+      substance_abuse: [0.02, 0.05],
+      child_welfare: [0.015, 0.035],
+      early_education: [0.007, 0.02],
+      school: [0.008, 0.025],
+    };
+    for (const [domain, [lo, hi]] of Object.entries(bands)) {
+      expect(share.get(domain) ?? 0, domain).toBeGreaterThan(lo);
+      expect(share.get(domain) ?? 0, domain).toBeLessThan(hi);
+    }
+  });
+
+  it('plants protective effects that help on average, more when they start early', () => {
+    // Replays: an individual counterfactual can exceed the factual (a prevented notification also prevents the
+    // family work it would have brought), so the signs hold on average, as documented.
+    const byService = new Map<string, Map<number, number[]>>();
+    for (const c of truth) {
+      for (const cf of c.counterfactuals) {
+        const ages = byService.get(cf.code) ?? new Map<number, number[]>();
+        ages.set(cf.ageDays, [...(ages.get(cf.ageDays) ?? []), c.trueProbability - cf.trueProbability]);
+        byService.set(cf.code, ages);
+      }
+    }
+    expect(byService.size).toBe(PROTECTIVE.length);
+    for (const [code, ages] of byService) {
+      const means = [...ages.entries()].sort((x, y) => x[0] - y[0]).map(([, v]) => v.reduce((a, b) => a + b, 0) / v.length);
+      for (const m of means) expect(m, code).toBeGreaterThan(0);
+      expect(means[0]!, code).toBeGreaterThan(means[means.length - 1]!);
+    }
+  });
+
+  it('writes truth that validates, with the v2 mechanism and its headroom in effects.json', () => {
+    for (const c of truth.slice(0, 200)) expect(TruthChildSchema.safeParse(c).success).toBe(true);
+    const summary = TruthSummarySchema.parse(JSON.parse(readFileSync(join(g.dir, 'truth', 'effects.json'), 'utf8')));
+    expect(summary.mechanism).toBe('v2');
+    expect(summary.eligibleChildren).toBe(truth.length);
+    expect(summary.oracleAuroc).toBeGreaterThan(0.7);
+  });
+});
+
+describe('the count-only yardstick: additive leaves no headroom, v2 does (8,000 persons each)', () => {
+  const additive = generate(8000, 23, { mechanism: 'additive' });
+  const v2 = generate(8000, 23);
+  afterAll(() => {
+    additive.cleanup();
+    v2.cleanup();
+  });
+
+  it('fits a count-only model whose AUROC comes near the oracle on additive and stays clearly below it on v2', () => {
+    const a = additive.result.headroom!;
+    const b = v2.result.headroom!;
+    expect(a.testChildren).toBeGreaterThan(1500);
+    expect(b.testChildren).toBeGreaterThan(1500);
+    // At this size both count models are short of data; the v2 world still leaves clearly more room.
+    expect(b.headroom, `v2 ${b.headroom}, additive ${a.headroom}`).toBeGreaterThan(a.headroom + 0.02);
+  });
+
+  it('keeps the additive learnability check: a quick logistic regression on code counts comes near the oracle', () => {
+    const report = learnability(readTruth(additive.dir));
+    expect(report.logregAuroc).toBeGreaterThan(0.7);
+    expect(report.logregAuroc).toBeGreaterThan(report.oracleAuroc - 0.05);
+    expect(report.logregAuroc).toBeLessThanOrEqual(report.oracleAuroc + 0.015);
+  });
+});
+
+describe('calibration of the true probabilities (12,000 persons, v2, no moves)', () => {
+  const g = generate(12000, 21, { moveRatePerYear: 0 });
   afterAll(() => g.cleanup());
   const truth = readTruth(g.dir).filter((c) => c.outcome !== null);
 
   it('has the configured base rate', () => {
     expect(g.result.meanTrueProbability).toBeCloseTo(0.08, 3);
-    expect(Math.abs(g.result.outcomeRate - 0.08)).toBeLessThan(0.012);
+    expect(Math.abs(g.result.outcomeRate - 0.08)).toBeLessThan(0.015);
   });
 
   it('agrees with the realised outcomes decile by decile', () => {
@@ -171,13 +254,5 @@ describe('calibration of the true probabilities (20,000 persons, no moves)', () 
       const se = Math.sqrt((expected * (1 - expected)) / slice.length);
       expect(Math.abs(observed - expected), `decile ${d}: expected ${expected}, observed ${observed}`).toBeLessThan(4 * se + 0.005);
     }
-  });
-
-  it('is learnable from the recorded paths: a quick logistic regression on code counts comes near the oracle', () => {
-    const report = learnability(readTruth(g.dir));
-    expect(report.testChildren).toBeGreaterThan(4000);
-    expect(report.logregAuroc).toBeGreaterThan(0.7);
-    expect(report.logregAuroc).toBeGreaterThan(report.oracleAuroc - 0.04);
-    expect(report.logregAuroc).toBeLessThanOrEqual(report.oracleAuroc + 0.01);
   });
 });
