@@ -12,6 +12,11 @@ export interface SplitOptions {
   fractions: SplitFractions;
   /** `family`: shuffled families; `temporal`: families ordered by their latest index day (oldest train, newest test). */
   method: 'family' | 'temporal';
+  /**
+   * Learning curves: at most this many training examples. Families that would join the training split once it
+   * holds this many are left out of every split; validation and test stay exactly as without the cap.
+   */
+  maxTrainExamples?: number;
 }
 
 export interface SplitCount {
@@ -59,13 +64,14 @@ export function splitExamples(examples: readonly Splittable[], opts: SplitOption
     const list = members.get(id) as number[];
     // A family goes where the running count of examples stands when it starts.
     const name: SplitName = assigned < trainEnd ? 'train' : assigned < validationEnd ? 'validation' : 'test';
+    assigned += list.length;
+    if (name === 'train' && opts.maxTrainExamples !== undefined && out.train.length + list.length > opts.maxTrainExamples) continue;
     for (const i of list) {
       out[name].push(i);
       out.counts[name].persons += 1;
       out.counts[name].positives += (examples[i] as Splittable).label;
     }
     out.counts[name].families += 1;
-    assigned += list.length;
   }
   for (const name of SPLIT_NAMES) out[name].sort((a, b) => a - b);
   return out;

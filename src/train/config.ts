@@ -72,6 +72,8 @@ export const TrainConfigSchema = z
         validation: z.number().gt(0).default(0.15),
         test: z.number().gt(0).default(0.15),
         method: z.enum(['family', 'temporal']).default('family'),
+        /** Learning curves: keep at most this many training examples (whole families); validation and test unchanged. */
+        maxTrainExamples: z.number().int().min(1).optional(),
       })
       .strict()
       .default({ train: 0.7, validation: 0.15, test: 0.15, method: 'family' }),

@@ -138,7 +138,12 @@ export async function trainPipeline(input: TrainInputs): Promise<TrainOutcome> {
   const stage = input.onStage ?? (() => {});
   stage('building examples at the index date');
   const { examples, counts } = await buildExamples(input.persons, task, input.followUpEndDay === undefined ? {} : { followUpEndDay: input.followUpEndDay });
-  const splits = splitExamples(examples, { seed: config.seed, fractions: config.split, method: config.split.method });
+  const splits = splitExamples(examples, {
+    seed: config.seed,
+    fractions: config.split,
+    method: config.split.method,
+    ...(config.split.maxTrainExamples === undefined ? {} : { maxTrainExamples: config.split.maxTrainExamples }),
+  });
   checkSplits(task, examples, counts, splits);
   const train = pick(examples, splits.train);
   const validation = pick(examples, splits.validation);

@@ -11,6 +11,20 @@ const examples = Array.from({ length: 400 }, (_, i) => ({
 const fractions = { train: 0.7, validation: 0.15, test: 0.15 };
 
 describe('splitExamples', () => {
+  it('caps the training split by whole families and leaves validation and test as they were (learning curves)', () => {
+    const full = splitExamples(examples, { seed: 3, fractions, method: 'family' });
+    const capped = splitExamples(examples, { seed: 3, fractions, method: 'family', maxTrainExamples: 50 });
+    expect(capped.validation).toEqual(full.validation);
+    expect(capped.test).toEqual(full.test);
+    expect(capped.train.length).toBeLessThanOrEqual(50);
+    expect(capped.train.length).toBeGreaterThan(40);
+    expect(capped.train.every((i) => full.train.includes(i))).toBe(true);
+    const families = new Set(capped.train.map((i) => examples[i]!.familyId));
+    // Whole families: every kept family keeps all its training examples.
+    for (const i of full.train) if (families.has(examples[i]!.familyId)) expect(capped.train).toContain(i);
+    expect(capped.counts.train.persons).toBe(capped.train.length);
+  });
+
   it('never puts a person or a family in two splits and reports sizes and outcomes', () => {
     const s = splitExamples(examples, { seed: 1, fractions, method: 'family' });
     const all = [...s.train, ...s.validation, ...s.test];
