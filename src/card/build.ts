@@ -128,6 +128,17 @@ function dataGovernance(mf: SourceReader, manifest: ManifestView): ModelCard['da
     events: mf.number('/dataFingerprint/events', 'events'),
     date_range: { from: mf.string('/dataFingerprint/dateRange/from', 'date from'), to: mf.string('/dataFingerprint/dateRange/to', 'date to') },
     pseudonymisation: { method: text.PSEUDONYMISATION_METHOD, key_source: mf.string('/dataFingerprint/keySource', 'key source') },
+    ...(manifest.dataFingerprint.synthetic === undefined
+      ? {}
+      : {
+          synthetic: {
+            generator: mf.string('/dataFingerprint/synthetic/generator', 'synthetic generator'),
+            mechanism: mf.string('/dataFingerprint/synthetic/mechanism', 'synthetic mechanism'),
+            mechanism_version: mf.number('/dataFingerprint/synthetic/mechanismVersion', 'synthetic mechanism version'),
+            seed: mf.number('/dataFingerprint/synthetic/seed', 'synthetic seed'),
+            persons: mf.number('/dataFingerprint/synthetic/persons', 'synthetic persons'),
+          },
+        }),
   };
 }
 

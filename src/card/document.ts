@@ -213,6 +213,9 @@ export function cardSections(card: ModelCard): Section[] {
             ['Date range', `${g.date_range.from.value} to ${g.date_range.to.value}`],
             ['Pseudonymisation', g.pseudonymisation.method],
             ['Key source', g.pseudonymisation.key_source.value],
+            ...(g.synthetic === undefined
+              ? []
+              : [['Synthetic data', `${g.synthetic.generator.value}, mechanism ${g.synthetic.mechanism.value} (rules version ${num(g.synthetic.mechanism_version)}), seed ${num(g.synthetic.seed)}, ${num(g.synthetic.persons)} persons`]]),
           ],
         }),
       ],

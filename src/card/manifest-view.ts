@@ -25,6 +25,7 @@ export const ManifestViewSchema = z
         events: count,
         dateRange: z.object({ from: z.string(), to: z.string() }).loose(),
         keySource: z.string(),
+        synthetic: z.object({ generator: z.string(), mechanism: z.string(), mechanismVersion: z.number().int(), seed: z.number().int(), persons: count }).loose().optional(),
       })
       .loose(),
     files: z.array(z.object({ path: z.string(), sha256: z.string(), bytes: count }).loose()),

@@ -12,6 +12,7 @@ import { computeAdjustmentWeights, mineCohortPaths } from '../explain/index.js';
 import { resolvePseudonymKey } from '../ingest/key.js';
 import { keyFingerprint, pseudonymise } from '../ingest/pseudonym.js';
 import { type Catalogue, CatalogueSchema } from '../schemas/catalogue.js';
+import { type SyntheticOrigin, SyntheticOriginSchema } from '../schemas/manifest.js';
 import { openStore } from '../store/index.js';
 import { parseTrainConfig, type TrainConfig } from '../train/config.js';
 import { trainPipeline, type TrainOutcome } from '../train/pipeline.js';
@@ -143,6 +144,27 @@ async function dataFingerprintOf(store: EventStore, storeDir: string): Promise<M
   };
 }
 
+/** The world a synthetic population came from (truth/effects.json), or undefined for a file without it. */
+async function readSyntheticOrigin(dir: string): Promise<SyntheticOrigin | undefined> {
+  const file = join(dir, 'truth', 'effects.json');
+  if (!existsSync(file)) return undefined;
+  let summary: Record<string, unknown>;
+  try {
+    summary = JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>;
+  } catch (err) {
+    throw new ServicepathError('TRAIN_TRUTH_INVALID', { file, detail: 'is not JSON' }, { cause: err });
+  }
+  const parsed = SyntheticOriginSchema.safeParse({
+    generator: 'servicepath synth',
+    mechanism: summary.mechanism ?? 'additive',
+    mechanismVersion: summary.mechanismVersion ?? 1,
+    seed: summary.seed,
+    persons: summary.persons,
+  });
+  if (!parsed.success) throw new ServicepathError('TRAIN_TRUTH_INVALID', { file, detail: 'has no seed, persons or mechanism' });
+  return parsed.data;
+}
+
 function progressPrinter(io: CommandIo): { onProgress: (p: Progress) => void; done: () => void } {
   let drawn = false;
   return {
@@ -183,6 +205,8 @@ export async function runTrain(opts: TrainCommandOptions, io: CommandIo): Promis
       throw new ServicepathError('TRAIN_TRUTH_INVALID', { file: opts.truth, detail: 'the key given is not the key the store was made with' });
     }
     truth = await readTruth(opts.truth, key);
+    const synthetic = await readSyntheticOrigin(opts.truth);
+    if (synthetic !== undefined) dataFingerprint.synthetic = synthetic;
   }
   const checkpointDir = join(opts.out, `.${opts.name}.checkpoint`);
   if (opts.resume !== true) await rm(checkpointDir, { recursive: true, force: true });

@@ -16,6 +16,18 @@ export type BundleFile = z.infer<typeof BundleFileSchema>;
 export const SplitSummarySchema = z.object({ persons: Count, families: Count, positives: Count }).strict();
 export type SplitSummary = z.infer<typeof SplitSummarySchema>;
 
+/** The generator's record of a synthetic population (truth/effects.json): the world the data came from. */
+export const SyntheticOriginSchema = z
+  .object({
+    generator: z.literal('servicepath synth'),
+    mechanism: z.string(),
+    mechanismVersion: z.number().int(),
+    seed: z.number().int(),
+    persons: z.number().int(),
+  })
+  .strict();
+export type SyntheticOrigin = z.infer<typeof SyntheticOriginSchema>;
+
 export const DataFingerprintSchema = z
   .object({
     /** sha256 of the store's manifest.json bytes: the store's identity. */
@@ -38,6 +50,11 @@ export const DataFingerprintSchema = z
     /** First and last accepted event date of the store (null when it has no events). */
     dateRange: z.object({ from: z.string(), to: z.string() }).strict().nullable(),
     keySource: z.enum(['file', 'env', 'demo']),
+    /**
+     * Present when the data came from `servicepath synth` and training was given its truth (--truth): which
+     * mechanism and rules version made the data, with the seed and size (truth/effects.json).
+     */
+    synthetic: SyntheticOriginSchema.optional(),
   })
   .strict();
 export type DataFingerprint = z.infer<typeof DataFingerprintSchema>;

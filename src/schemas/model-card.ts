@@ -140,6 +140,11 @@ export const ModelCardSchema = z
         events: SourcedNumberSchema,
         date_range: z.object({ from: SourcedStringSchema, to: SourcedStringSchema }).strict(),
         pseudonymisation: z.object({ method: z.string(), key_source: SourcedStringSchema }).strict(),
+        /** Synthetic data only: the generator, its mechanism and rules version, seed and size. */
+        synthetic: z
+          .object({ generator: SourcedStringSchema, mechanism: SourcedStringSchema, mechanism_version: SourcedNumberSchema, seed: SourcedNumberSchema, persons: SourcedNumberSchema })
+          .strict()
+          .optional(),
       })
       .strict(),
     privacy_measures: z
