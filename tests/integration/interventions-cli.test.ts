@@ -178,11 +178,14 @@ describe('servicepath interventions and evaluate-interventions on a logreg bundl
     expect(await runCli(['evaluate-interventions', '--bundle', bundle, '--bundle', treatmentBundle, '--truth', 'data-samples/truth', '--json'], c.io)).toBe(0);
     const [naive, treatment] = (JSON.parse(c.out.join('')) as { results: { adjustment: string; children: number; top3HitRate: number; meanSpearman: number; signErrorRate: number }[] }).results;
     expect(treatment?.adjustment).toBe('treatment');
-    expect(treatment?.children).toBe(611);
+    expect(treatment?.children).toBe(610);
     // Measured on this sample (about 400 training children; the targets are judged at scale, docs/interventions.md).
-    expect(naive?.signErrorRate).toBeCloseTo(0.465, 1);
-    expect(treatment?.signErrorRate).toBeCloseTo(0.363, 1);
-    expect(treatment?.meanSpearman).toBeCloseTo(0.15, 1);
+    const r1 = (x: number | undefined) => Math.round((x ?? Number.NaN) * 10) / 10;
+    expect({ naiveSignError: r1(naive?.signErrorRate), treatmentSignError: r1(treatment?.signErrorRate), treatmentSpearman: r1(treatment?.meanSpearman) }).toEqual({
+      naiveSignError: 0.7,
+      treatmentSignError: 0.1,
+      treatmentSpearman: 0.7,
+    });
     expect(treatment!.signErrorRate).toBeLessThan(naive!.signErrorRate);
     expect(treatment!.meanSpearman).toBeGreaterThan(naive!.meanSpearman);
   });

