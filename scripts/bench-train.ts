@@ -1,6 +1,6 @@
 // Training and inference speed of the sequence models against PyTorch, measured in the same run.
 // Shape: vocab 1000, embed 32, hidden 64, T = 64, batch 256, Adam. Usage:
-//   node dist/scripts/bench-train.js [--backend wasm|cpu] [--seconds 3] [--variants gru,gru-full] [--no-torch]
+//   node dist/scripts/bench-train.js [--backend wasm|cpu] [--seconds 3] [--variants gru,gru-full] [--no-torch] [--features F]
 // Variants: gru (the default config: minimal cell), gru-minimal, gru-minimal-2 (two layers), gru-full
 // (classic fused GRU), gru-wide (the default cell with the wide part that `servicepath train` adds by default:
 // per-(token, window) log counts on the feature read as time before the index), transformer, stock-gru
@@ -9,6 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { DEFAULT_STEP_FEATURES } from '../src/features/preprocessing.js';
 import { buildStockGruModel } from '../src/model/baselines.js';
 import {
   buildModel,
@@ -27,10 +28,12 @@ const { values: args } = parseArgs({
     seconds: { type: 'string', default: '3' },
     variants: { type: 'string', default: 'gru,gru-wide,gru-minimal-2,gru-full' },
     'no-torch': { type: 'boolean', default: false },
+    // Step features per event: the default preprocessing's (src/features/preprocessing.ts DEFAULT_STEP_FEATURES).
+    features: { type: 'string', default: String(DEFAULT_STEP_FEATURES.length) },
   },
 });
 const SECONDS = Number(args.seconds);
-const SHAPE = { vocabSize: 1000, numFeatures: 1, maxLen: 64, embedDim: 32, hiddenDim: 64, layers: 1, heads: 2, dropout: 0, seed: 1 };
+const SHAPE = { vocabSize: 1000, numFeatures: Number(args.features), maxLen: 64, embedDim: 32, hiddenDim: 64, layers: 1, heads: 2, dropout: 0, seed: 1 };
 const T = 64;
 
 function randomBatch(batchSize: number, seed: number): SequenceBatch {
@@ -40,7 +43,7 @@ function randomBatch(batchSize: number, seed: number): SequenceBatch {
     return s / 4294967296;
   };
   const tokens = new Int32Array(batchSize * T).map(() => 1 + Math.floor(rand() * (SHAPE.vocabSize - 1)));
-  const feats = new Float32Array(batchSize * T).map(() => rand());
+  const feats = new Float32Array(batchSize * T * SHAPE.numFeatures).map(() => rand());
   return {
     tokens,
     feats,

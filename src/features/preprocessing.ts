@@ -9,7 +9,23 @@ export const UNK_ID = 1;
 export const PAD_TOKEN = '<pad>';
 export const UNK_TOKEN = '<unk>';
 export const RARE_CODE = '<rare>';
-export const STEP_FEATURES = ['ageYears', 'yearsBeforeIndex', 'logGapDays'] as const;
+/**
+ * Per-step continuous features a preprocessing may list. recency90 / recency365: 2^(-days before the index / 90 or
+ * 365), so a gate can weigh an event by how recent it is on the scale of months as well as years.
+ */
+export const STEP_FEATURES = ['ageYears', 'yearsBeforeIndex', 'logGapDays', 'recency90', 'recency365', 'logGapSameToken', 'logGapSameDomain'] as const;
+/** The step features new preprocessings use. */
+export const DEFAULT_STEP_FEATURES: readonly (typeof STEP_FEATURES)[number][] = [
+  'ageYears',
+  'yearsBeforeIndex',
+  'logGapDays',
+  'recency90',
+  'recency365',
+  'logGapSameToken',
+  'logGapSameDomain',
+];
+/** Days standing in for "no earlier event of this token (domain) in the path" in the same-token (domain) gaps. */
+const NO_EARLIER_DAYS = 3650;
 
 export const PreprocessingSchema = z
   .object({
@@ -92,16 +108,25 @@ export function encodeEvents(prep: Preprocessing, path: Path): { tokens: Int32Ar
   const feats = new Float32Array(n * f);
   const indexAge = indexAgeOf(path);
   let prevAge: number | null = null;
+  const lastOfToken = new Map<number, number>();
+  const lastOfDomain = new Map<string, number>();
+  const logGapSince = (last: number | undefined, age: number) => Math.log1p(last === undefined ? NO_EARLIER_DAYS : Math.max(0, age - last)) / prep.scales.logGap;
   path.events.forEach((e, t) => {
     tokens[t] = tokenId(prep, e);
     prep.stepFeatures.forEach((name, j) => {
       let v: number;
       if (name === 'ageYears') v = e.ageDays / prep.scales.ageDays;
       else if (name === 'yearsBeforeIndex') v = (indexAge - e.ageDays) / prep.scales.beforeIndexDays;
+      else if (name === 'recency90') v = 2 ** (-Math.max(0, indexAge - e.ageDays) / 90);
+      else if (name === 'recency365') v = 2 ** (-Math.max(0, indexAge - e.ageDays) / 365);
+      else if (name === 'logGapSameToken') v = logGapSince(lastOfToken.get(tokens[t] as number), e.ageDays);
+      else if (name === 'logGapSameDomain') v = logGapSince(lastOfDomain.get(e.domain), e.ageDays);
       else v = prevAge === null ? 0 : Math.log1p(Math.max(0, e.ageDays - prevAge)) / prep.scales.logGap;
       feats[t * f + j] = v;
     });
     prevAge = e.ageDays;
+    lastOfToken.set(tokens[t] as number, e.ageDays);
+    lastOfDomain.set(e.domain, e.ageDays);
   });
   return { tokens, feats };
 }

@@ -1,7 +1,7 @@
 // Fits the preprocessing on the training split: the vocabulary (rare codes folded per relation and domain)
 // and the feature scales. Deterministic: tokens are sorted.
 import type { Path } from '../schemas/path.js';
-import { PAD_TOKEN, type Preprocessing, PREPROCESSING_VERSION, rareKey, STEP_FEATURES, tokenKey, UNK_TOKEN } from './preprocessing.js';
+import { DEFAULT_STEP_FEATURES, PAD_TOKEN, type Preprocessing, PREPROCESSING_VERSION, rareKey, tokenKey, UNK_TOKEN } from './preprocessing.js';
 
 export interface FitPreprocessingOptions {
   minPersonsPerCode: number;
@@ -34,7 +34,7 @@ export function fitPreprocessing(trainingPaths: readonly Path[], opts: FitPrepro
     vocab,
     minPersonsPerCode: opts.minPersonsPerCode,
     maxLen: opts.maxLen,
-    stepFeatures: [...STEP_FEATURES],
+    stepFeatures: [...DEFAULT_STEP_FEATURES],
     scales: { ageDays: 5 * DAYS_PER_YEAR, beforeIndexDays: 5 * DAYS_PER_YEAR, logGap: Math.log1p(365) },
     countWindowsDays: opts.countWindowsDays ?? [365, 1096],
   };
