@@ -5,7 +5,7 @@
 // events before the insertion stay as they were and later ones change only where the service changes them.
 // docs/synthetic-population.md "Mechanism v2".
 import { mix32 } from '../util/random.js';
-import { FOLLOW_UP_CODES, impulseDamping, MISSED_FOLLOW_UP_IMPULSE, STRAIN_IMPULSES, StrainTracker } from './mechanism-v2.js';
+import { FOLLOW_UP_CODES, hasFollowUp, impulseDamping, MISSED_FOLLOW_UP_IMPULSE, StrainTracker, servicesByCode, strainImpulse } from './mechanism-v2.js';
 import { type ChildTraits, modifierFactor, type ProtectiveService } from './mechanism.js';
 import type { Scenario, V2Settings } from './scenario.js';
 import { type Code, codeIndex, eventCode, eventDay, packEvent } from './services.js';
@@ -103,13 +103,8 @@ interface State {
   events: number[][];
 }
 
-function serviceOf(input: DynamicsInput, code: number): ProtectiveService | undefined {
-  for (const p of input.protective) if (codeIndex(p.code as Code) === code) return p;
-  return undefined;
-}
-
-function mediatorFactor(input: DynamicsInput, m: Mediator): number {
-  const p = serviceOf(input, m.code);
+function mediatorFactor(input: DynamicsInput, services: Map<number, ProtectiveService>, m: Mediator): number {
+  const p = services.get(m.code);
   return p === undefined ? 0 : modifierFactor(p, input.members[m.member]!.traits);
 }
 
@@ -132,11 +127,6 @@ function observed(m: DynMember, day: number): boolean {
   return day >= m.obsStartDay && day <= m.obsEndDay;
 }
 
-function hasFollowUpIn(bg: readonly number[], dyn: readonly number[], day: number, within: number): boolean {
-  for (const list of [bg, dyn]) for (const d of list) if (d > day && d <= day + within) return true;
-  return false;
-}
-
 /** Runs steps [fromStep, ...) while the step starts on or before untilDay; records snapshots when `run` is given. */
 function simulate(input: DynamicsInput, state: State, t0: number, fromStep: number, untilDay: number, run: DynamicsRun | null, items: Item[], inserted: Mediator | null): void {
   const s = input.scenario;
@@ -150,6 +140,7 @@ function simulate(input: DynamicsInput, state: State, t0: number, fromStep: numb
   const mother = input.members[0]!;
   const F = v2.runs.followUpDays;
   let pendingMediator = inserted;
+  const services = servicesByCode(input.protective);
   for (let step = fromStep; ; step++) {
     const d = t0 + step * STEP_DAYS;
     if (d > untilDay || (run !== null && step >= run.steps)) break;
@@ -244,23 +235,24 @@ function simulate(input: DynamicsInput, state: State, t0: number, fromStep: numb
     const processMediatorsUntil = (day: number, inclusive: boolean) => {
       while (mi < mediators.length && (inclusive ? mediators[mi]!.day <= day : mediators[mi]!.day < day)) {
         const med = mediators[mi++]!;
-        const factor = mediatorFactor(input, med);
+        const factor = mediatorFactor(input, services, med);
         state.mediators.push({ day: med.day, factor });
       }
     };
     for (const item of due) {
       processMediatorsUntil(item.day, false);
       if (item.code === CHECK) {
-        if (!hasFollowUpIn(input.backgroundFollowUps, state.followUps, item.day - F, F)) addImpulse(item.day, MISSED_FOLLOW_UP_IMPULSE);
+        const crisisDay = item.day - F;
+        if (!hasFollowUp(input.backgroundFollowUps, crisisDay, F) && !hasFollowUp(state.followUps, crisisDay, F)) addImpulse(item.day, MISSED_FOLLOW_UP_IMPULSE);
         continue;
       }
       const member = input.members[item.member]!;
       if (!observed(member, item.day)) continue;
       state.events[item.member]!.push(packEvent(item.day, item.code));
       if (item.member === 0 && FOLLOW_UP_CODES.has(item.code)) state.followUps.push(item.day);
-      const impulse = item.member === 0 ? (item.code === NOTIFICATION ? undefined : STRAIN_IMPULSES.get(item.code)) : item.code === NOTIFICATION ? STRAIN_IMPULSES.get(item.code) : undefined;
+      const impulse = strainImpulse(item.member === 0, item.code);
       if (impulse !== undefined) addImpulse(item.day, impulse);
-      const p = serviceOf(input, item.code);
+      const p = services.get(item.code);
       if (p !== undefined && (p.relation === 'self') === (item.member !== 0)) {
         // A dynamic service start is a mediator too (after the same day's impulses).
         mediators.splice(mi, 0, { day: item.day, member: item.member, code: item.code });
@@ -337,8 +329,7 @@ export function replayDynamics(input: DynamicsInput, run: DynamicsRun, insert: M
 /** Background mediators of a family: starts of catalogue services by their receivers (mother 0, children 1+). */
 export function backgroundMediators(memberEvents: readonly (readonly number[])[], protective: readonly ProtectiveService[]): Mediator[] {
   const out: Mediator[] = [];
-  const codes = new Map<number, ProtectiveService>();
-  for (const p of protective) codes.set(codeIndex(p.code as Code), p);
+  const codes = servicesByCode(protective);
   memberEvents.forEach((events, member) => {
     for (const packed of events) {
       const p = codes.get(eventCode(packed));

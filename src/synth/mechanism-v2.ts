@@ -60,6 +60,19 @@ export const STRAIN_IMPULSES: ReadonlyMap<number, number> = new Map([
   [C('CW_NOTIFICATION'), 0.6],
 ]);
 export const MISSED_FOLLOW_UP_IMPULSE = 0.6;
+
+/** The strain impulse of an event: the mother's crises, detoxes and ER visits, any child's notifications. */
+export function strainImpulse(byMother: boolean, code: number): number | undefined {
+  const isNotification = code === C('CW_NOTIFICATION');
+  return byMother === isNotification ? undefined : STRAIN_IMPULSES.get(code);
+}
+
+/** The catalogue's protective services by code index. */
+export function servicesByCode(protective: readonly ProtectiveService[]): Map<number, ProtectiveService> {
+  const out = new Map<number, ProtectiveService>();
+  for (const p of protective) out.set(codeIndex(p.code as Code), p);
+  return out;
+}
 /** Codes of the mother that count as a crisis follow-up. */
 export const FOLLOW_UP_CODES: ReadonlySet<number> = new Set([C('MH_ADULT_VISIT'), C('MH_ADULT_THERAPY')]);
 const CRISIS = C('MH_CRISIS');
@@ -144,8 +157,7 @@ function inWindow(events: readonly number[], fromDay: number, toDay: number): re
  * after a crisis), reliefs of services. The hazard reads the strain built inside the lookback window.
  */
 export function strainItems(fam: FamilyEvents, v2: V2Settings, protective: readonly ProtectiveService[], fromDay = Number.NEGATIVE_INFINITY, toDay = Number.POSITIVE_INFINITY): StrainItem[] {
-  const services = new Map<number, ProtectiveService>();
-  for (const p of protective) services.set(codeIndex(p.code as Code), p);
+  const services = servicesByCode(protective);
   const window = (events: readonly number[], extraBefore: number, extraAfter: number) =>
     Number.isFinite(fromDay) ? inWindow(events, fromDay - extraBefore, toDay + extraAfter) : events;
   // Service starts (with their receivers' trait factors) that damp later impulses.
@@ -169,13 +181,14 @@ export function strainItems(fam: FamilyEvents, v2: V2Settings, protective: reado
     const day = eventDay(packed);
     if (day > toDay) break;
     const code = eventCode(packed);
-    const impulse = code === C('CW_NOTIFICATION') ? undefined : STRAIN_IMPULSES.get(code);
+    const impulse = strainImpulse(true, code);
     if (impulse !== undefined) raw.push({ day, impulse });
     if (code === CRISIS && !hasFollowUp(followUps, day, v2.runs.followUpDays)) raw.push({ day: day + v2.runs.followUpDays, impulse: MISSED_FOLLOW_UP_IMPULSE });
   }
   for (const child of fam.children) {
     for (const packed of window(child.events, 0, 0)) {
-      if (eventCode(packed) === C('CW_NOTIFICATION')) raw.push({ day: eventDay(packed), impulse: STRAIN_IMPULSES.get(C('CW_NOTIFICATION'))! });
+      const impulse = strainImpulse(false, eventCode(packed));
+      if (impulse !== undefined) raw.push({ day: eventDay(packed), impulse });
     }
   }
   return raw.map((item) => ({ day: item.day, impulse: item.impulse * (1 - impulseDamping(mediators, item.day, v2)) })).sort(compareStrainItems);

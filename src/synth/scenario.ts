@@ -18,9 +18,6 @@ export type Mechanism = (typeof MECHANISMS)[number];
 /** Version of the v2 mechanism's rules: bumped whenever a rule changes, so a card can say which world made its data. */
 export const MECHANISM_V2_VERSION = 1;
 
-/** Code families of the recency half-lives. */
-export const RECENCY_FAMILIES = ['child_welfare', 'crisis', 'health', 'benefits'] as const;
-
 const OrderPairSchema = z
   .object({
     first: z.object({ relation: z.enum(['self', 'mother', 'father', 'sibling']), code: z.string().min(1) }).strict(),

@@ -12,6 +12,20 @@ import { learnability } from '../../../src/synth/learnability.js';
 import { PROTECTIVE } from '../../../src/synth/mechanism.js';
 import { generate, readCsv, readTruth } from './helpers.js';
 
+/** Events per person within [55, 85] and each domain's share of the events within its band. */
+function expectDomainMix(events: { rows: string[][] }, persons: { rows: string[][] }, bands: Record<string, [number, number]>): void {
+  const perPerson = events.rows.length / persons.rows.length;
+  expect(perPerson).toBeGreaterThan(55);
+  expect(perPerson).toBeLessThan(85);
+  const share = new Map<string, number>();
+  for (const r of events.rows) share.set(r[2]!, (share.get(r[2]!) ?? 0) + 1 / events.rows.length);
+  expect([...share.keys()].every((d) => (DEFAULT_DOMAINS as readonly string[]).includes(d))).toBe(true);
+  for (const [domain, [lo, hi]] of Object.entries(bands)) {
+    expect(share.get(domain) ?? 0, domain).toBeGreaterThan(lo);
+    expect(share.get(domain) ?? 0, domain).toBeLessThan(hi);
+  }
+}
+
 describe('an additive population (4,000 persons)', () => {
   const g = generate(4000, 5, { mechanism: 'additive' });
   afterAll(() => g.cleanup());
@@ -29,14 +43,8 @@ describe('an additive population (4,000 persons)', () => {
   });
 
   it('keeps the documented volume and domain mix (about 70 events per person)', () => {
-    const perPerson = events.rows.length / persons.rows.length;
-    expect(perPerson).toBeGreaterThan(55);
-    expect(perPerson).toBeLessThan(85);
-    const share = new Map<string, number>();
-    for (const r of events.rows) share.set(r[2]!, (share.get(r[2]!) ?? 0) + 1 / events.rows.length);
-    expect([...share.keys()].every((d) => (DEFAULT_DOMAINS as readonly string[]).includes(d))).toBe(true);
     // Documented bands (docs/synthetic-population.md, "Volumes").
-    const bands: Record<string, [number, number]> = {
+    expectDomainMix(events, persons, {
       health: [0.5, 0.65],
       income_support: [0.09, 0.18],
       mental_health: [0.07, 0.13],
@@ -46,11 +54,7 @@ describe('an additive population (4,000 persons)', () => {
       child_welfare: [0.008, 0.025],
       early_education: [0.007, 0.02],
       school: [0.008, 0.025],
-    };
-    for (const [domain, [lo, hi]] of Object.entries(bands)) {
-      expect(share.get(domain) ?? 0, domain).toBeGreaterThan(lo);
-      expect(share.get(domain) ?? 0, domain).toBeLessThan(hi);
-    }
+    });
   });
 
   it('has families of one or two parents and one to four children, siblings linked both ways', () => {
@@ -160,12 +164,7 @@ describe('a v2 population (4,000 persons)', () => {
   const truth = readTruth(g.dir);
 
   it('keeps the documented volume and domain mix (about 72 events per person)', () => {
-    const perPerson = events.rows.length / persons.rows.length;
-    expect(perPerson).toBeGreaterThan(55);
-    expect(perPerson).toBeLessThan(85);
-    const share = new Map<string, number>();
-    for (const r of events.rows) share.set(r[2]!, (share.get(r[2]!) ?? 0) + 1 / events.rows.length);
-    const bands: Record<string, [number, number]> = {
+    expectDomainMix(events, persons, {
       health: [0.5, 0.62],
       income_support: [0.09, 0.18],
       mental_health: [0.08, 0.14],
@@ -175,11 +174,7 @@ describe('a v2 population (4,000 persons)', () => {
       child_welfare: [0.015, 0.035],
       early_education: [0.007, 0.02],
       school: [0.008, 0.025],
-    };
-    for (const [domain, [lo, hi]] of Object.entries(bands)) {
-      expect(share.get(domain) ?? 0, domain).toBeGreaterThan(lo);
-      expect(share.get(domain) ?? 0, domain).toBeLessThan(hi);
-    }
+    });
   });
 
   it('plants protective effects that help on average, more when they start early', () => {
