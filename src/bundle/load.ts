@@ -10,13 +10,13 @@ import { type EffectModel, EffectModelSchema } from '../features/treatment.js';
 import { type BackendPreference, type LayersModel, loadModelArtifacts, selectBackend } from '../model/index.js';
 import { type Catalogue, CatalogueSchema } from '../schemas/catalogue.js';
 import { type CohortPathsFile, CohortPathsFileSchema } from '../schemas/cohort-paths.js';
-import { type Manifest, ManifestSchema } from '../schemas/manifest.js';
+import { hasStage, type Manifest, ManifestSchema, STAGE_FILES } from '../schemas/manifest.js';
 import { type MetricsFile, MetricsFileSchema } from '../schemas/metrics.js';
 import type { PathScorer } from '../schemas/scoring.js';
 import { readBundleJson, sha256Hex } from './files.js';
 import { InputExampleSchema } from './input-example.js';
 import { createScorer } from './scorer.js';
-import { EFFECT_MODEL_FILE, MANIFEST_FILE } from './write.js';
+import { MANIFEST_FILE } from './write.js';
 
 export interface LoadedBundle {
   dir: string;
@@ -40,12 +40,6 @@ export interface BundleProblem {
 
 const REQUIRED = ['preprocessing.json', 'calibration.json', 'metrics.json', 'catalogue.json', 'cohort-paths.json', 'input-example.json', 'model-card.json', 'model-card.md', 'model-card.html'];
 
-/** Whether the bundle's training used the treatment-aware outcome model (it then holds effect-model.json). */
-export function isTreatmentAware(manifest: Pick<Manifest, 'resolvedConfig'>): boolean {
-  const a = manifest.resolvedConfig['adjustment'];
-  return a === 'treatment' || a === 'treatment+ipw';
-}
-
 export async function readManifest(dir: string): Promise<Manifest> {
   try {
     await readFile(join(dir, MANIFEST_FILE));
@@ -59,9 +53,8 @@ export async function readManifest(dir: string): Promise<Manifest> {
 export async function checkFiles(dir: string, manifest: Manifest): Promise<ServicepathError[]> {
   const problems: ServicepathError[] = [];
   const listed = new Set(manifest.files.map((f) => f.path));
-  const modelFiles = manifest.modelKind === 'logreg' ? ['logreg.json'] : ['model.json', 'weights.bin'];
-  if (isTreatmentAware(manifest)) modelFiles.push(EFFECT_MODEL_FILE);
-  for (const file of [...REQUIRED, ...modelFiles]) {
+  const stageFiles = manifest.stages.flatMap((s) => (s.stage === 'base-model' ? s.files : [s.file]));
+  for (const file of [...new Set([...REQUIRED, ...stageFiles])]) {
     if (!listed.has(file)) problems.push(new ServicepathError('BUNDLE_FILE_MISSING', { dir, file }));
   }
   for (const f of manifest.files) {
@@ -121,7 +114,7 @@ export async function loadBundle(dir: string, opts: LoadBundleOptions = {}): Pro
     markdown: await readText(dir, 'model-card.md'),
     html: await readText(dir, 'model-card.html'),
   };
-  const effect = isTreatmentAware(manifest) ? await readBundleJson(dir, EFFECT_MODEL_FILE, EffectModelSchema) : null;
+  const effect = hasStage(manifest, 'effect-model') ? await readBundleJson(dir, STAGE_FILES.effectModel, EffectModelSchema) : null;
   let scorer: PathScorer;
   let network: LayersModel | null = null;
   if (manifest.modelKind === 'logreg') {

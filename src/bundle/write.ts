@@ -11,13 +11,12 @@ import type { EffectModel } from '../features/treatment.js';
 import { type LayersModel, saveModelArtifacts } from '../model/index.js';
 import type { Catalogue } from '../schemas/catalogue.js';
 import type { CohortPathsFile } from '../schemas/cohort-paths.js';
-import { type Manifest, ManifestSchema } from '../schemas/manifest.js';
+import { type Manifest, ManifestSchema, STAGE_FILES } from '../schemas/manifest.js';
 import type { MetricsFile } from '../schemas/metrics.js';
 import { describeFiles, listFiles, sha256Hex } from './files.js';
 import type { InputExample } from './input-example.js';
 
 export const MANIFEST_FILE = 'manifest.json';
-export const EFFECT_MODEL_FILE = 'effect-model.json';
 export const CARD_FILE_NAMES = ['model-card.json', 'model-card.md', 'model-card.html'];
 
 export type ManifestDraft = Omit<Manifest, 'formatVersion' | 'name' | 'version' | 'id' | 'files'>;
@@ -81,7 +80,7 @@ export async function writeBundle(opts: WriteBundleOptions): Promise<{ dir: stri
     if (c.model.kind === 'logreg') await writeFile(join(tmp, 'logreg.json'), `${JSON.stringify(c.model.logreg)}\n`);
     else await saveModelArtifacts(c.model.network, tmp);
     await writeFile(join(tmp, 'preprocessing.json'), json(c.preprocessing));
-    if (c.effect !== undefined && c.effect !== null) await writeFile(join(tmp, EFFECT_MODEL_FILE), `${JSON.stringify(c.effect)}\n`);
+    if (c.effect !== undefined && c.effect !== null) await writeFile(join(tmp, STAGE_FILES.effectModel), `${JSON.stringify(c.effect)}\n`);
     await writeFile(join(tmp, 'calibration.json'), json(c.calibration));
     await writeFile(join(tmp, 'metrics.json'), json(c.metrics));
     await writeFile(join(tmp, 'catalogue.json'), json(c.catalogue));

@@ -12,7 +12,7 @@ import {
   type SourcedData,
   CARD_SCHEMA_VERSION,
 } from '../schemas/model-card.js';
-import { type ManifestView, ManifestViewSchema } from './manifest-view.js';
+import { type Manifest, ManifestSchema } from '../schemas/manifest.js';
 import { pointerOf, resolvePointer, SourceReader } from './pointer.js';
 import * as text from './text.js';
 import { TRIPOD_AI_ITEMS } from './tripod.js';
@@ -109,7 +109,7 @@ function graphics(m: SourceReader, log: SourceReader): Graphic[] {
   ];
 }
 
-function dataGovernance(mf: SourceReader, manifest: ManifestView): ModelCard['data_governance'] {
+function dataGovernance(mf: SourceReader, manifest: Manifest): ModelCard['data_governance'] {
   return {
     inputs: manifest.dataFingerprint.inputs.map((input, i) => {
       const at = `/dataFingerprint/inputs/${i}`;
@@ -183,8 +183,10 @@ function changeLog(card: Omit<ModelCard, 'change_log'>, previous: ModelCard): No
 }
 
 export function buildModelCard(input: BuildModelCardInput): ModelCard {
-  const manifest = parseOrThrow(ManifestViewSchema, input.manifest, 'manifest.json');
-  const emaDecay = Number(manifest.resolvedConfig['emaDecay'] ?? 0);
+  const manifest = parseOrThrow(ManifestSchema, input.manifest, 'manifest.json');
+  const config = manifest.resolvedConfig;
+  const base = manifest.stages.find((s) => s.stage === 'base-model');
+  const deep = base !== undefined && base.kind !== 'logreg';
   const metrics = parseOrThrow(MetricsFileSchema, input.metrics, 'metrics.json');
   const mf = new SourceReader('manifest.json', input.manifest);
   const m = new SourceReader('metrics.json', input.metrics);
@@ -222,10 +224,10 @@ export function buildModelCard(input: BuildModelCardInput): ModelCard {
     model_parameters: {
       model_architecture: mf.string('/modelKind', 'modelKind'),
       architecture_description: [
-        text.ARCHITECTURES[manifest.modelKind] ?? 'See the resolved configuration.',
-        manifest.modelKind !== 'logreg' && manifest.resolvedConfig['wide'] === true ? text.WIDE_PART(String(manifest.resolvedConfig['wideInit'] ?? 'zero')) : '',
-        manifest.modelKind !== 'logreg' && emaDecay > 0 ? text.WEIGHT_AVERAGE(emaDecay) : '',
-        text.ADJUSTMENTS[String(manifest.resolvedConfig['adjustment'] ?? 'none')] ?? '',
+        (base === undefined ? undefined : text.ARCHITECTURES[base.kind]) ?? 'See the resolved configuration.',
+        deep && config.wide ? text.WIDE_PART(config.wideInit) : '',
+        deep && config.emaDecay > 0 ? text.WEIGHT_AVERAGE(config.emaDecay) : '',
+        text.ADJUSTMENTS[config.adjustment] ?? '',
       ]
         .filter((t) => t !== '')
         .join(' '),

@@ -1,6 +1,7 @@
 // `servicepath compare`: two bundles of one task scored on the same examples, each metric of both and the
 // paired difference (candidate - baseline) with a family bootstrap interval. On the store they were trained on
 // it rebuilds their test split (checked against the counts in their manifests); elsewhere it uses every example.
+import type { ResolvedTrainConfig } from '../schemas/train-config.js';
 import { isDeepStrictEqual } from 'node:util';
 import { type LoadedBundle, loadBundle } from '../bundle/index.js';
 import { buildExamples, splitExamples } from '../cohort/index.js';
@@ -29,14 +30,11 @@ separate intervals. Neither bundle is changed.
 const fmt = (x: number | null | undefined, digits = 3) => (x === null || x === undefined ? 'n/a' : x.toFixed(digits));
 const signed = (x: number | null | undefined) => (x === null || x === undefined ? 'n/a' : `${x >= 0 ? '+' : ''}${x.toFixed(4)}`);
 
-interface SplitSettings {
-  seed: number;
-  split: { train: number; validation: number; test: number; method: 'family' | 'temporal' };
-}
+type SplitSettings = Pick<ResolvedTrainConfig, 'seed' | 'split'>;
 
-function splitSettingsOf(bundle: LoadedBundle): SplitSettings | null {
-  const c = bundle.manifest.resolvedConfig as { seed?: unknown; split?: SplitSettings['split'] };
-  return typeof c.seed === 'number' && c.split !== undefined ? { seed: c.seed, split: c.split } : null;
+function splitSettingsOf(bundle: LoadedBundle): SplitSettings {
+  const { seed, split } = bundle.manifest.resolvedConfig;
+  return { seed, split };
 }
 
 const label = (b: LoadedBundle) => `${b.manifest.name} v${b.manifest.version} (${b.manifest.modelKind})`;
@@ -86,7 +84,7 @@ export const command: CommandModule = {
         const testProblem =
           baseline.manifest.dataFingerprint.storeManifestSha256 !== storeSha || candidate.manifest.dataFingerprint.storeManifestSha256 !== storeSha
             ? 'the store is not the one both bundles were trained on (store manifest hashes differ)'
-            : settings === null || !isDeepStrictEqual(settings, splitSettingsOf(candidate))
+            : !isDeepStrictEqual(settings, splitSettingsOf(candidate))
               ? 'the bundles were trained with different split settings (seed, fractions or method)'
               : null;
         if (asked === 'test' && testProblem !== null) throw mismatch(`${testProblem}; use --split all`);
@@ -113,7 +111,7 @@ export const command: CommandModule = {
           baseline: await finals(baseline),
           candidate: await finals(candidate),
           clusters: chosen.map((e) => e.familyId),
-          samples: intOption(values, 'bootstrap', (baseline.manifest.resolvedConfig as { evaluation?: { bootstrapSamples?: number } }).evaluation?.bootstrapSamples ?? 200),
+          samples: intOption(values, 'bootstrap', baseline.manifest.resolvedConfig.evaluation.bootstrapSamples),
           seed: baseline.manifest.seed,
         });
         // Counts shown are rounded as in every evaluation report (the bundle's privacy settings).

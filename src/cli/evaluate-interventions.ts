@@ -30,12 +30,6 @@ export interface BundleEvaluation extends EffectsEvaluation {
   adjustment: string;
 }
 
-/** The adjustment a bundle was trained with, from its manifest's resolved training config ('none' when absent). */
-export function adjustmentOf(manifest: { resolvedConfig: Record<string, unknown> }): string {
-  const a = manifest.resolvedConfig['adjustment'];
-  return typeof a === 'string' ? a : 'none';
-}
-
 /** name/version of a bundle folder (models/<name>/<version>). */
 export function bundleLabel(dir: string): string {
   const parts = dir.split(/[\\/]+/).filter((p) => p !== '');
@@ -94,7 +88,7 @@ export const command: CommandModule = {
       try {
         const catalogue = catalogueFile === undefined ? bundle.catalogue : readCatalogueFile(catalogueFile);
         const r = await evaluateEffects(bundle.scorer, children, catalogue, { minEffect });
-        rows.push({ bundle: bundleLabel(dir), adjustment: adjustmentOf(bundle.manifest), ...r });
+        rows.push({ bundle: bundleLabel(dir), adjustment: bundle.manifest.resolvedConfig.adjustment, ...r });
       } finally {
         bundle.dispose();
       }

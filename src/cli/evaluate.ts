@@ -71,7 +71,7 @@ export const command: CommandModule = {
       const yProb = Float64Array.from(trajectories, (t) => t[t.length - 1] as number);
       const oracle = truth === undefined ? undefined : examples.map((e) => truth.get(e.personId));
       const oracleProb = oracle?.every((p) => p !== undefined) === true ? Float64Array.from(oracle as number[]) : undefined;
-      const config = bundle.manifest.resolvedConfig as { evaluation?: { bootstrapSamples?: number; k?: number; roundTo?: number } };
+      const config = bundle.manifest.resolvedConfig;
       const report = evaluateBinary({
         yTrue: Float64Array.from(examples, (e) => e.label),
         yProb,
@@ -84,7 +84,7 @@ export const command: CommandModule = {
         },
         k: bundle.manifest.privacy.k,
         roundTo: bundle.manifest.privacy.roundTo,
-        bootstrapSamples: intOption(values, 'bootstrap', config.evaluation?.bootstrapSamples ?? 200),
+        bootstrapSamples: intOption(values, 'bootstrap', config.evaluation.bootstrapSamples),
         seed: bundle.manifest.seed,
         ...(oracleProb === undefined ? {} : { oracleProb }),
       });

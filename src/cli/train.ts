@@ -12,9 +12,10 @@ import { computeAdjustmentWeights, mineCohortPaths } from '../explain/index.js';
 import { resolvePseudonymKey } from '../ingest/key.js';
 import { keyFingerprint, pseudonymise } from '../ingest/pseudonym.js';
 import { type Catalogue, CatalogueSchema } from '../schemas/catalogue.js';
-import { type SyntheticOrigin, SyntheticOriginSchema } from '../schemas/manifest.js';
+import { stagesOf, type SyntheticOrigin, SyntheticOriginSchema } from '../schemas/manifest.js';
 import { openStore } from '../store/index.js';
-import { parseTrainConfig, type TrainConfig } from '../train/config.js';
+import type { TrainConfig } from '../schemas/train-config.js';
+import { parseTrainConfig } from '../train/config.js';
 import { trainPipeline, type TrainOutcome } from '../train/pipeline.js';
 import { readTruthProbabilities } from '../train/truth.js';
 import type { Progress } from '../train/sequence.js';
@@ -263,6 +264,7 @@ export async function runTrain(opts: TrainCommandOptions, io: CommandIo): Promis
       modelKind: config.model,
       task,
       resolvedConfig: { ...outcome.resolvedConfig },
+      stages: stagesOf(config.model, outcome.resolvedConfig),
       seed: config.seed,
       software: {
         node: process.versions.node,

@@ -1,38 +1,27 @@
-// Sequence model configuration: the zod schema is the source of truth; every default lives here.
+// Sequence model configuration: the network's part of the training config (src/schemas/train-config.ts holds
+// every default) plus what the data decides (vocabulary, step features, resolved maxLen, the wide part's windows).
 import { z } from 'zod';
 import { formatZodIssues, ServicepathError } from '../errors/index.js';
+import { MAX_CONTEXT, NETWORK_FIELDS, SEQUENCE_KINDS, SeedSchema } from '../schemas/train-config.js';
 
-export const SEQUENCE_KINDS = ['gru', 'transformer'] as const;
-export type SequenceKind = (typeof SEQUENCE_KINDS)[number];
+export { GRU_CELLS, type GruCell, SEQUENCE_KINDS, type SequenceKind } from '../schemas/train-config.js';
 
-export const GRU_CELLS = ['minimal', 'full'] as const;
-export type GruCell = (typeof GRU_CELLS)[number];
-
+/** The network's own settings come from the training config's fields (NETWORK_FIELDS): one home per default. */
 export const SequenceModelConfigSchema = z
   .object({
-    /** Default kind: the one that met the speed and accuracy targets (docs/models.md). */
     kind: z.enum(SEQUENCE_KINDS).default('gru'),
-    /**
-     * Recurrent cell of the gru kind: 'minimal' (gates from the current input only, parallel over time;
-     * the default: it meets the speed targets at the full GRU's accuracy) or 'full' (classic GRU).
-     */
-    cell: z.enum(GRU_CELLS).default('minimal'),
+    cell: NETWORK_FIELDS.cell,
     /** Token ids 0..vocabSize-1; 0 is padding. Comes from the vocabulary, never defaulted. */
     vocabSize: z.number().int().min(2).max(5_000_000),
     /** Continuous per-step features (age, time before index, ...). Comes from preprocessing. */
     numFeatures: z.number().int().min(1).max(1024),
-    /** Longest path the model sees (positions for the transformer). */
-    maxLen: z.number().int().min(1).max(4096).default(64),
-    /** Token embedding width; the benchmark shape uses 32. */
-    embedDim: z.number().int().min(1).max(1024).default(32),
-    /** GRU state width, or the transformer's feed-forward width; the benchmark shape uses 64. */
-    hiddenDim: z.number().int().min(1).max(4096).default(64),
-    /** Stacked GRU layers or transformer blocks. */
-    layers: z.number().int().min(1).max(12).default(1),
-    /** Attention heads (transformer only); must divide embedDim. */
-    heads: z.number().int().min(1).max(64).default(2),
-    /** Dropout rate on the sequence layers' outputs while training; seeded, so runs repeat. */
-    dropout: z.number().min(0).max(0.9).default(0),
+    /** Longest path the model sees (positions for the transformer): the training config's resolved maxLen. */
+    maxLen: z.number().int().min(1).max(MAX_CONTEXT),
+    embedDim: NETWORK_FIELDS.embedDim,
+    hiddenDim: NETWORK_FIELDS.hiddenDim,
+    layers: NETWORK_FIELDS.layers,
+    heads: NETWORK_FIELDS.heads,
+    dropout: NETWORK_FIELDS.dropout,
     /**
      * The wide part (src/model/wide.ts): a learned weight per (token, window before the index) on the log1p count
      * so far, added to every step's logit. Its windows come from the preprocessing; null = no wide part.
@@ -48,8 +37,7 @@ export const SequenceModelConfigSchema = z
       .strict()
       .nullable()
       .default(null),
-    /** Seeds every initializer and dropout mask. */
-    seed: z.number().int().min(0).max(2 ** 31 - 1).default(42),
+    seed: SeedSchema,
   })
   .strict()
   .superRefine((c, ctx) => {

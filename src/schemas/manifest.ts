@@ -2,9 +2,46 @@
 // Written once by the trainer; the loader checks it, every file checksum and the input example before serving.
 import { z } from 'zod';
 import { TaskSpecSchema } from './task.js';
+import { fitsEffectModel, MODEL_KINDS, type ModelKind, type ResolvedTrainConfig, ResolvedTrainConfigSchema } from './train-config.js';
 
 export const BUNDLE_FORMAT_VERSION = 1;
-export const MODEL_KINDS = ['logreg', 'gru', 'transformer'] as const;
+export { MODEL_KINDS } from './train-config.js';
+
+/** The files each stage reads, relative to the bundle folder. */
+export const STAGE_FILES = {
+  logreg: ['logreg.json'],
+  gru: ['model.json', 'weights.bin'],
+  transformer: ['model.json', 'weights.bin'],
+  effectModel: 'effect-model.json',
+  calibration: 'calibration.json',
+} as const;
+
+/**
+ * One stage of the trained model, in the order a score passes through them: the base model (logreg or a sequence
+ * network) gives a logit per step; the treatment-aware effect model (adjustment treatment or treatment+ipw) adds
+ * the service-start terms to the final logit; calibration maps the logit to a probability.
+ */
+export const BundleStageSchema = z.discriminatedUnion('stage', [
+  z.object({ stage: z.literal('base-model'), kind: z.enum(MODEL_KINDS), files: z.array(z.string().min(1)).min(1) }).strict(),
+  z.object({ stage: z.literal('effect-model'), file: z.literal(STAGE_FILES.effectModel) }).strict(),
+  z.object({ stage: z.literal('calibration'), method: z.enum(['platt', 'isotonic']), file: z.literal(STAGE_FILES.calibration) }).strict(),
+]);
+export type BundleStage = z.infer<typeof BundleStageSchema>;
+export type BundleStageName = BundleStage['stage'];
+
+/** The stages a training run with this config produces (what the manifest lists and the loader reads). */
+export function stagesOf(modelKind: ModelKind, config: Pick<ResolvedTrainConfig, 'adjustment' | 'calibration'>): BundleStage[] {
+  return [
+    { stage: 'base-model', kind: modelKind, files: [...STAGE_FILES[modelKind]] },
+    ...(fitsEffectModel(config.adjustment) ? [{ stage: 'effect-model' as const, file: STAGE_FILES.effectModel }] : []),
+    { stage: 'calibration', method: config.calibration, file: STAGE_FILES.calibration },
+  ];
+}
+
+/** Whether the bundle has the stage (the loader, card, compare and evaluate ask this, never a config key). */
+export function hasStage(manifest: Pick<Manifest, 'stages'>, stage: BundleStageName): boolean {
+  return manifest.stages.some((s) => s.stage === stage);
+}
 
 const Sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'not a sha256 hex digest');
 const Count = z.number().int().min(0);
@@ -70,8 +107,10 @@ export const ManifestSchema = z
     modelKind: z.enum(MODEL_KINDS),
     /** The full task spec, defaults filled. */
     task: TaskSpecSchema,
-    /** Every training setting with its default resolved (src/train/config.ts TrainConfigSchema). */
-    resolvedConfig: z.record(z.string(), z.unknown()),
+    /** Every training setting with its default resolved (src/schemas/train-config.ts). */
+    resolvedConfig: ResolvedTrainConfigSchema,
+    /** The trained model's stages in scoring order (stagesOf): base model, effect model when fitted, calibration. */
+    stages: z.array(BundleStageSchema).min(2),
     seed: z.number().int(),
     software: z
       .object({
@@ -99,6 +138,13 @@ export const ManifestSchema = z
     /** Every file of the bundle except manifest.json, sorted by path. */
     files: z.array(BundleFileSchema).min(1),
   })
-  .strict();
+  .strict()
+  .superRefine((m, ctx) => {
+    const want = stagesOf(m.modelKind, m.resolvedConfig);
+    if (JSON.stringify(m.stages) !== JSON.stringify(want)) {
+      ctx.addIssue({ code: 'custom', path: ['stages'], message: `do not match modelKind and resolvedConfig (expected ${want.map((x) => x.stage).join(', ')})` });
+    }
+    if (m.modelKind !== m.resolvedConfig.model) ctx.addIssue({ code: 'custom', path: ['modelKind'], message: `differs from resolvedConfig.model (${m.resolvedConfig.model})` });
+  });
 export type Manifest = z.infer<typeof ManifestSchema>;
 export type ManifestInput = z.input<typeof ManifestSchema>;

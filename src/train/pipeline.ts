@@ -18,7 +18,7 @@ import type { TaskSpec } from '../schemas/task.js';
 import { fitCalibration } from './calibrate.js';
 import { fitEffectModel } from './effect-model.js';
 import type { EpochLog } from './checkpoint.js';
-import type { ResolvedTrainConfig, TrainConfig } from './config.js';
+import { fitsEffectModel, type ResolvedTrainConfig, type TrainConfig, usesIpw } from '../schemas/train-config.js';
 import { featurise, fitLogreg, linearLogits } from './logreg.js';
 import { encodeSequencePaths, finalStepLogits, type Progress, type SequenceData, trainSequenceModel } from './sequence.js';
 
@@ -151,7 +151,7 @@ export async function trainPipeline(input: TrainInputs): Promise<TrainOutcome> {
   stage(`examples: ${examples.length} (${counts.positives} with the outcome); train ${train.length}, validation ${validation.length}, test ${test.length}`);
 
   // Treatment-aware: the base model sees each path's history, the catalogue's service starts left out.
-  const treatmentAware = config.adjustment === 'treatment' || config.adjustment === 'treatment+ipw';
+  const treatmentAware = fitsEffectModel(config.adjustment);
   const catalogue = input.catalogue;
   if (treatmentAware && catalogue === undefined) throw new Error(`adjustment ${config.adjustment} needs the catalogue`);
   const treated = catalogue === undefined ? null : treatedServices(catalogue);
@@ -171,7 +171,7 @@ export async function trainPipeline(input: TrainInputs): Promise<TrainOutcome> {
   const prep = fitPreprocessing(base.train.map((e) => e.path), { minPersonsPerCode: task.minPersonsPerCode, maxLen });
   const trainLabels = train.map((e) => e.label);
   let weights = classWeights(trainLabels, config.classWeight);
-  if ((config.adjustment === 'ipw' || config.adjustment === 'treatment+ipw') && input.adjustmentWeights !== undefined) {
+  if (usesIpw(config.adjustment) && input.adjustmentWeights !== undefined) {
     const adj = input.adjustmentWeights(train.map((e) => ({ path: e.path, label: e.label })));
     weights = weights.map((w, i) => w * (adj[i] as number));
   }
@@ -203,6 +203,7 @@ export async function trainPipeline(input: TrainInputs): Promise<TrainOutcome> {
     stage(`training ${config.model} on the ${backend.name} backend (maxLen ${maxLen}, vocabulary ${prep.vocab.length})`);
     const modelConfig = resolveModelConfig({
       kind: config.model,
+      cell: config.cell,
       vocabSize: prep.vocab.length,
       numFeatures: prep.stepFeatures.length,
       maxLen,

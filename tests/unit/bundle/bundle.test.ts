@@ -1,5 +1,7 @@
 // Bundles: write -> load gives identical trajectories (logreg and gru), checksums and the input example guard
 // the load, versions never overwrite, verifyBundle lists problems.
+import { stagesOf } from '../../../src/schemas/manifest.js';
+import { TrainConfigSchema } from '../../../src/schemas/train-config.js';
 import { appendFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -38,7 +40,8 @@ function draft(kind: 'logreg' | 'gru'): ManifestDraft {
     createdAt: '2024-05-01T00:00:00.000Z',
     modelKind: kind,
     task: TaskSpecSchema.parse({ name: 't', index: { rule: 'age', ageDays: 1096 }, lookbackDays: 1826, outcome: { codes: ['X'] }, horizonDays: 1096 }),
-    resolvedConfig: { model: kind, maxLen: 4 },
+    resolvedConfig: { ...TrainConfigSchema.parse({ model: kind }), maxLen: 4 },
+    stages: stagesOf(kind, { adjustment: 'none', calibration: 'platt' }),
     seed: 1,
     software: { node: process.versions.node, servicepath: '0.1.0', tfjs: 'none', backend: 'typescript', backendVersion: 'none' },
     dataFingerprint: { storeManifestSha256: 'a'.repeat(64), inputs: [], persons: 40, events: 160, dateRange: { from: '2010-01-01', to: '2020-01-01' }, keySource: 'demo' },
@@ -114,7 +117,7 @@ describe('logreg bundle', () => {
 describe('gru bundle', () => {
   it('save -> load gives identical predictions and leaks no tensors', async () => {
     const before = tensorCount();
-    const network = buildModel(resolveModelConfig({ kind: 'gru', vocabSize: prep.vocab.length, numFeatures: prep.stepFeatures.length, maxLen: 4, embedDim: 4, hiddenDim: 4, seed: 2 }));
+    const network = buildModel(resolveModelConfig({ kind: 'gru', vocabSize: prep.vocab.length, numFeatures: prep.stepFeatures.length, maxLen: 4, dropout: 0, embedDim: 4, hiddenDim: 4, seed: 2 }));
     const scorer = createSequenceScorer('gru', prep, network, calibration);
     const long = paths.find((p) => p.events.length > 4)!;
     const expected = await scorer.scoreTrajectories([paths[3]!, long]);

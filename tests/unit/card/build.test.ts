@@ -39,7 +39,7 @@ describe('buildModelCard', () => {
   it('describes the wide part and a weight average only when the resolved config has them', () => {
     const description = (resolvedConfig: Record<string, unknown>) => {
       const e = fixtureEvidence();
-      return (buildModelCard({ ...e, manifest: { ...e.manifest, resolvedConfig } }).model_parameters as { architecture_description: string }).architecture_description;
+      return (buildModelCard({ ...e, manifest: { ...e.manifest, resolvedConfig: { ...e.manifest.resolvedConfig, ...resolvedConfig } } }).model_parameters as { architecture_description: string }).architecture_description;
     };
     expect(description({ wide: true, emaDecay: 0.999 })).toMatch(/wide part.*moving average over the training steps \(decay 0\.999\)/);
     expect(description({ wide: false, emaDecay: 0 })).not.toMatch(/wide part|moving average/);
@@ -93,7 +93,7 @@ describe('buildModelCard', () => {
     const log = next.change_log!;
     expect(log.previous_version.value).toBe('1');
     expect(log.config_changes).toEqual([
-      expect.objectContaining({ path: '/train/learningRate', current: expect.objectContaining({ value: 0.001 }), previous: expect.objectContaining({ value: 0.01 }) }),
+      expect.objectContaining({ path: '/learningRate', current: expect.objectContaining({ value: 0.001 }), previous: expect.objectContaining({ value: 0.01 }) }),
     ]);
     expect(log.metric_changes.length).toBeGreaterThan(5);
     const untraced: string[] = [];

@@ -84,7 +84,7 @@ describe('minimal vs full GRU cell on a count-and-timing task', () => {
     const train = Array.from({ length: 6 }, (_, k) => taskBatch(128, 100 + k).batch);
     const { batch: valid, oracle } = taskBatch(1000, 999);
     const trainAndScore = (cell: 'minimal' | 'full'): number => {
-      const model = buildModel(resolveModelConfig({ vocabSize: VOCAB, numFeatures: 1, embedDim: 8, hiddenDim: 16, cell, seed: 3 }));
+      const model = buildModel(resolveModelConfig({ vocabSize: VOCAB, numFeatures: 1, maxLen: 64, dropout: 0, embedDim: 8, hiddenDim: 16, cell, seed: 3 }));
       const trainer = createTrainer(model, { learningRate: 0.02, seed: 1, lastStepWeight: 4 });
       for (let epoch = 0; epoch < 25; epoch++) for (const b of train) trainer.step(b);
       const score = auroc(lastStepScores(predictLogits(model, valid), valid), valid.labels);

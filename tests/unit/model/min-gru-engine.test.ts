@@ -13,7 +13,7 @@ const V = 40;
 const F = 3;
 
 function model(extra: Record<string, unknown> = {}): tf.LayersModel {
-  const network = buildModel(resolveModelConfig({ kind: 'gru', vocabSize: V, numFeatures: F, embedDim: 6, hiddenDim: 9, seed: 5, ...extra }));
+  const network = buildModel(resolveModelConfig({ kind: 'gru', vocabSize: V, numFeatures: F, maxLen: 64, dropout: 0, embedDim: 6, hiddenDim: 9, seed: 5, ...extra }));
   // Larger weights than the initialisers give, so the gates are far from 0.5 and the states move.
   const rand = mulberry32(17);
   network.setWeights(network.getWeights().map((w) => tf.tensor(Float32Array.from(w.dataSync(), () => (rand() - 0.5) * 2), w.shape)));
@@ -188,7 +188,7 @@ describe('minimal GRU scoring engine', () => {
       events: Array.from({ length: 3 + 2 * i }, (_, t) => ({ code: `C${(t * 7 + i) % 9}`, domain: 'health', relation: t % 3 === 0 ? ('mother' as const) : ('self' as const), ageDays: 30 * t + i })),
     }));
     const prep = fitPreprocessing(paths, { minPersonsPerCode: 2, maxLen: 8 });
-    const network = buildModel(resolveModelConfig({ kind: 'gru', vocabSize: prep.vocab.length, numFeatures: prep.stepFeatures.length, embedDim: 4, hiddenDim: 6, seed: 9 }));
+    const network = buildModel(resolveModelConfig({ kind: 'gru', vocabSize: prep.vocab.length, numFeatures: prep.stepFeatures.length, maxLen: 64, dropout: 0, embedDim: 4, hiddenDim: 6, seed: 9 }));
     const calibration = { method: 'platt' as const, slope: 1.3, intercept: -0.7, fittedOn: 'validation' as const, n: 12 };
     const viaEngine = await createScorer(prep, { kind: 'gru', network }, calibration, null, 'auto').scoreTrajectories(paths);
     const viaTfjs = await createScorer(prep, { kind: 'gru', network }, calibration, null, 'tfjs').scoreTrajectories(paths);

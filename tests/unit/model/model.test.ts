@@ -1,3 +1,4 @@
+import { TrainConfigSchema } from '../../../src/schemas/train-config.js';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   buildModel,
@@ -27,12 +28,17 @@ beforeAll(async () => {
 
 describe('model config', () => {
   it('fills defaults and rejects unknown keys and heads that do not divide embedDim', () => {
-    const c = resolveModelConfig({ vocabSize: 10, numFeatures: 1 });
+    const c = resolveModelConfig({ vocabSize: 10, numFeatures: 1, maxLen: 64 });
     expect(c).toMatchObject({ kind: 'gru', cell: 'minimal', maxLen: 64, embedDim: 32, hiddenDim: 64 });
-    expect(() => resolveModelConfig({ vocabSize: 10, numFeatures: 1, cell: 'lstm' })).toThrow(/cell/);
-    expect(() => resolveModelConfig({ vocabSize: 10, numFeatures: 1, colour: 'red' })).toThrow(/MODEL_CONFIG_INVALID|Invalid sequence model config/);
+    // The network's defaults are the training config's (one home: src/schemas/train-config.ts).
+    const trainDefaults = TrainConfigSchema.parse({});
+    expect(c).toMatchObject({ cell: trainDefaults.cell, embedDim: trainDefaults.embedDim, hiddenDim: trainDefaults.hiddenDim, layers: trainDefaults.layers, heads: trainDefaults.heads, dropout: trainDefaults.dropout, seed: trainDefaults.seed });
+    // maxLen is the data's (the training config resolves 'auto'), never a second default.
+    expect(() => resolveModelConfig({ vocabSize: 10, numFeatures: 1 })).toThrow(/maxLen/);
+    expect(() => resolveModelConfig({ vocabSize: 10, numFeatures: 1, maxLen: 64, cell: 'lstm' })).toThrow(/cell/);
+    expect(() => resolveModelConfig({ vocabSize: 10, numFeatures: 1, maxLen: 64, colour: 'red' })).toThrow(/MODEL_CONFIG_INVALID|Invalid sequence model config/);
     try {
-      resolveModelConfig({ vocabSize: 10, numFeatures: 1, kind: 'transformer', embedDim: 10, heads: 3 });
+      resolveModelConfig({ vocabSize: 10, numFeatures: 1, maxLen: 64, kind: 'transformer', embedDim: 10, heads: 3 });
       expect.unreachable();
     } catch (err) {
       expect((err as { code: string }).code).toBe('MODEL_CONFIG_INVALID');

@@ -47,7 +47,7 @@ describe('SpWideCounts', () => {
   });
 
   it('gives the weights the gradient of the counts (training moves them)', () => {
-    const network = buildModel(resolveModelConfig({ kind: 'gru', vocabSize: 4, numFeatures: 2, embedDim: 2, hiddenDim: 2, seed: 1, wide: spec }));
+    const network = buildModel(resolveModelConfig({ kind: 'gru', vocabSize: 4, numFeatures: 2, maxLen: 64, dropout: 0, embedDim: 2, hiddenDim: 2, seed: 1, wide: spec }));
     const tokens = tf.tensor2d([[2, 2, 3]], [1, 3], 'int32');
     const feats = tf.tensor3d([[[0, 2], [0, 2], [0, 0.1]]], [1, 3, 2]);
     const wide = network.layers.find((x) => x instanceof SpWideCounts) as SpWideCounts;
@@ -71,7 +71,7 @@ describe('a wide model', () => {
   }));
   const prep = fitPreprocessing(paths, { minPersonsPerCode: 2, maxLen: 16 });
   const wideSpec = { windowEdgesDays: prep.countWindowsDays, featureIndex: prep.stepFeatures.indexOf('yearsBeforeIndex'), daysPerUnit: prep.scales.beforeIndexDays };
-  const config = resolveModelConfig({ kind: 'gru', vocabSize: prep.vocab.length, numFeatures: prep.stepFeatures.length, embedDim: 4, hiddenDim: 5, seed: 4, wide: wideSpec });
+  const config = resolveModelConfig({ kind: 'gru', vocabSize: prep.vocab.length, numFeatures: prep.stepFeatures.length, maxLen: 64, dropout: 0, embedDim: 4, hiddenDim: 5, seed: 4, wide: wideSpec });
 
   it('with the recurrent part silenced and the baseline\'s weights, gives the baseline\'s prefix-count logits', () => {
     const network = buildModel(config);

@@ -46,7 +46,7 @@ afterAll(async () => {
 const train = toyData(160, 1);
 const val = toyData(60, 2);
 const prep = fitPreprocessing(train.paths, { minPersonsPerCode: 3, maxLen: 8 });
-const modelConfig = resolveModelConfig({ kind: 'gru', vocabSize: prep.vocab.length, numFeatures: prep.stepFeatures.length, maxLen: 8, embedDim: 8, hiddenDim: 8, seed: 3 });
+const modelConfig = resolveModelConfig({ kind: 'gru', vocabSize: prep.vocab.length, numFeatures: prep.stepFeatures.length, maxLen: 8, dropout: 0, embedDim: 8, hiddenDim: 8, seed: 3 });
 const base = {
   modelConfig,
   train: dataset(train.paths, train.labels, prep),
