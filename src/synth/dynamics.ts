@@ -5,7 +5,7 @@
 // events before the insertion stay as they were and later ones change only where the service changes them.
 // docs/synthetic-population.md "Mechanism v2".
 import { mix32 } from '../util/random.js';
-import { FOLLOW_UP_CODES, hasFollowUp, impulseDamping, MISSED_FOLLOW_UP_IMPULSE, StrainTracker, servicesByCode, strainImpulse } from './mechanism-v2.js';
+import { FOLLOW_UP_CODES, hasFollowUp, impulseDamping, StrainTracker, servicesByCode, strainImpulse } from './mechanism-v2.js';
 import { type ChildTraits, modifierFactor, type ProtectiveService } from './mechanism.js';
 import type { Scenario, V2Settings } from './scenario.js';
 import { type Code, codeIndex, eventCode, eventDay, packEvent } from './services.js';
@@ -26,9 +26,6 @@ const NO_SHOW = C('NEUVOLA_NO_SHOW');
 /** Item code of a crisis follow-up check (not an event). */
 const CHECK = -1;
 
-/** Codes the dynamic layer writes for the mother and the children (the background generator skips them in v2). */
-export const DYNAMIC_MOTHER_CODES: readonly Code[] = ['MH_CRISIS', 'SUD_DETOX', 'ER_VISIT', 'FAMILY_WORK'];
-export const DYNAMIC_CHILD_CODES: readonly Code[] = ['CW_NOTIFICATION', 'CW_ASSESSMENT', 'NEUVOLA_HOME_VISIT', 'NEUVOLA_VISIT', 'NEUVOLA_NO_SHOW'];
 
 /** Counter-based uniform in [0, 1) of (key, slot, n): no state, so any step can be replayed. */
 export function crnUniform(key: number, slot: number, n: number): number {
@@ -37,7 +34,7 @@ export function crnUniform(key: number, slot: number, n: number): number {
 }
 
 /** One member of the dynamic layer (index 0 is the mother, 1 + i child i). */
-export interface DynMember {
+interface DynMember {
   obsStartDay: number;
   obsEndDay: number;
   birthDay: number;
@@ -60,7 +57,7 @@ export interface DynamicsInput {
   protective: readonly ProtectiveService[];
 }
 
-export interface Mediator {
+interface Mediator {
   day: number;
   member: number;
   code: number;
@@ -131,6 +128,7 @@ function observed(m: DynMember, day: number): boolean {
 function simulate(input: DynamicsInput, state: State, t0: number, fromStep: number, untilDay: number, run: DynamicsRun | null, items: Item[], inserted: Mediator | null): void {
   const s = input.scenario;
   const v2 = s.v2 as V2Settings;
+  const g = s.generator;
   const k = s.eventRateScale;
   const cs = s.confoundingScale;
   const a = input.adversity;
@@ -139,6 +137,11 @@ function simulate(input: DynamicsInput, state: State, t0: number, fromStep: numb
   const key = input.key;
   const mother = input.members[0]!;
   const F = v2.runs.followUpDays;
+  const F0 = v2.runs.followUpMinDays;
+  const [crisis, detox, er] = [g.adult.MH_CRISIS, g.adult.SUD_DETOX, g.adult.ER_VISIT];
+  const [notification, assessment, noShowRate] = [g.child.CW_NOTIFICATION, g.child.CW_ASSESSMENT, g.child.NEUVOLA_NO_SHOW];
+  const [homeVisit, familyWork] = [g.services.NEUVOLA_HOME_VISIT, g.services.FAMILY_WORK];
+  const [homeAfter, workAfter] = [homeVisit.afterNotification, familyWork.afterNotification];
   let pendingMediator = inserted;
   const services = servicesByCode(input.protective);
   for (let step = fromStep; ; step++) {
@@ -173,37 +176,40 @@ function simulate(input: DynamicsInput, state: State, t0: number, fromStep: numb
     if (d <= mother.obsEndDay && end > mother.obsStartDay) {
       const mh = mother.traits.motherMentalHealth;
       const sa = mother.traits.motherSubstanceAbuse;
-      if (u(0) < stepProbability(k * 0.03 * Math.exp(0.8 * a) * (mh ? 4 : 1) * riskMult)) {
+      if (u(0) < stepProbability(k * crisis.perYear * Math.exp(crisis.adversity * a) * (mh ? crisis.traitMultiplier : 1) * riskMult)) {
         const day = d + Math.floor(u(1) * STEP_DAYS);
         if (observed(mother, day)) {
           add(day, 0, CRISIS);
-          if (u(2) < 0.6) add(day + 3 + Math.floor(u(3) * (F - 2)), 0, MH_VISIT);
+          if (u(2) < v2.runs.followUpShare) add(day + F0 + Math.floor(u(3) * (F - F0 + 1)), 0, MH_VISIT);
           add(day + F, 0, CHECK);
         }
       }
-      if (u(4) < stepProbability(k * (sa ? 0.25 : 0.002) * riskMult)) add(d + Math.floor(u(5) * STEP_DAYS), 0, DETOX);
-      if (u(6) < stepProbability(k * 0.3 * Math.exp(0.5 * a) * (sa ? 1.6 : 1) * riskMult)) add(d + Math.floor(u(7) * STEP_DAYS), 0, ER);
-      if (u(8) < stepProbability(k * 0.03 * Math.exp(cs * 1.0 * a) * serviceMult)) add(d + Math.floor(u(9) * STEP_DAYS), 0, FAMILY_WORK);
+      if (u(4) < stepProbability(k * (sa ? detox.withTrait : detox.perYear) * riskMult)) add(d + Math.floor(u(5) * STEP_DAYS), 0, DETOX);
+      if (u(6) < stepProbability(k * er.perYear * Math.exp(er.adversity * a) * (sa ? er.substanceAbuseMultiplier : 1) * riskMult)) add(d + Math.floor(u(7) * STEP_DAYS), 0, ER);
+      if (u(8) < stepProbability(k * familyWork.perYear * Math.exp(cs * familyWork.adversity * a) * serviceMult)) add(d + Math.floor(u(9) * STEP_DAYS), 0, FAMILY_WORK);
     }
     // The children.
     for (let c = 1; c < input.members.length; c++) {
       const m = input.members[c]!;
       if (d > m.obsEndDay || end <= m.birthDay) continue;
       const base = 16 * c;
-      if (u(base) < stepProbability(k * 0.05 * Math.exp(1.1 * a + 0.3 * m.u) * riskMult)) {
+      if (u(base) < stepProbability(k * notification.perYear * Math.exp(notification.adversity * a + notification.childFactor * m.u) * riskMult)) {
         const day = d + Math.floor(u(base + 1) * STEP_DAYS);
         add(day, c, NOTIFICATION);
-        if (u(base + 2) < 0.7) add(day + 7 + Math.floor(u(base + 3) * 84), c, ASSESSMENT);
-        if (day - m.birthDay <= 1096 && u(base + 4) < 0.3 * trigger) add(day + 7 + Math.floor(u(base + 5) * 54), c, HOME_VISIT);
-        if (u(base + 6) < 0.35 * trigger) add(day + 14 + Math.floor(u(base + 7) * 107), 0, FAMILY_WORK);
+        if (u(base + 2) < assessment.share) add(day + assessment.minDays + Math.floor(u(base + 3) * (assessment.maxDays - assessment.minDays + 1)), c, ASSESSMENT);
+        if (day - m.birthDay <= homeVisit.toAgeDays && u(base + 4) < homeAfter.share * trigger) {
+          add(day + homeAfter.minDays + Math.floor(u(base + 5) * (homeAfter.maxDays - homeAfter.minDays + 1)), c, HOME_VISIT);
+        }
+        if (u(base + 6) < workAfter.share * trigger) add(day + workAfter.minDays + Math.floor(u(base + 7) * (workAfter.maxDays - workAfter.minDays + 1)), 0, FAMILY_WORK);
       }
       const age = d - m.birthDay;
-      if (age >= 0 && age <= 1096 && u(base + 8) < stepProbability(k * 0.12 * Math.exp(cs * 0.9 * a) * serviceMult)) {
+      // From birth (the background generator of `additive` starts home visits at fromAgeDays).
+      if (age >= 0 && age <= homeVisit.toAgeDays && u(base + 8) < stepProbability(k * homeVisit.perYear * Math.exp(cs * homeVisit.adversity * a) * serviceMult)) {
         add(d + Math.floor(u(base + 9) * STEP_DAYS), c, HOME_VISIT);
       }
       const visits = m.scheduledVisitDays;
       if (visits.length > 0 && visits[0]! < end && visits[visits.length - 1]! >= d) {
-        const noShow = Math.min(0.6, 0.04 * Math.exp(0.9 * a) * riskMult);
+        const noShow = Math.min(noShowRate.maxShare, noShowRate.share * Math.exp(noShowRate.adversity * a) * riskMult);
         for (let v = 0; v < visits.length; v++) {
           const day = visits[v]!;
           if (day >= d && day < end) add(day, c, crnUniform(key, base + 10, v) < noShow ? NO_SHOW : VISIT);
@@ -243,14 +249,14 @@ function simulate(input: DynamicsInput, state: State, t0: number, fromStep: numb
       processMediatorsUntil(item.day, false);
       if (item.code === CHECK) {
         const crisisDay = item.day - F;
-        if (!hasFollowUp(input.backgroundFollowUps, crisisDay, F) && !hasFollowUp(state.followUps, crisisDay, F)) addImpulse(item.day, MISSED_FOLLOW_UP_IMPULSE);
+        if (!hasFollowUp(input.backgroundFollowUps, crisisDay, F) && !hasFollowUp(state.followUps, crisisDay, F)) addImpulse(item.day, v2.strain.impulses.missedFollowUp);
         continue;
       }
       const member = input.members[item.member]!;
       if (!observed(member, item.day)) continue;
       state.events[item.member]!.push(packEvent(item.day, item.code));
       if (item.member === 0 && FOLLOW_UP_CODES.has(item.code)) state.followUps.push(item.day);
-      const impulse = strainImpulse(item.member === 0, item.code);
+      const impulse = strainImpulse(v2, item.member === 0, item.code);
       if (impulse !== undefined) addImpulse(item.day, impulse);
       const p = services.get(item.code);
       if (p !== undefined && (p.relation === 'self') === (item.member !== 0)) {
@@ -294,8 +300,15 @@ export function runDynamics(input: DynamicsInput): { events: number[][]; run: Dy
   return { events: state.events, run };
 }
 
-/** Longest delay of a created item after its step (family work 14 + 107 days after a notification), in steps. */
-const MAX_DELAY_STEPS = 12;
+/**
+ * How many steps before its due day an item can be created, plus one: an item of a step lies at most the longest
+ * follow-on delay (assessment, home visit, family work, the crisis follow-up and its check) after the step's last day.
+ */
+function maxDelaySteps(s: Scenario): number {
+  const g = s.generator;
+  const longest = Math.max(g.child.CW_ASSESSMENT.maxDays, g.services.NEUVOLA_HOME_VISIT.afterNotification.maxDays, g.services.FAMILY_WORK.afterNotification.maxDays, (s.v2 as V2Settings).runs.followUpDays);
+  return Math.floor((STEP_DAYS - 1 + longest) / STEP_DAYS) + 1;
+}
 
 /**
  * Replays the family with one catalogue service inserted (`member` receives `code` on `day`) up to `untilDay`,
@@ -313,8 +326,9 @@ export function replayDynamics(input: DynamicsInput, run: DynamicsRun, insert: M
   while (state.bgNext < input.backgroundMediators.length && input.backgroundMediators[state.bgNext]!.day < d) state.bgNext++;
   const itemCount = run.snapItems[step]!;
   const items: Item[] = [];
-  // Items created before this step and due on or after its start (created at most MAX_DELAY_STEPS earlier).
-  for (let i = itemCount - 1; i >= 0 && run.items[i]!.step >= step - MAX_DELAY_STEPS; i--) {
+  // Items created before this step and due on or after its start (created at most maxDelaySteps earlier).
+  const oldest = step - maxDelaySteps(input.scenario);
+  for (let i = itemCount - 1; i >= 0 && run.items[i]!.step >= oldest; i--) {
     if (run.items[i]!.day >= d) state.pending.push(run.items[i]!);
   }
   state.pending.reverse();

@@ -1,6 +1,6 @@
 // Simulates one family: latent adversity, parents and children, their true service events, censoring, deaths,
-// the child-welfare outcome and recording noise. Pure given its Rng; every rate is documented in
-// docs/synthetic-population.md (keep the two in step).
+// the child-welfare outcome and recording noise. Pure given its Rng; every rate is a scenario key (scenario.ts,
+// mostly under `generator`), listed with its default in docs/synthetic-population.md (a test holds the two in step).
 import {
   type ChildTraits,
   FAMILY_RELATIONS,
@@ -21,9 +21,6 @@ const C = (code: Code) => codeIndex(code);
 const BIRTH = C('BIRTH');
 const OPEN_CARE = C('CW_OPEN_CARE');
 const PLACEMENT = C('CW_PLACEMENT');
-/** Scheduled child-health clinic visits (child age in days), Finnish neuvola schedule simplified. */
-const NEUVOLA_AGES_DAYS = [14, 30, 60, 120, 180, 270, 365, 540, 730, 1095, 1460, 1825, 2190];
-const SCHOOL_AGE_DAYS = 2557;
 
 export interface SimContext {
   scenario: Scenario;
@@ -34,12 +31,14 @@ export interface SimContext {
   birthsFromDay: number;
   birthsToDay: number;
   protective: ProtectiveService[];
+  /** The planted risk signals in force (the scenario's `generator.riskSignals`) and their lookup table. */
+  riskSignals: readonly RiskSignal[];
   riskTable: Map<number, RiskSignal>;
   /** v2: the ordered pairs in force (the scenario's, or the defaults). */
   orderPairs: readonly OrderPair[];
 }
 
-export interface Member {
+interface Member {
   role: 'mother' | 'father' | 'child';
   birthDay: number;
   sex: 'F' | 'M';
@@ -127,35 +126,40 @@ function setEnd(m: Member, ctx: SimContext, moveDay: number, deathDay: number): 
   m.deathDay = deathDay <= m.obsEndDay ? deathDay : null;
 }
 
-/** Events every adult has; rates per year, A = family adversity, traits: mental health, substance abuse. */
+/** Events every adult has (`generator.adult`); rates per year, A = family adversity, traits: mental health, substance abuse. */
 function adultEvents(rng: Rng, m: Member, s: Scenario, a: number, mh: boolean, sa: boolean, dynamic = false): void {
   const k = s.eventRateScale;
   const cs = s.confoundingScale;
+  const g = s.generator.adult;
+  const { MH_ADULT_THERAPY: therapy, SUD_TREATMENT: treatment } = s.generator.services;
   const [from, to, out] = [m.obsStartDay, m.obsEndDay, m.events];
-  poissonSpan(rng, out, C('PHC_VISIT'), from, to, k * 1.1 * Math.exp(0.2 * a));
+  poissonSpan(rng, out, C('PHC_VISIT'), from, to, k * g.PHC_VISIT.perYear * Math.exp(g.PHC_VISIT.adversity * a));
   // v2 (dynamic): the mother's emergency visits, crises and detoxes respond to strain (dynamics.ts), not drawn here.
-  if (!dynamic) poissonSpan(rng, out, C('ER_VISIT'), from, to, k * 0.3 * Math.exp(0.5 * a) * (sa ? 1.6 : 1));
-  poissonSpan(rng, out, C('MH_ADULT_VISIT'), from, to, k * (mh ? 4 : 0.15) * Math.exp(0.3 * a));
-  if (!dynamic) poissonSpan(rng, out, C('MH_CRISIS'), from, to, k * 0.03 * Math.exp(0.8 * a) * (mh ? 4 : 1));
-  poissonSpan(rng, out, C('SUD_VISIT'), from, to, k * (sa ? 3 : 0.03));
-  if (!dynamic) poissonSpan(rng, out, C('SUD_DETOX'), from, to, k * (sa ? 0.25 : 0.002));
-  poissonSpan(rng, out, C('ADULT_SOCIAL_WORK'), from, to, k * 0.15 * Math.exp(0.9 * a));
-  monthlySpells(rng, out, C('UNEMPLOYMENT_BENEFIT'), from, to, k * 0.006 * Math.exp(0.8 * a), 7);
+  if (!dynamic) poissonSpan(rng, out, C('ER_VISIT'), from, to, k * g.ER_VISIT.perYear * Math.exp(g.ER_VISIT.adversity * a) * (sa ? g.ER_VISIT.substanceAbuseMultiplier : 1));
+  poissonSpan(rng, out, C('MH_ADULT_VISIT'), from, to, k * (mh ? g.MH_ADULT_VISIT.withTrait : g.MH_ADULT_VISIT.perYear) * Math.exp(g.MH_ADULT_VISIT.adversity * a));
+  if (!dynamic) poissonSpan(rng, out, C('MH_CRISIS'), from, to, k * g.MH_CRISIS.perYear * Math.exp(g.MH_CRISIS.adversity * a) * (mh ? g.MH_CRISIS.traitMultiplier : 1));
+  poissonSpan(rng, out, C('SUD_VISIT'), from, to, k * (sa ? g.SUD_VISIT.withTrait : g.SUD_VISIT.perYear));
+  if (!dynamic) poissonSpan(rng, out, C('SUD_DETOX'), from, to, k * (sa ? g.SUD_DETOX.withTrait : g.SUD_DETOX.perYear));
+  poissonSpan(rng, out, C('ADULT_SOCIAL_WORK'), from, to, k * g.ADULT_SOCIAL_WORK.perYear * Math.exp(g.ADULT_SOCIAL_WORK.adversity * a));
+  const benefit = g.UNEMPLOYMENT_BENEFIT;
+  monthlySpells(rng, out, C('UNEMPLOYMENT_BENEFIT'), from, to, k * benefit.startPerMonth * Math.exp(benefit.adversity * a), benefit.meanMonths);
   // Treatments: targeted at the trait (and, through confounding, at adversity).
-  poissonSpan(rng, out, C('MH_ADULT_THERAPY'), from, to, k * (mh ? 0.25 : 0.01) * Math.exp(cs * 0.3 * a));
-  poissonSpan(rng, out, C('SUD_TREATMENT'), from, to, k * (sa ? 0.25 : 0.003) * Math.exp(cs * 0.3 * a));
+  poissonSpan(rng, out, C('MH_ADULT_THERAPY'), from, to, k * (mh ? therapy.withTrait : therapy.perYear) * Math.exp(cs * therapy.adversity * a));
+  poissonSpan(rng, out, C('SUD_TREATMENT'), from, to, k * (sa ? treatment.withTrait : treatment.perYear) * Math.exp(cs * treatment.adversity * a));
 }
 
 /** A child's own events before protective services; returns the notification days (they trigger help). */
 function childEvents(rng: Rng, child: Child, s: Scenario, a: number, dynamic = false): number[] {
   const m = child.member;
   const k = s.eventRateScale;
+  const g = s.generator.child;
   const [b, to, out] = [m.birthDay, m.obsEndDay, m.events];
   const dev = child.traits.childDevelopment;
   out.push(packEvent(b, BIRTH));
-  const noShow = Math.min(0.6, 0.04 * Math.exp(0.9 * a));
-  for (const age of NEUVOLA_AGES_DAYS) {
-    const day = b + Math.max(1, age + rng.int(-10, 10));
+  const noShow = Math.min(g.NEUVOLA_NO_SHOW.maxShare, g.NEUVOLA_NO_SHOW.share * Math.exp(g.NEUVOLA_NO_SHOW.adversity * a));
+  const jitter = g.NEUVOLA_VISIT.jitterDays;
+  for (const age of g.NEUVOLA_VISIT.agesDays) {
+    const day = b + Math.max(1, age + rng.int(-jitter, jitter));
     // v2: whether the child comes depends on the family's strain on the day (dynamics.ts).
     if (dynamic) {
       if (day >= m.obsStartDay && day <= m.obsEndDay) child.scheduledVisitDays.push(day);
@@ -163,20 +167,26 @@ function childEvents(rng: Rng, child: Child, s: Scenario, a: number, dynamic = f
     }
     pushIfObserved(out, day, rng.bernoulli(noShow) ? C('NEUVOLA_NO_SHOW') : C('NEUVOLA_VISIT'), m);
   }
-  poissonSpan(rng, out, C('PHC_VISIT'), b, Math.min(to, b + 1460), k * 1.5 * Math.exp(0.15 * a));
-  poissonSpan(rng, out, C('PHC_VISIT'), b + 1461, to, k * 3 * Math.exp(0.15 * a));
-  poissonSpan(rng, out, C('ER_VISIT'), b, to, k * 0.25 * Math.exp(0.5 * a + 0.2 * child.u));
-  poissonSpan(rng, out, C('DEV_CONCERN'), b + 60, Math.min(to, b + 2555), k * (dev ? 0.8 : 0.04) * Math.exp(0.2 * a));
-  poissonSpan(rng, out, C('CMH_VISIT'), b + 1460, to, k * 0.15 * Math.exp(0.8 * a + 0.5 * child.u));
-  pushIfObserved(out, b + SCHOOL_AGE_DAYS, C('SCHOOL_START'), m);
-  poissonSpan(rng, out, C('SCHOOL_SUPPORT'), b + SCHOOL_AGE_DAYS, to, k * 0.12 * Math.exp(0.6 * a) * (dev ? 4 : 1));
+  const phc = g.PHC_VISIT;
+  poissonSpan(rng, out, C('PHC_VISIT'), b, Math.min(to, b + phc.switchAgeDays), k * phc.perYear * Math.exp(phc.adversity * a));
+  poissonSpan(rng, out, C('PHC_VISIT'), b + (phc.switchAgeDays + 1), to, k * phc.laterPerYear * Math.exp(phc.adversity * a));
+  poissonSpan(rng, out, C('ER_VISIT'), b, to, k * g.ER_VISIT.perYear * Math.exp(g.ER_VISIT.adversity * a + g.ER_VISIT.childFactor * child.u));
+  const concern = g.DEV_CONCERN;
+  poissonSpan(rng, out, C('DEV_CONCERN'), b + concern.fromAgeDays, Math.min(to, b + concern.toAgeDays), k * (dev ? concern.withTrait : concern.perYear) * Math.exp(concern.adversity * a));
+  const cmh = g.CMH_VISIT;
+  poissonSpan(rng, out, C('CMH_VISIT'), b + cmh.fromAgeDays, to, k * cmh.perYear * Math.exp(cmh.adversity * a + cmh.childFactor * child.u));
+  const school = g.SCHOOL_START.ageDays;
+  pushIfObserved(out, b + school, C('SCHOOL_START'), m);
+  poissonSpan(rng, out, C('SCHOOL_SUPPORT'), b + school, to, k * g.SCHOOL_SUPPORT.perYear * Math.exp(g.SCHOOL_SUPPORT.adversity * a) * (dev ? g.SCHOOL_SUPPORT.traitMultiplier : 1));
   const notifications: number[] = [];
   if (dynamic) return notifications;
-  poissonSpan(rng, notifications, C('CW_NOTIFICATION'), b, to, k * 0.05 * Math.exp(1.1 * a + 0.3 * child.u));
+  const cw = g.CW_NOTIFICATION;
+  poissonSpan(rng, notifications, C('CW_NOTIFICATION'), b, to, k * cw.perYear * Math.exp(cw.adversity * a + cw.childFactor * child.u));
+  const assessment = g.CW_ASSESSMENT;
   for (const packed of notifications) {
     out.push(packed);
-    const day = eventDay(packed) + rng.int(7, 90);
-    if (rng.bernoulli(0.7)) pushIfObserved(out, day, C('CW_ASSESSMENT'), m);
+    const day = eventDay(packed) + rng.int(assessment.minDays, assessment.maxDays);
+    if (rng.bernoulli(assessment.share)) pushIfObserved(out, day, C('CW_ASSESSMENT'), m);
   }
   return notifications.map(eventDay).sort((x, y) => x - y);
 }
@@ -186,21 +196,24 @@ function childServices(rng: Rng, child: Child, s: Scenario, a: number, notificat
   const m = child.member;
   const k = s.eventRateScale;
   const cs = s.confoundingScale;
+  const { NEUVOLA_HOME_VISIT: home, EE_ENROL: enrol, EE_SUPPORT: ee } = s.generator.services;
   const [b, to, out] = [m.birthDay, m.obsEndDay, m.events];
   // v2: home visits respond to strain and notifications (dynamics.ts).
-  if (!dynamic) poissonSpan(rng, out, C('NEUVOLA_HOME_VISIT'), b + 14, Math.min(to, b + 1096), k * 0.12 * Math.exp(cs * 0.9 * a));
+  if (!dynamic) poissonSpan(rng, out, C('NEUVOLA_HOME_VISIT'), b + home.fromAgeDays, Math.min(to, b + home.toAgeDays), k * home.perYear * Math.exp(cs * home.adversity * a));
+  const homeAfter = home.afterNotification;
   for (const day of notificationDays) {
-    if (day - b <= 1096 && rng.bernoulli(0.3)) pushIfObserved(out, day + rng.int(7, 60), C('NEUVOLA_HOME_VISIT'), m);
+    if (day - b <= home.toAgeDays && rng.bernoulli(homeAfter.share)) pushIfObserved(out, day + rng.int(homeAfter.minDays, homeAfter.maxDays), C('NEUVOLA_HOME_VISIT'), m);
   }
-  let enrolAge = 240 + Math.round(rng.exponential(600 * Math.exp(-cs * 0.5 * a)));
+  let enrolAge = enrol.fromAgeDays + Math.round(rng.exponential(enrol.meanWaitDays * Math.exp(cs * enrol.waitAdversity * a)));
   const firstNotification = notificationDays[0];
-  if (firstNotification !== undefined && rng.bernoulli(0.5)) {
-    enrolAge = Math.min(enrolAge, Math.max(240, firstNotification - b + rng.int(14, 60)));
+  const enrolAfter = enrol.afterNotification;
+  if (firstNotification !== undefined && rng.bernoulli(enrolAfter.share)) {
+    enrolAge = Math.min(enrolAge, Math.max(enrol.fromAgeDays, firstNotification - b + rng.int(enrolAfter.minDays, enrolAfter.maxDays)));
   }
-  if (enrolAge <= 2555 && b + enrolAge <= to) {
+  if (enrolAge <= enrol.toAgeDays && b + enrolAge <= to) {
     out.push(packEvent(b + enrolAge, C('EE_ENROL')));
-    const support = k * 0.05 * Math.exp(cs * 0.8 * a) * (child.traits.childDevelopment ? 6 : 1);
-    poissonSpan(rng, out, C('EE_SUPPORT'), b + Math.max(enrolAge, 365), Math.min(to, b + 2555), support);
+    const support = k * ee.perYear * Math.exp(cs * ee.adversity * a) * (child.traits.childDevelopment ? ee.traitMultiplier : 1);
+    poissonSpan(rng, out, C('EE_SUPPORT'), b + Math.max(enrolAge, ee.fromAgeDays), Math.min(to, b + ee.toAgeDays), support);
   }
 }
 
@@ -210,26 +223,30 @@ function motherServices(rng: Rng, fam: Family, s: Scenario, notificationDays: nu
   const a = fam.adversity;
   const k = s.eventRateScale;
   const cs = s.confoundingScale;
+  const { INCOME_SUPPORT: income, HOUSING_ALLOWANCE: housing, MATERNITY_CLINIC_VISIT: maternity } = s.generator.mother;
+  const { FAMILY_WORK: work, HOME_HELP: help, PARENTING_GROUP: group } = s.generator.services;
   const [from, to, out] = [m.obsStartDay, m.obsEndDay, m.events];
-  monthlySpells(rng, out, C('INCOME_SUPPORT'), from, to, k * 0.004 * Math.exp(1.2 * a), 8);
-  monthlySpells(rng, out, C('HOUSING_ALLOWANCE'), from, to, k * 0.005 * Math.exp(0.8 * a), 20);
+  monthlySpells(rng, out, C('INCOME_SUPPORT'), from, to, k * income.startPerMonth * Math.exp(income.adversity * a), income.meanMonths);
+  monthlySpells(rng, out, C('HOUSING_ALLOWANCE'), from, to, k * housing.startPerMonth * Math.exp(housing.adversity * a), housing.meanMonths);
   // v2: family work responds to strain and notifications (dynamics.ts).
-  if (!dynamic) poissonSpan(rng, out, C('FAMILY_WORK'), from, to, k * 0.03 * Math.exp(cs * 1.0 * a));
+  if (!dynamic) poissonSpan(rng, out, C('FAMILY_WORK'), from, to, k * work.perYear * Math.exp(cs * work.adversity * a));
+  const workAfter = work.afterNotification;
   for (const day of notificationDays) {
-    if (rng.bernoulli(0.35)) pushIfObserved(out, day + rng.int(14, 120), C('FAMILY_WORK'), m);
+    if (rng.bernoulli(workAfter.share)) pushIfObserved(out, day + rng.int(workAfter.minDays, workAfter.maxDays), C('FAMILY_WORK'), m);
   }
   for (const child of fam.children) {
     const b = child.member.birthDay;
-    for (let v = 0; v < 4; v++) pushIfObserved(out, b - rng.int(14, 270), C('MATERNITY_CLINIC_VISIT'), m);
-    poissonSpan(rng, out, C('HOME_HELP'), b, Math.min(to, b + 548), k * 0.2 * Math.exp(cs * 0.7 * a));
-    poissonSpan(rng, out, C('PARENTING_GROUP'), b, Math.min(to, b + 730), k * 0.15 * Math.exp(cs * 0.3 * a));
+    for (let v = 0; v < maternity.visits; v++) pushIfObserved(out, b - rng.int(maternity.minDays, maternity.maxDays), C('MATERNITY_CLINIC_VISIT'), m);
+    poissonSpan(rng, out, C('HOME_HELP'), b, Math.min(to, b + help.daysAfterBirth), k * help.perYear * Math.exp(cs * help.adversity * a));
+    poissonSpan(rng, out, C('PARENTING_GROUP'), b, Math.min(to, b + group.daysAfterBirth), k * group.perYear * Math.exp(cs * group.adversity * a));
   }
 }
 
-/** Birth days of the children: gaps of 15-50 months, all inside the births window. */
+/** Birth days of the children: gaps of `family.birthGapDays` (15-50 months), all inside the births window. */
 function birthDays(rng: Rng, n: number, ctx: SimContext): number[] {
+  const gap = ctx.scenario.generator.family.birthGapDays;
   const gaps: number[] = [];
-  for (let i = 1; i < n; i++) gaps.push(rng.int(450, 1500));
+  for (let i = 1; i < n; i++) gaps.push(rng.int(gap.minDays, gap.maxDays));
   const windowDays = ctx.birthsToDay - ctx.birthsFromDay;
   let span = gaps.reduce((x, y) => x + y, 0);
   if (span > windowDays) {
@@ -241,10 +258,10 @@ function birthDays(rng: Rng, n: number, ctx: SimContext): number[] {
   return days;
 }
 
-function language(rng: Rng, a: number): string {
+function language(rng: Rng, a: number, l: Scenario['generator']['family']['language']): string {
   const u = rng.uniform();
-  const other = Math.min(0.4, 0.12 * Math.exp(0.4 * a));
-  return u < other ? 'other' : u < other + 0.06 ? 'sv' : 'fi';
+  const other = Math.min(l.otherMaxShare, l.otherShare * Math.exp(l.otherAdversity * a));
+  return u < other ? 'other' : u < other + l.svShare ? 'sv' : 'fi';
 }
 
 /**
@@ -253,42 +270,48 @@ function language(rng: Rng, a: number): string {
  */
 export function simulateFamily(rng: Rng, ctx: SimContext, maxPersons: number): Family {
   const s = ctx.scenario;
+  const g = s.generator;
   const a = rng.normal();
   const twoParents = maxPersons >= 3 && rng.bernoulli(s.twoParentShare);
   const nChildren = maxPersons < 2 ? 0 : Math.min(1 + rng.pick(s.childrenWeights), maxPersons - (twoParents ? 2 : 1));
   const births = nChildren > 0 ? birthDays(rng, nChildren, ctx) : [ctx.birthsFromDay + rng.int(0, ctx.birthsToDay - ctx.birthsFromDay)];
   const firstBirth = births[0]!;
   const lastBirth = births[births.length - 1]!;
-  const lang = language(rng, a);
-  const area = `A${String(Math.min(12, Math.max(1, Math.round(6.5 + 2 * a + 2 * rng.normal())))).padStart(2, '0')}`;
+  const lang = language(rng, a, g.family.language);
+  const areas = g.family.area;
+  const area = `A${String(Math.min(areas.count, Math.max(1, Math.round((areas.count + 1) / 2 + areas.adversity * a + areas.sd * rng.normal())))).padStart(2, '0')}`;
 
-  const motherAgeYears = Math.min(42, Math.max(18, 29 - 2 * a + 4 * rng.normal()));
+  const ma = g.family.motherAge;
+  const motherAgeYears = Math.min(ma.maxYears, Math.max(ma.minYears, ma.meanYears + ma.adversityYears * a + ma.sdYears * rng.normal()));
   const mother = newMember('mother', firstBirth - Math.round(motherAgeYears * YEAR_DAYS), 'F', lang);
-  const fatherGapYears = Math.max(18 - motherAgeYears, 2 + 3 * rng.normal());
+  const fa = g.family.fatherAge;
+  const fatherGapYears = Math.max(fa.minYears - motherAgeYears, fa.gapYears + fa.gapSdYears * rng.normal());
   const father = twoParents ? newMember('father', mother.birthDay - Math.round(fatherGapYears * YEAR_DAYS), 'M', lang) : null;
+  const t = g.traits;
   const traits = {
-    motherMentalHealth: rng.bernoulli(logistic(-2.2 + 0.8 * a)),
-    motherSubstanceAbuse: rng.bernoulli(logistic(-3.5 + 1.0 * a)),
-    fatherMentalHealth: rng.bernoulli(logistic(-2.6 + 0.7 * a)),
-    fatherSubstanceAbuse: rng.bernoulli(logistic(-2.4 + 1.0 * a)),
+    motherMentalHealth: rng.bernoulli(logistic(t.motherMentalHealth.intercept + t.motherMentalHealth.adversity * a)),
+    motherSubstanceAbuse: rng.bernoulli(logistic(t.motherSubstanceAbuse.intercept + t.motherSubstanceAbuse.adversity * a)),
+    fatherMentalHealth: rng.bernoulli(logistic(t.fatherMentalHealth.intercept + t.fatherMentalHealth.adversity * a)),
+    fatherSubstanceAbuse: rng.bernoulli(logistic(t.fatherSubstanceAbuse.intercept + t.fatherSubstanceAbuse.adversity * a)),
   };
   const moveDay = s.moveRatePerYear > 0 ? lastBirth + Math.round(rng.exponential(YEAR_DAYS / s.moveRatePerYear)) : Number.POSITIVE_INFINITY;
-  const parentArrival = Math.max(ctx.dataStartDay, firstBirth - rng.int(730, 3650));
+  const parentArrival = Math.max(ctx.dataStartDay, firstBirth - rng.int(g.family.parentArrivalDays.minDays, g.family.parentArrivalDays.maxDays));
+  const deaths = g.deaths;
   for (const [p, sa] of [
     [mother, traits.motherSubstanceAbuse],
     [father, traits.fatherSubstanceAbuse],
   ] as const) {
     if (p === null) continue;
     p.obsStartDay = parentArrival;
-    const mortalityPerYear = 0.0015 * Math.exp(0.5 * a) * (sa ? 3 : 1);
+    const mortalityPerYear = deaths.parentPerYear * Math.exp(deaths.parentAdversity * a) * (sa ? deaths.substanceAbuseMultiplier : 1);
     setEnd(p, ctx, moveDay, lastBirth + Math.round(rng.exponential(YEAR_DAYS / mortalityPerYear)));
   }
 
   const fam: Family = { adversity: a, motherTraits: motherTraits(traits), area, members: father === null ? [mother] : [mother, father], mother, father, children: [], dynamics: null };
   for (let i = 0; i < nChildren; i++) {
     const birth = births[i]!;
-    const member = newMember('child', birth, rng.bernoulli(0.49) ? 'F' : 'M', lang);
-    const death = rng.bernoulli(0.002) ? birth + rng.int(0, 364) : birth + 365 + Math.round(rng.exponential(YEAR_DAYS / 0.0002));
+    const member = newMember('child', birth, rng.bernoulli(g.family.girlShare) ? 'F' : 'M', lang);
+    const death = rng.bernoulli(deaths.childFirstYearShare) ? birth + rng.int(0, 364) : birth + 365 + Math.round(rng.exponential(YEAR_DAYS / deaths.childPerYear));
     setEnd(member, ctx, moveDay, death);
     const u = rng.normal();
     fam.children.push({
@@ -297,7 +320,7 @@ export function simulateFamily(rng: Rng, ctx: SimContext, maxPersons: number): F
       traits: {
         motherMentalHealth: traits.motherMentalHealth,
         motherSubstanceAbuse: traits.motherSubstanceAbuse,
-        childDevelopment: rng.bernoulli(logistic(-2.0 + 0.7 * a + 1.0 * u)),
+        childDevelopment: rng.bernoulli(logistic(t.childDevelopment.intercept + t.childDevelopment.adversity * a + t.childDevelopment.childFactor * u)),
       },
       indexDay: birth + s.indexAgeDays,
       priorOutcome: false,
@@ -325,9 +348,10 @@ export function simulateFamily(rng: Rng, ctx: SimContext, maxPersons: number): F
   for (const child of fam.children) {
     const m = child.member;
     // Care before the index age: rarer, adversity-driven; such children leave the cohort (excludePriorOutcome).
-    const pPrior = Math.min(0.5, s.preIndexOutcomeRate * Math.exp(0.8 * a - 0.32));
+    const o = g.outcome;
+    const pPrior = Math.min(o.priorMaxShare, s.preIndexOutcomeRate * Math.exp(o.priorAdversity * a - o.priorCentring));
     if (rng.bernoulli(pPrior)) {
-      const day = m.birthDay + rng.int(30, s.indexAgeDays);
+      const day = m.birthDay + rng.int(o.priorFromAgeDays, s.indexAgeDays);
       if (day <= m.obsEndDay) {
         if (fam.dynamics === null) m.events.push(packEvent(day, OPEN_CARE));
         else insertSorted(m.events, packEvent(day, OPEN_CARE)); // v2 keeps each member's events sorted
@@ -402,7 +426,7 @@ function mergeSorted(a: readonly number[], b: readonly number[]): number[] {
 }
 
 /** v2 log hazard of `child`, reading each member's (sorted) true events through `eventsOf` (factual or replayed). */
-export function v2EtaOf(fam: Family, child: Child, ctx: SimContext, eventsOf: (m: Member) => readonly number[]): V2Eta {
+function v2EtaOf(fam: Family, child: Child, ctx: SimContext, eventsOf: (m: Member) => readonly number[]): V2Eta {
   const s = ctx.scenario;
   const input: FamilyEvents = {
     adversity: fam.adversity,
@@ -462,7 +486,7 @@ function relationOf(fam: Family, child: Child, m: Member): FamilyRelation {
 }
 
 /** Latent part + planted risk signals counted on the true events of the child and relatives in the lookback. */
-export function riskEta(fam: Family, child: Child, ctx: SimContext): number {
+function riskEta(fam: Family, child: Child, ctx: SimContext): number {
   const s = ctx.scenario;
   const from = child.indexDay - s.lookbackDays;
   const counts = new Map<number, number>();
@@ -484,7 +508,7 @@ export function riskEta(fam: Family, child: Child, ctx: SimContext): number {
 }
 
 /** Sum of the protective effects of the catalogue services actually received at child ages [0, index]. */
-export function factualProtectiveEta(fam: Family, child: Child, ctx: SimContext): number {
+function factualProtectiveEta(fam: Family, child: Child, ctx: SimContext): number {
   let eta = 0;
   const b = child.member.birthDay;
   const indexAge = ctx.scenario.indexAgeDays;
@@ -505,15 +529,16 @@ export function factualProtectiveEta(fam: Family, child: Child, ctx: SimContext)
  */
 export function realiseOutcomes(rng: Rng, fam: Family, ctx: SimContext, logBaseHazardPerDay: number): void {
   const horizon = ctx.scenario.horizonDays;
+  const o = ctx.scenario.generator.outcome;
   for (const child of fam.children) {
     if (!child.eligible) continue;
     const m = child.member;
     const hazardPerDay = Math.exp(logBaseHazardPerDay + child.etaRisk + child.etaProtective);
     const waitDays = rng.exponential(1 / hazardPerDay);
     const outcomeDay = waitDays < 1e6 ? child.indexDay + Math.max(1, Math.ceil(waitDays)) : Number.POSITIVE_INFINITY;
-    const isPlacement = rng.bernoulli(0.2);
-    const laterPlacement = rng.bernoulli(0.15);
-    const laterGap = rng.int(30, 700);
+    const isPlacement = rng.bernoulli(o.placementShare);
+    const laterPlacement = rng.bernoulli(o.laterPlacementShare);
+    const laterGap = rng.int(o.laterPlacementDays.minDays, o.laterPlacementDays.maxDays);
     if (outcomeDay <= m.obsEndDay) {
       m.events.push(packEvent(outcomeDay, isPlacement ? PLACEMENT : OPEN_CARE));
       if (!isPlacement && laterPlacement && outcomeDay + laterGap <= m.obsEndDay) m.events.push(packEvent(outcomeDay + laterGap, PLACEMENT));

@@ -11,10 +11,10 @@ import { DIRTY_ROWS_COLUMNS, type PlantedEffectSchema, type TruthChild, type Tru
 import { type DirtyPerson, type DirtyRow, dirtyEventRow, dirtyLinkRow, dirtyPeriodRow, dirtyPersonRow } from './dirty.js';
 import { type Child, type Family, realiseOutcomes, recordFamily, relativesOf, type SimContext, simulateFamily, v2CounterfactualEta } from './family.js';
 import { DEFAULT_ORDER_PAIRS } from './mechanism-v2.js';
-import { domainOf, outcomeProbability, protectiveLogHazard, RISK_SIGNALS, resolveProtective, riskSignalTable } from './mechanism.js';
+import { domainOf, outcomeProbability, protectiveLogHazard, resolveProtective, riskSignalsOf, riskSignalTable } from './mechanism.js';
 import { HeadroomAccumulator, type HeadroomReport } from './learnability.js';
 import { auroc } from './metrics.js';
-import { MECHANISM_V2_VERSION } from './scenario.js';
+import { MECHANISM_V2_VERSION, recordedScenario } from './scenario.js';
 import { buildRecordedPath, type DatedFamilyEvent } from './path.js';
 import { Rng } from '../util/random.js';
 import { STREAM } from './prng.js';
@@ -24,7 +24,7 @@ import { eventCode, eventDay, SERVICE_CODES } from './services.js';
 import { buildCatalogue, buildTask } from './task-catalogue.js';
 import { LineWriter } from './writer.js';
 
-export interface SynthOptions {
+interface SynthOptions {
   persons: number;
   seed: number;
   outDir: string;
@@ -62,14 +62,16 @@ export interface SynthResult {
 type PlantedEffect = z.infer<typeof PlantedEffectSchema>;
 
 export function makeContext(s: Scenario, birthsFromDay: number, birthsToDay: number): SimContext {
+  const riskSignals = riskSignalsOf(s);
   return {
     scenario: s,
-    dataStartDay: birthsFromDay - 730,
+    dataStartDay: birthsFromDay - s.generator.historyDays,
     dataEndDay: birthsToDay + s.followUpDays,
     birthsFromDay,
     birthsToDay,
     protective: resolveProtective(s),
-    riskTable: riskSignalTable(),
+    riskSignals,
+    riskTable: riskSignalTable(riskSignals),
     orderPairs: s.v2?.order.pairs ?? DEFAULT_ORDER_PAIRS,
   };
 }
@@ -78,7 +80,7 @@ export function makeContext(s: Scenario, birthsFromDay: number, birthsToDay: num
  * Log daily baseline hazard that makes the mean true probability among the eligible children of THIS population
  * equal baseRate: a first pass replays the families' latent and pre-index draws (same streams, nothing written).
  */
-export function calibrateBaseHazard(ctx: SimContext, seed: number, persons: number): number {
+function calibrateBaseHazard(ctx: SimContext, seed: number, persons: number): number {
   const etas: number[] = [];
   let placed = 0;
   for (let i = 0; placed < persons; i++) {
@@ -104,7 +106,7 @@ const DEFAULT_LOG_BASE_HAZARD = -10.75;
 const round6 = (x: number) => Math.round(x * 1e6) / 1e6;
 
 /** The truth line of one eligible child: true risk, realised outcome, recorded path, counterfactuals. */
-export function truthChild(fam: Family, child: Child, ids: Map<object, string>, familyId: string, ctx: SimContext, catalogue: Catalogue, logBase: number): TruthChild {
+function truthChild(fam: Family, child: Child, ids: Map<object, string>, familyId: string, ctx: SimContext, catalogue: Catalogue, logBase: number): TruthChild {
   const s = ctx.scenario;
   const events: DatedFamilyEvent[] = [];
   for (const { relation, member } of relativesOf(fam, child)) {
@@ -141,8 +143,8 @@ export function truthChild(fam: Family, child: Child, ids: Map<object, string>, 
 }
 
 /** The planted effects as truth/effects.json lists them. */
-export function plantedEffects(ctx: SimContext): PlantedEffect[] {
-  const risk: PlantedEffect[] = RISK_SIGNALS.map((r) => ({
+function plantedEffects(ctx: SimContext): PlantedEffect[] {
+  const risk: PlantedEffect[] = ctx.riskSignals.map((r) => ({
     code: r.code,
     domain: domainOf(r.code),
     relation: r.relation,
@@ -323,7 +325,7 @@ function writePopulation(o: SynthOptions, dir: string): Omit<SynthResult, 'outDi
     logBaseHazardPerDay: logBase,
     latent: { adversityHazardCoef: s.adversityHazardCoef, childHazardCoef: s.childHazardCoef },
     window: { birthsFrom: dayToIso(o.birthsFromDay), birthsTo: dayToIso(o.birthsToDay), dataStart: dayToIso(ctx.dataStartDay), extractionDate: dayToIso(ctx.dataEndDay) },
-    scenario: s,
+    scenario: recordedScenario(s),
     mechanism: s.mechanism,
     mechanismVersion: summary.mechanismVersion,
     counterfactual: {

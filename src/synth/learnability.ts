@@ -4,7 +4,7 @@
 import type { TruthChild } from '../schemas/truth.js';
 import { auroc } from './metrics.js';
 
-export interface LearnabilityReport {
+interface LearnabilityReport {
   trainChildren: number;
   testChildren: number;
   features: number;
@@ -85,10 +85,10 @@ interface SparseRow {
 }
 
 /** L2 penalties the count model chooses from (on a validation quarter of its training half). */
-export const HEADROOM_L2_GRID: readonly number[] = [1e-4, 1e-3, 1e-2];
+const HEADROOM_L2_GRID: readonly number[] = [1e-4, 1e-3, 1e-2];
 
 /** Count windows of the headroom's count model: days before the index, as the default preprocessing's. */
-export const HEADROOM_WINDOWS_DAYS: readonly number[] = [365, 1096];
+const HEADROOM_WINDOWS_DAYS: readonly number[] = [365, 1096];
 
 export interface HeadroomReport {
   /** The count-only model: L2 logistic regression on log1p counts per (relation, code, window before the index). */
@@ -240,9 +240,3 @@ export class HeadroomAccumulator {
   }
 }
 
-/** The headroom of a list of truth children (see HeadroomAccumulator). */
-export function headroom(children: readonly TruthChild[], windowsDays: readonly number[] = HEADROOM_WINDOWS_DAYS): HeadroomReport {
-  const acc = new HeadroomAccumulator(windowsDays);
-  for (const c of children) acc.add(c.path, c.outcome, c.trueProbability);
-  return acc.report();
-}

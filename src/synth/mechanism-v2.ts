@@ -52,19 +52,27 @@ export const DEFAULT_ORDER_PAIRS: readonly OrderPair[] = [
   { first: { relation: 'self', code: 'NEUVOLA_NO_SHOW' }, second: { relation: 'self', code: 'ER_VISIT' }, withinDays: 60, weight: 0.6, cap: 2 },
 ];
 
-/** Strain impulses of the mother's and the children's events (log-rate units) and of a missed crisis follow-up. */
-export const STRAIN_IMPULSES: ReadonlyMap<number, number> = new Map([
-  [C('MH_CRISIS'), 1.0],
-  [C('SUD_DETOX'), 0.8],
-  [C('ER_VISIT'), 0.3],
-  [C('CW_NOTIFICATION'), 0.6],
-]);
-export const MISSED_FOLLOW_UP_IMPULSE = 0.6;
+const impulseCache = new WeakMap<V2Settings, ReadonlyMap<number, number>>();
+/** Strain impulses (log-rate units) of the mother's crises, detoxes and ER visits and of the children's notifications (`v2.strain.impulses`). */
+function impulseTable(v2: V2Settings): ReadonlyMap<number, number> {
+  let t = impulseCache.get(v2);
+  if (t === undefined) {
+    const i = v2.strain.impulses;
+    t = new Map([
+      [C('MH_CRISIS'), i.MH_CRISIS],
+      [C('SUD_DETOX'), i.SUD_DETOX],
+      [C('ER_VISIT'), i.ER_VISIT],
+      [C('CW_NOTIFICATION'), i.CW_NOTIFICATION],
+    ]);
+    impulseCache.set(v2, t);
+  }
+  return t;
+}
 
 /** The strain impulse of an event: the mother's crises, detoxes and ER visits, any child's notifications. */
-export function strainImpulse(byMother: boolean, code: number): number | undefined {
+export function strainImpulse(v2: V2Settings, byMother: boolean, code: number): number | undefined {
   const isNotification = code === C('CW_NOTIFICATION');
-  return byMother === isNotification ? undefined : STRAIN_IMPULSES.get(code);
+  return byMother === isNotification ? undefined : impulseTable(v2).get(code);
 }
 
 /** The catalogue's protective services by code index. */
@@ -81,17 +89,17 @@ const NO_SHOW = C('NEUVOLA_NO_SHOW');
 const CARE: ReadonlySet<number> = new Set([C('CW_OPEN_CARE'), C('CW_PLACEMENT')]);
 
 /** A strain impulse on a day (already damped by any service in force). */
-export interface StrainItem {
+interface StrainItem {
   day: number;
   impulse: number;
 }
 
-export function compareStrainItems(a: StrainItem, b: StrainItem): number {
+function compareStrainItems(a: StrainItem, b: StrainItem): number {
   return a.day - b.day;
 }
 
 /** A protective service's start as the strain sees it: its day and its trait factor (0-1). */
-export interface StrainMediator {
+interface StrainMediator {
   day: number;
   factor: number;
 }
@@ -181,13 +189,13 @@ export function strainItems(fam: FamilyEvents, v2: V2Settings, protective: reado
     const day = eventDay(packed);
     if (day > toDay) break;
     const code = eventCode(packed);
-    const impulse = strainImpulse(true, code);
+    const impulse = strainImpulse(v2, true, code);
     if (impulse !== undefined) raw.push({ day, impulse });
-    if (code === CRISIS && !hasFollowUp(followUps, day, v2.runs.followUpDays)) raw.push({ day: day + v2.runs.followUpDays, impulse: MISSED_FOLLOW_UP_IMPULSE });
+    if (code === CRISIS && !hasFollowUp(followUps, day, v2.runs.followUpDays)) raw.push({ day: day + v2.runs.followUpDays, impulse: v2.strain.impulses.missedFollowUp });
   }
   for (const child of fam.children) {
     for (const packed of window(child.events, 0, 0)) {
-      const impulse = strainImpulse(false, eventCode(packed));
+      const impulse = strainImpulse(v2, false, eventCode(packed));
       if (impulse !== undefined) raw.push({ day: eventDay(packed), impulse });
     }
   }
@@ -213,7 +221,7 @@ export function strainAt(items: readonly StrainItem[], day: number, halfLifeDays
   return t.valueAt(day);
 }
 
-export interface V2EtaInput {
+interface V2EtaInput {
   fam: FamilyEvents;
   /** Index of the focal child in fam.children. */
   child: number;
@@ -344,7 +352,7 @@ export function v2Eta(input: V2EtaInput): V2Eta {
   let escalation = 0;
   if (v2.escalation.enabled) {
     const expected = (earlier * v2.escalation.recentDays) / (input.lookbackDays - v2.escalation.recentDays);
-    escalation = Math.min(v2.escalation.cap, v2.escalation.weight * Math.max(0, Math.log((recent + 0.5) / (expected + 0.5))));
+    escalation = Math.min(v2.escalation.cap, v2.escalation.weight * Math.max(0, Math.log((recent + v2.escalation.smoothing) / (expected + v2.escalation.smoothing))));
   }
 
   let runs = 0;
@@ -368,7 +376,7 @@ export function v2Eta(input: V2EtaInput): V2Eta {
       if (eventCode(packed) !== CRISIS || day + v2.runs.followUpDays > I) continue;
       if (!hasFollowUp(followUps, day, v2.runs.followUpDays)) missed++;
     }
-    runs += v2.runs.missedFollowUpWeight * Math.min(missed, 2);
+    runs += v2.runs.missedFollowUpWeight * Math.min(missed, v2.runs.missedFollowUpCap);
   }
 
   const family = siblingCare;

@@ -1,7 +1,6 @@
 // The outcome mechanism: planted risk signals, protective services with timing-dependent effects, and the
 // closed-form probability of the outcome within the horizon. Pure functions; docs/synthetic-population.md.
-import type { PathRelation } from '../schemas/path.js';
-import type { Scenario } from './scenario.js';
+import { resolveScenario, type Scenario } from './scenario.js';
 import { type Code, codeIndex, SERVICE_CODES } from './services.js';
 
 /** Whose event, seen from the child (the path relations the task uses). */
@@ -18,36 +17,23 @@ export interface RiskSignal {
 }
 
 /**
- * Planted risk signals: many weak ones, none decisive. The log hazard adds weight * min(count, cap) for each,
- * counting the TRUE events (before recording noise) of the child and relatives in [index - lookback, index].
+ * The planted risk signals of a scenario (`generator.riskSignals`), in the scenario's order (self, mother, father,
+ * sibling): many weak ones, none decisive. The log hazard adds weight * min(count, cap) for each, counting the TRUE
+ * events (before recording noise) of the child and relatives in [index - lookback, index].
  */
-export const RISK_SIGNALS: readonly RiskSignal[] = [
-  { code: 'CW_NOTIFICATION', relation: 'self', weight: 0.3, cap: 3 },
-  { code: 'CW_ASSESSMENT', relation: 'self', weight: 0.15, cap: 3 },
-  { code: 'ER_VISIT', relation: 'self', weight: 0.08, cap: 5 },
-  { code: 'NEUVOLA_NO_SHOW', relation: 'self', weight: 0.15, cap: 4 },
-  { code: 'DEV_CONCERN', relation: 'self', weight: 0.1, cap: 4 },
-  { code: 'MH_ADULT_VISIT', relation: 'mother', weight: 0.03, cap: 15 },
-  { code: 'MH_CRISIS', relation: 'mother', weight: 0.25, cap: 2 },
-  { code: 'SUD_VISIT', relation: 'mother', weight: 0.05, cap: 12 },
-  { code: 'SUD_DETOX', relation: 'mother', weight: 0.2, cap: 2 },
-  { code: 'ER_VISIT', relation: 'mother', weight: 0.06, cap: 5 },
-  { code: 'ADULT_SOCIAL_WORK', relation: 'mother', weight: 0.1, cap: 4 },
-  { code: 'INCOME_SUPPORT', relation: 'mother', weight: 0.015, cap: 36 },
-  { code: 'HOUSING_ALLOWANCE', relation: 'mother', weight: 0.006, cap: 36 },
-  { code: 'UNEMPLOYMENT_BENEFIT', relation: 'mother', weight: 0.008, cap: 36 },
-  { code: 'MH_CRISIS', relation: 'father', weight: 0.15, cap: 2 },
-  { code: 'SUD_VISIT', relation: 'father', weight: 0.04, cap: 12 },
-  { code: 'SUD_DETOX', relation: 'father', weight: 0.15, cap: 2 },
-  { code: 'ER_VISIT', relation: 'father', weight: 0.05, cap: 5 },
-  { code: 'UNEMPLOYMENT_BENEFIT', relation: 'father', weight: 0.008, cap: 36 },
-  { code: 'ADULT_SOCIAL_WORK', relation: 'father', weight: 0.08, cap: 4 },
-  { code: 'CW_NOTIFICATION', relation: 'sibling', weight: 0.15, cap: 3 },
-  { code: 'CW_ASSESSMENT', relation: 'sibling', weight: 0.08, cap: 3 },
-];
+export function riskSignalsOf(scenario: Scenario): RiskSignal[] {
+  const out: RiskSignal[] = [];
+  for (const relation of FAMILY_RELATIONS) {
+    for (const [code, s] of Object.entries(scenario.generator.riskSignals[relation])) out.push({ code: code as Code, relation, weight: s.weight, cap: s.cap });
+  }
+  return out;
+}
+
+/** The default planted risk signals (the defaults of `generator.riskSignals` in scenario.ts). */
+const RISK_SIGNALS: readonly RiskSignal[] = riskSignalsOf(resolveScenario({}));
 
 /** What a protective service's effect depends on besides timing (the latent trait behind recorded markers). */
-export type EffectModifier = 'none' | 'mother_mental_health' | 'mother_substance_abuse' | 'child_development';
+type EffectModifier = 'none' | 'mother_mental_health' | 'mother_substance_abuse' | 'child_development';
 
 export interface ProtectiveService {
   code: Code;
@@ -80,7 +66,7 @@ export const PROTECTIVE: readonly ProtectiveService[] = [
 export function resolveProtective(scenario: Scenario): ProtectiveService[] {
   return PROTECTIVE.map((p) => {
     const o = scenario.protective[p.code];
-    return { ...p, effect: o?.effect ?? p.effect, tauDays: o?.tauDays ?? p.tauDays };
+    return { ...p, effect: o?.effect ?? p.effect, tauDays: o?.tauDays ?? p.tauDays, offTraitFactor: o?.offTraitFactor ?? p.offTraitFactor };
   });
 }
 
@@ -114,18 +100,13 @@ export function outcomeProbability(logBaseHazardPerDay: number, eta: number, hor
   return 1 - Math.exp(-Math.exp(logBaseHazardPerDay + eta) * horizonDays);
 }
 
-/** Lookup tables from (relation, code index) to the signal, for fast counting. */
-export function riskSignalTable(): Map<number, RiskSignal> {
+/** Lookup tables from (relation, code index) to the signal, for fast counting (in the signals' order). */
+export function riskSignalTable(signals: readonly RiskSignal[] = RISK_SIGNALS): Map<number, RiskSignal> {
   const table = new Map<number, RiskSignal>();
-  for (const s of RISK_SIGNALS) table.set(FAMILY_RELATIONS.indexOf(s.relation) * 64 + codeIndex(s.code), s);
+  for (const s of signals) table.set(FAMILY_RELATIONS.indexOf(s.relation) * 64 + codeIndex(s.code), s);
   return table;
 }
 
 export function domainOf(code: Code): string {
   return SERVICE_CODES[codeIndex(code)]!.domain;
-}
-
-/** Path relation of a family relation (identical names; kept explicit for the type). */
-export function toPathRelation(r: FamilyRelation): PathRelation {
-  return r;
 }

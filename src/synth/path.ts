@@ -10,7 +10,7 @@ export interface DatedFamilyEvent {
   relation: 'self' | 'mother' | 'father' | 'sibling';
 }
 
-export interface RecordedPathInput {
+interface RecordedPathInput {
   childBirthDay: number;
   indexDay: number;
   lookbackDays: number;

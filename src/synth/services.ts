@@ -1,7 +1,7 @@
 // The service codes the generator writes: English codes, their domain, English and Finnish labels.
 // Codes index into this list everywhere inside the generator (events are packed as day * 64 + code index).
 
-export interface ServiceCode {
+interface ServiceCode {
   code: string;
   domain: string;
   label: string;

@@ -6,8 +6,8 @@ import type { ProtectiveService } from './mechanism.js';
 import type { Scenario } from './scenario.js';
 import { codeIndex, OUTCOME_CODES, SERVICE_CODES } from './services.js';
 
-export const DEFAULT_TASK_NAME = 'cw-care-after-age-3';
-export const INSERTION_STEP_DAYS = 182;
+const DEFAULT_TASK_NAME = 'cw-care-after-age-3';
+const INSERTION_STEP_DAYS = 182;
 
 /** Children born in the window, indexed at the scenario's index age, outcome = first open-care measure or placement. */
 export function buildTask(s: Scenario, birthsFromDay: number, birthsToDay: number): TaskSpec {

@@ -69,6 +69,28 @@ describe('v2 dynamics', () => {
     expect(changedAfter).toBeGreaterThan(0);
   });
 
+  it('a replay keeps the past also when follow-on delays are long (scenario keys, not a fixed bound)', () => {
+    // Family work 200-400 days after every notification: items due long after the step that created them.
+    const long = families(150, 32, { generator: { services: { FAMILY_WORK: { afterNotification: { share: 1, minDays: 200, maxDays: 400 } } } } });
+    let replays = 0;
+    let withLateWork = 0;
+    for (const fam of long.fams) {
+      const dyn = fam.dynamics!;
+      for (const child of fam.children) {
+        const day = child.member.birthDay + 730;
+        const replay = replayDynamics(dyn.input, dyn.run, { day, member: 0, code: codeIndex('HOME_HELP') }, child.indexDay);
+        const bg = new Set(dyn.background[0]);
+        const factual = fam.mother.events.filter((p) => !bg.has(p) && eventDay(p) >= replay.fromDay && eventDay(p) < day);
+        expect(replay.events[0]!.filter((p) => eventDay(p) < day).sort((x, y) => x - y)).toEqual(factual);
+        replays++;
+        if (factual.some((p) => eventCode(p) === codeIndex('FAMILY_WORK'))) withLateWork++;
+      }
+    }
+    expect(replays).toBeGreaterThan(200);
+    // Family work in the replayed windows, created up to 29 steps before it is due (a fixed 12-step bound lost such items).
+    expect(withLateWork).toBeGreaterThan(0);
+  });
+
   it('the strain that drives the rates is the strain the mechanism defines from the events', () => {
     let compared = 0;
     for (const fam of fams.slice(0, 120)) {
