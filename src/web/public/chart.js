@@ -1,7 +1,15 @@
+// @ts-check
 // Hand-made SVG charts: the risk trajectory with its turning points, and a small bar for a risk drop.
 // Built with DOM calls (never from HTML strings), so no text from the API is parsed as markup.
 const NS = 'http://www.w3.org/2000/svg';
 
+/**
+ * An SVG element with its attributes and, optionally, its text.
+ * @param {string} name
+ * @param {Record<string, string | number>} [attrs]
+ * @param {string} [text]
+ * @returns {SVGElement}
+ */
 function el(name, attrs = {}, text) {
   const node = document.createElementNS(NS, name);
   for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, String(v));
@@ -11,7 +19,10 @@ function el(name, attrs = {}, text) {
 
 const NICE_MAX = [0.01, 0.02, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.6, 0.8, 1];
 
-/** A "nice" upper bound for the risk axis, a little above the largest risk, so low risks are not flattened. */
+/**
+ * A "nice" upper bound for the risk axis, a little above the largest risk, so low risks are not flattened.
+ * @param {number[]} risks
+ */
 export function riskAxisMax(risks) {
   const top = Math.max(0, ...risks) * 1.1;
   return NICE_MAX.find((v) => v >= top) ?? 1;
@@ -20,9 +31,22 @@ export function riskAxisMax(risks) {
 let chartCount = 0;
 
 /**
+ * What the trajectory chart draws: the risk after each event (at the child's age then), the turning points by
+ * their step, and its texts in the page's language.
+ * @typedef {object} TrajectoryChartOptions
+ * @property {{ risk: number, ageDays: number }[]} trajectory
+ * @property {{ step: number }[]} turningPoints
+ * @property {string} title
+ * @property {string} desc
+ * @property {(risk: number) => string} fmtPct
+ * @property {(ageDays: number) => string} fmtAge
+ * @property {{ axisRisk: string, axisAge: string, turningPoint: string }} labels
+ */
+
+/**
  * Risk after each event as a line over the event sequence (x = step, labelled with the age), turning points
  * marked with numbered diamonds. Returns an <svg role="img"> labelled by its <title> and <desc>.
- * opts: { trajectory, turningPoints, title, desc, fmtPct, fmtAge, labels: { axisRisk, axisAge, turningPoint } }
+ * @param {TrajectoryChartOptions} opts
  */
 export function trajectoryChart(opts) {
   const { trajectory, turningPoints, fmtPct, fmtAge, labels } = opts;
@@ -34,7 +58,9 @@ export function trajectoryChart(opts) {
   const ih = H - m.top - m.bottom;
   const n = trajectory.length;
   const yMax = riskAxisMax(trajectory.map((s) => s.risk));
+  /** @param {number} i */
   const x = (i) => m.left + (n <= 1 ? iw / 2 : (i / (n - 1)) * iw);
+  /** @param {number} r */
   const y = (r) => m.top + ih - (r / yMax) * ih;
 
   const svg = el('svg', {
@@ -57,9 +83,9 @@ export function trajectoryChart(opts) {
   // Age labels under a few steps: at most 8, never the same age twice in a row, ends anchored inside.
   const every = Math.max(1, Math.ceil(n / 8));
   let lastLabel = null;
-  for (let i = 0; i < n; i++) {
+  for (const [i, s] of trajectory.entries()) {
     if (i % every !== 0 && i !== n - 1) continue;
-    const label = fmtAge(trajectory[i].ageDays);
+    const label = fmtAge(s.ageDays);
     if (label === lastLabel) continue;
     lastLabel = label;
     const anchor = n > 1 && i === 0 ? 'start' : n > 1 && i === n - 1 ? 'end' : 'middle';
@@ -73,7 +99,7 @@ export function trajectoryChart(opts) {
   svg.append(el('path', { d, class: 'line', 'aria-hidden': 'true' }));
 
   const points = el('g', { class: 'points', 'aria-hidden': 'true' });
-  for (let i = 0; i < n; i++) points.append(el('circle', { cx: x(i), cy: y(trajectory[i].risk), r: 3.5 }));
+  for (const [i, s] of trajectory.entries()) points.append(el('circle', { cx: x(i), cy: y(s.risk), r: 3.5 }));
   svg.append(points);
 
   // Turning points: a diamond on the step and its rank number above it.
@@ -93,7 +119,11 @@ export function trajectoryChart(opts) {
   return svg;
 }
 
-/** A small horizontal bar for a risk drop (decorative; the number sits beside it in text). */
+/**
+ * A small horizontal bar for a risk drop (decorative; the number sits beside it in text).
+ * @param {number} drop
+ * @param {number} maxDrop  the largest drop shown, drawn full width
+ */
 export function dropBar(drop, maxDrop) {
   const W = 80;
   const H = 10;

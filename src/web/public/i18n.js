@@ -1,4 +1,6 @@
+// @ts-check
 // Interface text in English and Finnish. Keys are shared; {name} placeholders are filled by t().
+/** @type {readonly string[]} */
 export const LANGS = ['en', 'fi'];
 
 const en = {
@@ -56,6 +58,7 @@ const en = {
   clearPath: 'Clear',
   analyse: 'Show risk and intervention points',
   eventN: 'Event {n}',
+  tooManyEvents: 'A path has at most {n} events.',
   relSelf: 'child',
   relMother: 'mother',
   relFather: 'father',
@@ -136,6 +139,10 @@ const en = {
   beforeBirth: '{d} d before birth',
 };
 
+/** A key of the interface text (English has them all; Finnish must have the same). */
+/** @typedef {keyof typeof en} MessageKey */
+
+/** @type {Record<MessageKey, string>} */
 const fi = {
   title: 'servicepath',
   skip: 'Siirry sisältöön',
@@ -191,6 +198,7 @@ const fi = {
   clearPath: 'Tyhjennä',
   analyse: 'Näytä riski ja tukikohdat',
   eventN: 'Tapahtuma {n}',
+  tooManyEvents: 'Polussa on enintään {n} tapahtumaa.',
   relSelf: 'lapsi',
   relMother: 'äiti',
   relFather: 'isä',
@@ -273,14 +281,26 @@ const fi = {
 
 export const MESSAGES = { en, fi };
 
-/** The starting language: the remembered choice, else the browser's, else English. */
+/**
+ * The starting language: the remembered choice, else the browser's, else English.
+ * @param {string | null} stored
+ * @param {string | undefined} navigatorLanguage
+ * @returns {string}
+ */
 export function initialLang(stored, navigatorLanguage) {
-  if (LANGS.includes(stored)) return stored;
+  if (stored !== null && LANGS.includes(stored)) return stored;
   return typeof navigatorLanguage === 'string' && navigatorLanguage.toLowerCase().startsWith('fi') ? 'fi' : 'en';
 }
 
-/** Looks up a key and fills {placeholders}; a missing key shows itself so gaps are visible. */
+/**
+ * Looks up a key and fills {placeholders}; a missing key shows itself so gaps are visible.
+ * @param {string} lang
+ * @param {string} key
+ * @param {Record<string, unknown>} [params]
+ */
 export function translate(lang, key, params = {}) {
-  const text = MESSAGES[lang]?.[key] ?? MESSAGES.en[key] ?? key;
+  /** @type {Record<string, Record<string, string | undefined> | undefined>} */
+  const messages = MESSAGES;
+  const text = messages[lang]?.[key] ?? messages.en?.[key] ?? key;
   return text.replace(/\{(\w+)\}/g, (m, name) => (name in params ? String(params[name]) : m));
 }
