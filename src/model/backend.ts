@@ -1,11 +1,14 @@
 // Picks and starts the TensorFlow.js backend: tfjs-node when it truly loads, else wasm (SIMD), else cpu.
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { getThreadsCount, version_wasm } from '@tensorflow/tfjs-backend-wasm';
 import { ServicepathError } from '../errors/index.js';
 import { registerModelKernels } from './kernels.js';
 
-export const BACKEND_NAMES = ['tensorflow', 'wasm', 'cpu'] as const;
-export type BackendName = (typeof BACKEND_NAMES)[number];
+const BACKEND_NAMES = ['tensorflow', 'wasm', 'cpu'] as const;
+type BackendName = (typeof BACKEND_NAMES)[number];
 export type BackendPreference = 'auto' | BackendName;
 
 export interface BackendInfo {
@@ -30,19 +33,86 @@ function resolvePreference(preference: string): BackendPreference {
   return fromEnv;
 }
 
+const TFJS_NODE = '@tensorflow/tfjs-node';
+
+/** The folder of the package that `@tensorflow/tfjs-node` resolves to from here; null when it is not installed. */
+function tfjsNodeDir(): string | null {
+  const require = createRequire(import.meta.url);
+  try {
+    return dirname(require.resolve(`${TFJS_NODE}/package.json`));
+  } catch {
+    // A package whose "exports" hide package.json: walk up from its entry point.
+  }
+  let dir: string;
+  try {
+    dir = dirname(require.resolve(TFJS_NODE));
+  } catch {
+    return null;
+  }
+  while (!existsSync(join(dir, 'package.json'))) {
+    const up = dirname(dir);
+    if (up === dir) return null;
+    dir = up;
+  }
+  return dir;
+}
+
 /**
- * tfjs-node is optional: imported by a computed name so the code compiles and runs without it. The
- * package name can also resolve to plain tfjs (an npm override), so success means a registered
- * 'tensorflow' backend, not a successful import.
+ * Why tfjs-node cannot load from `dir` (the folder `@tensorflow/tfjs-node` resolves to), or null when it can: the
+ * real package with its native binding built. package.json's "overrides" alias the name to plain tfjs (danfojs-node
+ * depends on tfjs-node, whose native build needs a download), and the alias has no binding.
+ */
+export function tfjsNodeProblem(dir: string | null): string | null {
+  if (dir === null) return `${TFJS_NODE} is not installed`;
+  let pkg: { name?: unknown; version?: unknown };
+  try {
+    pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as typeof pkg;
+  } catch (err) {
+    return `cannot read ${TFJS_NODE}'s package.json: ${err instanceof Error ? err.message : String(err)}`;
+  }
+  if (pkg.name !== TFJS_NODE) {
+    return `${TFJS_NODE} resolves to ${String(pkg.name)}@${String(pkg.version)} (an npm "overrides" alias in package.json), which has no native binding`;
+  }
+  const lib = join(dir, 'lib');
+  const built = existsSync(lib) && readdirSync(lib).some((d) => d.startsWith('napi-v') && existsSync(join(lib, d, 'tfjs_binding.node')));
+  return built ? null : `${TFJS_NODE}@${String(pkg.version)} is installed without its native binding (lib/napi-v*/tfjs_binding.node)`;
+}
+
+/** Why a backend cannot load here (null: it can be tried), found without importing anything. */
+export type BackendProbe = (name: BackendName) => string | null;
+
+/** wasm and cpu ship with servicepath; tensorflow needs the real tfjs-node package with its native binding. */
+export const probeBackend: BackendProbe = (name) => (name === 'tensorflow' ? tfjsNodeProblem(tfjsNodeDir()) : null);
+
+/**
+ * The backends to try, in order: auto tries only those the probe lets load (tensorflow, wasm, cpu); an explicit
+ * backend the probe rules out is MODEL_BACKEND_UNAVAILABLE with the probe's reason.
+ */
+export function planBackends(wanted: BackendPreference, probe: BackendProbe = probeBackend): BackendName[] {
+  const candidates: BackendName[] = wanted === 'auto' ? [...BACKEND_NAMES] : [wanted];
+  const order: BackendName[] = [];
+  const problems: string[] = [];
+  for (const name of candidates) {
+    const problem = probe(name);
+    if (problem === null) order.push(name);
+    else problems.push(wanted === 'auto' ? `${name}: ${problem}` : problem);
+  }
+  if (order.length === 0) throw new ServicepathError('MODEL_BACKEND_UNAVAILABLE', { backend: wanted, reason: problems.join('; ') });
+  return order;
+}
+
+/**
+ * Imports tfjs-node (once the probe found the real package) by a computed name, so the code compiles without it.
+ * Success means a registered 'tensorflow' backend, not a successful import.
  */
 async function loadTfjsNode(): Promise<string | null> {
-  const moduleName = '@tensorflow/tfjs-node';
+  const moduleName: string = TFJS_NODE;
   try {
     await import(moduleName);
   } catch (err) {
     return `cannot import ${moduleName}: ${err instanceof Error ? err.message : String(err)}`;
   }
-  return tf.findBackendFactory('tensorflow') === null ? `${moduleName} resolves to a package without the native backend` : null;
+  return tf.findBackendFactory('tensorflow') === null ? `${moduleName} registered no 'tensorflow' backend` : null;
 }
 
 async function start(name: BackendName): Promise<string | null> {
@@ -70,10 +140,13 @@ async function describe(name: BackendName): Promise<BackendInfo> {
   return { name, tfjsVersion, backendVersion: versions['tfjs-node'] ?? tfjsVersion };
 }
 
-/** Must be awaited before the first tensor op. Registers servicepath's kernels for the chosen backend. */
-export async function selectBackend(preference: BackendPreference = 'auto'): Promise<BackendInfo> {
+/**
+ * Must be awaited before the first tensor op. Registers servicepath's kernels for the chosen backend; the result
+ * names it (the bundle's manifest records it). `probe` says which backends can load (tests inject one).
+ */
+export async function selectBackend(preference: BackendPreference = 'auto', probe: BackendProbe = probeBackend): Promise<BackendInfo> {
   const wanted = resolvePreference(preference);
-  const order: BackendName[] = wanted === 'auto' ? ['tensorflow', 'wasm', 'cpu'] : [wanted];
+  const order = planBackends(wanted, probe);
   const problems: string[] = [];
   for (const name of order) {
     const problem = await start(name);

@@ -1,6 +1,7 @@
 // Request and response bodies of the HTTP API: the zod source of truth for validation and for /openapi.json.
 // Every object is .strict(): unknown keys (a person_id, for one) are refused with 400.
 import { z } from 'zod';
+import type { ErrorCode } from '../errors/index.js';
 import { CatalogueSchema } from '../schemas/catalogue.js';
 import { CohortPathSchema, CohortPrivacySchema } from '../schemas/cohort-paths.js';
 import { AttributionMethodSchema, InterventionsResultSchema } from '../schemas/interventions.js';
@@ -8,12 +9,13 @@ import { MODEL_KINDS } from '../schemas/manifest.js';
 import { MetricEstimateSchema } from '../schemas/metrics.js';
 import { PathRelationSchema, PathSchema } from '../schemas/path.js';
 import { TaskSpecSchema } from '../schemas/task.js';
+import type { RouteAccess } from './auth.js';
 import { ROLES } from './types.js';
 
 /** Paths in one score request; bigger sets go in several requests (each is batched with others anyway). */
 export const MAX_PATHS_PER_REQUEST = 64;
 /** Services in a catalogue sent with an interventions request: each adds (insertion ages) forward passes. */
-export const MAX_REQUEST_CATALOGUE_SERVICES = 20;
+const MAX_REQUEST_CATALOGUE_SERVICES = 20;
 export const MAX_COHORT_PAGE = 200;
 
 export const ModelRefParamsSchema = z
@@ -97,14 +99,59 @@ export const AuditQuerySchema = z
 
 export const EmptyQuerySchema = z.object({}).strict();
 
+/** The body of every 4xx and 5xx answer (src/serve/errors.ts); a 5xx has no `path` and only a generic message. */
 export const ErrorResponseSchema = z
   .object({
     error: z.object({ code: z.string(), message: z.string(), path: z.string().optional(), requestId: z.string() }).strict(),
   })
   .strict();
 
+/** The error statuses of the API, each with the catalogue codes it carries (docs/error-codes.md) and when. */
+export const API_ERROR_STATUSES = {
+  400: { codes: ['SERVE_VALIDATION', 'SERVE_BAD_REQUEST'], when: 'a path parameter, query or body failed its schema (`path` names the first bad field), or the request could not be read' },
+  401: { codes: ['SERVE_UNAUTHORIZED'], when: 'missing or unknown bearer token' },
+  403: { codes: ['SERVE_FORBIDDEN'], when: "the token's role may not use this route" },
+  404: { codes: ['SERVE_MODEL_NOT_FOUND'], when: 'no model is served under this name, version or alias' },
+  406: { codes: ['SERVE_NOT_ACCEPTABLE'], when: 'the Accept header or ?format= asks for a representation the route does not offer' },
+  413: { codes: ['SERVE_BODY_TOO_LARGE'], when: 'the body is larger than the service accepts (--body-limit-bytes)' },
+  415: { codes: ['SERVE_UNSUPPORTED_MEDIA_TYPE'], when: 'the body is not application/json' },
+  429: { codes: ['SERVE_RATE_LIMITED'], when: 'the request budget of the token (without one, of the address) for the time window is spent' },
+  500: { codes: ['INTERNAL_ERROR'], when: 'the request failed inside the service: a generic message (or the code of a catalogued failure) and the request id; the service log has the cause' },
+  503: { codes: ['SERVE_MODEL_UNAVAILABLE', 'SERVE_NOT_READY'], when: "the model's bundle was refused at load, or the service is not ready" },
+} as const satisfies Record<number, { codes: readonly ErrorCode[]; when: string }>;
+type ApiErrorStatus = keyof typeof API_ERROR_STATUSES;
+
+/** Routes that resolve `:name` to a served model version: none by that name (404), or its bundle was refused (503). */
+export const MODEL_REF_ERRORS = [404, 503] as const satisfies readonly ApiErrorStatus[];
+/** Routes that read a request body (every POST): too large (413), not JSON (415). */
+export const BODY_ERRORS = [413, 415] as const satisfies readonly ApiErrorStatus[];
+
+const errorResponseByStatus = new Map<number, z.ZodType>(
+  Object.entries(API_ERROR_STATUSES).map(([status, s]) => [Number(status), ErrorResponseSchema.meta({ description: `${s.codes.join(' or ')}: ${s.when}.` })]),
+);
+
+/**
+ * A route's error responses, for its response schema (so /openapi.json documents the error body): 400, 429 and
+ * 500 on every route, 401 behind a token, 403 where some role is refused, and the route's own statuses. Responses
+ * are serialised with JSON.stringify whatever the schema (src/serve/validation.ts), so this changes no bytes.
+ */
+export function errorResponses(access: RouteAccess, ...own: readonly ApiErrorStatus[]): Record<number, z.ZodType> {
+  const statuses = new Set<number>([400, 429, 500, ...own]);
+  if (access.public !== true) {
+    statuses.add(401);
+    if (!ROLES.every((role) => access.roles?.includes(role) === true)) statuses.add(403);
+  }
+  return Object.fromEntries([...statuses].sort((a, b) => a - b).map((status) => [status, errorResponseByStatus.get(status)!]));
+}
+
+/** A 2xx answer that is not a JSON object built by the route (text, or a document in several formats): for /openapi.json. */
+export function documentResponse(description: string, mediaTypes: readonly string[]): z.ZodType {
+  const content = Object.fromEntries(mediaTypes.map((m) => [m, { schema: m === 'application/json' ? { type: 'object' } : { type: 'string' } }]));
+  return z.string().meta({ description, content });
+}
+
 /** The test split's headline metrics (metrics.json), counts rounded as the bundle stores them. */
-export const HeadlineMetricsSchema = z
+const HeadlineMetricsSchema = z
   .object({
     split: z.literal('test'),
     n: z.number().int(),
@@ -118,7 +165,7 @@ export const HeadlineMetricsSchema = z
   .strict();
 
 /** A refused version has only its version, status and error; the other fields are null. */
-export const VersionSummarySchema = z
+const VersionSummarySchema = z
   .object({
     version: z.string(),
     status: z.enum(['ready', 'refused']),
@@ -145,7 +192,7 @@ export const ModelSummarySchema = z
 export const WhoamiResponseSchema = z.object({ tokenId: z.string(), role: z.enum(ROLES) }).strict();
 
 /** A token of the model's vocabulary: a code it has its own embedding (or logreg weight) for. */
-export const KnownCodeSchema = z.object({ relation: PathRelationSchema, domain: z.string(), code: z.string() }).strict();
+const KnownCodeSchema = z.object({ relation: PathRelationSchema, domain: z.string(), code: z.string() }).strict();
 export type KnownCode = z.infer<typeof KnownCodeSchema>;
 
 export const CatalogueResponseSchema = z

@@ -12,7 +12,8 @@ export async function registerOpenApi(app: FastifyInstance, version: string): Pr
         title: 'servicepath',
         description:
           'Risk trajectories, intervention points and anonymised cohort paths for public-service planners and auditors. ' +
-          'No route accepts or returns a person id. Errors: {error: {code, message, path?, requestId}} (docs/error-codes.md).',
+          'No route accepts or returns a person id. Errors: {error: {code, message, path?, requestId}}, documented under each ' +
+          'status a route can answer, with its codes (docs/error-codes.md).',
         version,
       },
       components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer' } } },

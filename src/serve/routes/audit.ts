@@ -1,7 +1,7 @@
 // The audit trail for auditors: read entries after a seq, and verify the whole hash chain.
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { AuditQuerySchema, EmptyQuerySchema } from '../api-schemas.js';
+import { AuditQuerySchema, EmptyQuerySchema, errorResponses } from '../api-schemas.js';
 import { AuditEntrySchema } from '../audit-log.js';
 import { AUDIT_ROLES } from '../auth.js';
 import type { ServeContext } from '../context.js';
@@ -26,7 +26,7 @@ export function registerAuditRoutes(app: FastifyInstance, ctx: ServeContext): vo
       tags: ['audit'],
       summary: 'Audit entries with seq greater than afterSeq (oldest first, at most limit)',
       querystring: AuditQuerySchema,
-      response: { 200: z.object({ entries: z.array(AuditEntrySchema), lastSeq: z.number().int() }).strict() },
+      response: { 200: z.object({ entries: z.array(AuditEntrySchema), lastSeq: z.number().int() }).strict(), ...errorResponses(access) },
     }),
     handler: async (request) => {
       const { afterSeq, limit } = request.query;
@@ -46,7 +46,7 @@ export function registerAuditRoutes(app: FastifyInstance, ctx: ServeContext): vo
       tags: ['audit'],
       summary: 'Verify the audit log hash chain; names the first broken seq',
       querystring: EmptyQuerySchema,
-      response: { 200: VerifySchema },
+      response: { 200: VerifySchema, ...errorResponses(access) },
     }),
     handler: async () => ctx.audit.verify(),
   });

@@ -2,7 +2,7 @@
 // followed-by values, and a group under k (a tampered or old file) is re-suppressed here as a last guard.
 import type { FastifyInstance } from 'fastify';
 import type { CohortPath, CohortPathsFile, GroupStat } from '../../schemas/cohort-paths.js';
-import { type CohortQuery, CohortQuerySchema, CohortResponseSchema, ModelRefParamsSchema } from '../api-schemas.js';
+import { type CohortQuery, CohortQuerySchema, CohortResponseSchema, errorResponses, MODEL_REF_ERRORS, ModelRefParamsSchema } from '../api-schemas.js';
 import { ALL_ROLES } from '../auth.js';
 import { type ServeContext, useModel } from '../context.js';
 
@@ -51,14 +51,15 @@ export function browseCohortPaths(file: CohortPathsFile, q: CohortQuery): { tota
 }
 
 export function registerCohortRoutes(app: FastifyInstance, ctx: ServeContext): void {
+  const access = { roles: ALL_ROLES };
   app.get<{ Params: { name: string }; Querystring: CohortQuery }>('/v1/models/:name/cohort-paths', {
-    config: { access: { roles: ALL_ROLES } },
+    config: { access },
     schema: ctx.zod.schema('GET', '/v1/models/:name/cohort-paths', {
       tags: ['cohort paths'],
       summary: 'Browse, filter and sort the anonymised cohort paths (groups under k stay suppressed)',
       params: ModelRefParamsSchema,
       querystring: CohortQuerySchema,
-      response: { 200: CohortResponseSchema },
+      response: { 200: CohortResponseSchema, ...errorResponses(access, ...MODEL_REF_ERRORS) },
     }),
     handler: async (request) => {
       const state = useModel(ctx, request, request.params.name);

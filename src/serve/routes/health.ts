@@ -2,23 +2,29 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { ServicepathError } from '../../errors/index.js';
+import { errorResponses } from '../api-schemas.js';
 import type { ServeContext } from '../context.js';
 
 const HealthSchema = z.object({ status: z.literal('ok') }).strict();
 const ReadySchema = z.object({ status: z.literal('ready'), detail: z.string() }).strict();
 
 export function registerHealthRoutes(app: FastifyInstance, ctx: ServeContext): void {
+  const access = { public: true };
   app.get('/healthz', {
-    config: { access: { public: true } },
-    schema: ctx.zod.schema('GET', '/healthz', { tags: ['health'], summary: 'The process is alive', response: { 200: HealthSchema } }),
+    config: { access },
+    schema: ctx.zod.schema('GET', '/healthz', {
+      tags: ['health'],
+      summary: 'The process is alive',
+      response: { 200: HealthSchema, ...errorResponses(access) },
+    }),
     handler: async () => ({ status: 'ok' as const }),
   });
   app.get('/readyz', {
-    config: { access: { public: true } },
+    config: { access },
     schema: ctx.zod.schema('GET', '/readyz', {
       tags: ['health'],
       summary: 'Ready: every bundle loaded and reproduced its input example (503 otherwise)',
-      response: { 200: ReadySchema },
+      response: { 200: ReadySchema, ...errorResponses(access, 503) },
     }),
     handler: async () => {
       const r = ctx.registry.readiness();

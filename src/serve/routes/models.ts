@@ -3,7 +3,17 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { ServicepathError } from '../../errors/index.js';
 import { PATH_RELATIONS } from '../../schemas/path.js';
-import { CardQuerySchema, CatalogueResponseSchema, EmptyQuerySchema, type KnownCode, ModelRefParamsSchema, ModelSummarySchema } from '../api-schemas.js';
+import {
+  CardQuerySchema,
+  CatalogueResponseSchema,
+  documentResponse,
+  EmptyQuerySchema,
+  errorResponses,
+  type KnownCode,
+  MODEL_REF_ERRORS,
+  ModelRefParamsSchema,
+  ModelSummarySchema,
+} from '../api-schemas.js';
 import { ALL_ROLES } from '../auth.js';
 import { type ServeContext, useModel } from '../context.js';
 import { describeModel } from '../describe.js';
@@ -31,7 +41,7 @@ const RELATION_SET: ReadonlySet<string> = new Set(PATH_RELATIONS);
  * `<rare>` buckets are left out. The vocabulary holds no counts, and each code in it was shared by at least
  * minPersonsPerCode training persons, so the list says nothing about any one person.
  */
-export function knownCodes(vocab: readonly string[]): KnownCode[] {
+function knownCodes(vocab: readonly string[]): KnownCode[] {
   const out: KnownCode[] = [];
   for (const token of vocab) {
     const first = token.indexOf('|');
@@ -55,7 +65,7 @@ export function registerModelRoutes(app: FastifyInstance, ctx: ServeContext): vo
       tags: ['models'],
       summary: 'Served models with their versions and aliases',
       querystring: EmptyQuerySchema,
-      response: { 200: z.object({ models: z.array(ModelSummarySchema) }).strict() },
+      response: { 200: z.object({ models: z.array(ModelSummarySchema) }).strict(), ...errorResponses(access) },
     }),
     handler: async () => ({ models: [...ctx.registry.models.values()].map(describeModel) }),
   });
@@ -67,7 +77,7 @@ export function registerModelRoutes(app: FastifyInstance, ctx: ServeContext): vo
       summary: 'One model: versions, aliases, signature, task, headline metrics',
       params: z.object({ name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/, 'expected a model name') }).strict(),
       querystring: EmptyQuerySchema,
-      response: { 200: ModelSummarySchema },
+      response: { 200: ModelSummarySchema, ...errorResponses(access, 404) },
     }),
     handler: async (request) => {
       const entry = ctx.registry.models.get(request.params.name);
@@ -83,7 +93,7 @@ export function registerModelRoutes(app: FastifyInstance, ctx: ServeContext): vo
       summary: "The bundle's actionable-service catalogue and the codes the model knows (for path editors; no counts)",
       params: ModelRefParamsSchema,
       querystring: EmptyQuerySchema,
-      response: { 200: CatalogueResponseSchema },
+      response: { 200: CatalogueResponseSchema, ...errorResponses(access, ...MODEL_REF_ERRORS) },
     }),
     handler: async (request) => {
       const state = useModel(ctx, request, request.params.name);
@@ -99,6 +109,7 @@ export function registerModelRoutes(app: FastifyInstance, ctx: ServeContext): vo
       summary: 'The model card as JSON, Markdown or HTML (Accept header or ?format=json|md|html)',
       params: ModelRefParamsSchema,
       querystring: CardQuerySchema,
+      response: { 200: documentResponse('The model card', Object.values(CARD_TYPES)), ...errorResponses(access, 406, ...MODEL_REF_ERRORS) },
     }),
     handler: async (request, reply) => {
       const format = cardFormat(request.query.format, request.headers.accept);

@@ -4,9 +4,12 @@ import type { FastifyInstance } from 'fastify';
 import { ServicepathError } from '../../errors/index.js';
 import type { Catalogue } from '../../schemas/catalogue.js';
 import {
+  BODY_ERRORS,
+  errorResponses,
   type InterventionsBody,
   InterventionsBodySchema,
   InterventionsResponseSchema,
+  MODEL_REF_ERRORS,
   ModelRefParamsSchema,
   type ScoreBody,
   ScoreBodySchema,
@@ -17,7 +20,7 @@ import { fastScoreBody } from '../fast-validation.js';
 import { type ServeContext, useModel } from '../context.js';
 
 /** The bundle's catalogue, narrowed to the requested codes, or the planner's own catalogue. */
-export function requestCatalogue(bundleCatalogue: Catalogue, body: InterventionsBody): Catalogue {
+function requestCatalogue(bundleCatalogue: Catalogue, body: InterventionsBody): Catalogue {
   if (body.catalogue !== undefined) return body.catalogue;
   if (body.services === undefined) return bundleCatalogue;
   const known = new Map(bundleCatalogue.services.map((s) => [s.code, s]));
@@ -39,7 +42,7 @@ export function registerScoreRoutes(app: FastifyInstance, ctx: ServeContext): vo
       params: ModelRefParamsSchema,
       body: ScoreBodySchema,
       fastBody: fastScoreBody,
-      response: { 200: ScoreResponseSchema },
+      response: { 200: ScoreResponseSchema, ...errorResponses(access, ...MODEL_REF_ERRORS, ...BODY_ERRORS) },
     }),
     handler: async (request) => {
       const state = useModel(ctx, request, request.params.name);
@@ -63,7 +66,7 @@ export function registerScoreRoutes(app: FastifyInstance, ctx: ServeContext): vo
       summary: 'Turning points, ranked counterfactual candidates with cohort-path support, and the caveat',
       params: ModelRefParamsSchema,
       body: InterventionsBodySchema,
-      response: { 200: InterventionsResponseSchema },
+      response: { 200: InterventionsResponseSchema, ...errorResponses(access, ...MODEL_REF_ERRORS, ...BODY_ERRORS) },
     }),
     handler: async (request) => {
       const state = useModel(ctx, request, request.params.name);

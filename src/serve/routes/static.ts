@@ -23,7 +23,7 @@ const NOT_INSTALLED = `<!doctype html><html lang="en"><head><meta charset="utf-8
 <body><h1>servicepath</h1><p>The web page is not installed. The HTTP API is running: see <a href="/docs">/docs</a>.</p></body></html>\n`;
 
 /** The package root: the nearest folder above this file holding package.json (works from src/ and dist/). */
-export function packageRoot(from: string = dirname(fileURLToPath(import.meta.url))): string {
+function packageRoot(from: string = dirname(fileURLToPath(import.meta.url))): string {
   let dir = from;
   while (!existsSync(join(dir, 'package.json'))) {
     const up = dirname(dir);
