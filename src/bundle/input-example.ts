@@ -4,7 +4,8 @@
 import { z } from 'zod';
 import { comparePathEvents, type Path, type PathEvent, PathSchema } from '../schemas/path.js';
 import type { CohortPathsFile } from '../schemas/cohort-paths.js';
-import { RARE_CODE, type Preprocessing, tokenKey } from '../features/preprocessing.js';
+import { RARE_CODE, tokenKey } from '../features/preprocessing.js';
+import type { Preprocessing } from '../schemas/fitted-models.js';
 
 export const InputExampleSchema = z
   .object({
@@ -19,7 +20,7 @@ export type InputExample = z.infer<typeof InputExampleSchema>;
 export const INPUT_EXAMPLE_TOLERANCE = 1e-4;
 
 /** A generic path: the most common non-rare tokens of the training paths, spread evenly up to the median index age. */
-export function frequentTokenPath(trainingPaths: readonly Path[], prep: Preprocessing, events = 8): Path {
+function frequentTokenPath(trainingPaths: readonly Path[], prep: Preprocessing, events = 8): Path {
   const persons = new Map<string, { count: number; e: Pick<PathEvent, 'code' | 'domain' | 'relation'> }>();
   for (const path of trainingPaths) {
     const seen = new Set<string>();

@@ -3,19 +3,19 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ServicepathError, isServicepathError } from '../errors/index.js';
-import { type Calibration, CalibrationSchema } from '../features/calibration.js';
-import { LogregModelSchema } from '../features/logreg.js';
-import { type Preprocessing, PreprocessingSchema } from '../features/preprocessing.js';
-import { type EffectModel, EffectModelSchema } from '../features/treatment.js';
+import { type Calibration, CalibrationSchema } from '../schemas/fitted-models.js';
+import { LogregModelSchema } from '../schemas/fitted-models.js';
+import { type Preprocessing, PreprocessingSchema } from '../schemas/fitted-models.js';
+import { type EffectModel, EffectModelSchema } from '../schemas/fitted-models.js';
 import { type BackendPreference, type LayersModel, loadModelArtifacts, selectBackend } from '../model/index.js';
 import { type Catalogue, CatalogueSchema } from '../schemas/catalogue.js';
 import { type CohortPathsFile, CohortPathsFileSchema } from '../schemas/cohort-paths.js';
-import { hasStage, type Manifest, ManifestSchema, STAGE_FILES } from '../schemas/manifest.js';
+import { hasStage, type Manifest, STAGE_FILES, StoredManifestSchema } from '../schemas/manifest.js';
 import { type MetricsFile, MetricsFileSchema } from '../schemas/metrics.js';
 import type { PathScorer } from '../schemas/scoring.js';
 import { readBundleJson, sha256Hex } from './files.js';
 import { InputExampleSchema } from './input-example.js';
-import { createScorer } from './scorer.js';
+import { createScorer } from '../scoring/scorer.js';
 import { MANIFEST_FILE } from './write.js';
 
 export interface LoadedBundle {
@@ -33,7 +33,7 @@ export interface LoadedBundle {
   dispose(): void;
 }
 
-export interface BundleProblem {
+interface BundleProblem {
   code: string;
   message: string;
 }
@@ -46,7 +46,7 @@ export async function readManifest(dir: string): Promise<Manifest> {
   } catch (err) {
     throw new ServicepathError('BUNDLE_NOT_FOUND', { dir }, { cause: err });
   }
-  return readBundleJson(dir, MANIFEST_FILE, ManifestSchema);
+  return readBundleJson(dir, MANIFEST_FILE, StoredManifestSchema);
 }
 
 /** Checks that every listed file exists with its checksum and that the required files are listed. */
@@ -95,7 +95,7 @@ async function runInputExample(dir: string, scorer: PathScorer): Promise<void> {
   });
 }
 
-export interface LoadBundleOptions {
+interface LoadBundleOptions {
   /** TensorFlow.js backend for sequence models (default auto; SERVICEPATH_BACKEND applies). */
   backend?: BackendPreference;
 }

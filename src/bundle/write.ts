@@ -4,10 +4,10 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ServicepathError } from '../errors/index.js';
-import type { Calibration } from '../features/calibration.js';
-import type { LogregModel } from '../features/logreg.js';
-import type { Preprocessing } from '../features/preprocessing.js';
-import type { EffectModel } from '../features/treatment.js';
+import type { Calibration } from '../schemas/fitted-models.js';
+import type { LogregModel } from '../schemas/fitted-models.js';
+import type { Preprocessing } from '../schemas/fitted-models.js';
+import type { EffectModel } from '../schemas/fitted-models.js';
 import { type LayersModel, saveModelArtifacts } from '../model/index.js';
 import type { Catalogue } from '../schemas/catalogue.js';
 import type { CohortPathsFile } from '../schemas/cohort-paths.js';
@@ -34,7 +34,7 @@ export interface BundleContents {
   trainingLog: readonly Record<string, unknown>[];
 }
 
-export interface WriteBundleOptions {
+interface WriteBundleOptions {
   modelsDir: string;
   name: string;
   /** Default: one more than the largest numeric version present (1 for the first). */
@@ -45,7 +45,7 @@ export interface WriteBundleOptions {
   writeCard?: (dir: string, manifest: Manifest) => Promise<void>;
 }
 
-export async function nextVersion(nameDir: string): Promise<string> {
+async function nextVersion(nameDir: string): Promise<string> {
   let entries: string[] = [];
   try {
     entries = await readdir(nameDir);

@@ -17,7 +17,7 @@ import { pointerOf, resolvePointer, SourceReader } from './pointer.js';
 import * as text from './text.js';
 import { TRIPOD_AI_ITEMS } from './tripod.js';
 
-export interface BuildModelCardInput {
+interface BuildModelCardInput {
   /** The bundle's manifest.json object (validated here against the fields the card reads). */
   manifest: unknown;
   metrics: MetricsFile;

@@ -15,13 +15,13 @@ export type Block =
   | { kind: 'table'; table: Table }
   | { kind: 'figure'; name: string; title: string; description: string; svg: string };
 
-export interface Section {
+interface Section {
   title: string;
   blocks: Block[];
 }
 
 /** Numbers as shown: integers plain, others to 3 decimals; undefined metrics say so. */
-export function formatNumber(value: number | null): string {
+function formatNumber(value: number | null): string {
   if (value === null) return 'not defined';
   return Number.isInteger(value) ? String(value) : value.toFixed(3);
 }
@@ -87,7 +87,7 @@ function trainingFigure(g: Graphic): string {
   ]);
 }
 
-export function figureSvg(g: Graphic): string {
+function figureSvg(g: Graphic): string {
   switch (g.name) {
     case 'roc':
       return curveFigure(g, 'False-positive rate', 'True-positive rate', true);

@@ -2,7 +2,7 @@
 import { ServicepathError } from '../errors/index.js';
 import type { Source, SourceFile, SourcedData, SourcedNumber, SourcedString } from '../schemas/model-card.js';
 
-export function escapePointerToken(token: string | number): string {
+function escapePointerToken(token: string | number): string {
   return String(token).replaceAll('~', '~0').replaceAll('/', '~1');
 }
 

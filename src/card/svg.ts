@@ -6,14 +6,14 @@ export interface Point {
   y: number;
 }
 
-export interface Series {
+interface Series {
   name: string;
   points: readonly Point[];
   /** Draw a circle at every point (in addition to the polyline). */
   markers?: boolean;
 }
 
-export interface ChartFrame {
+interface ChartFrame {
   id: string;
   title: string;
   desc: string;

@@ -1,7 +1,8 @@
 // `servicepath card`: rebuilds a bundle's model card from its evidence files and prints or writes it.
-import { access, readFile } from 'node:fs/promises';
+import { access } from 'node:fs/promises';
 import { join } from 'node:path';
 import { buildModelCard, CARD_FILES, renderMarkdown, writeCardFiles } from '../card/index.js';
+import { readJson, readTrainingLog } from '../card/read.js';
 import { formatZodIssues, ServicepathError } from '../errors/index.js';
 import type { MetricsFile } from '../schemas/metrics.js';
 import { type ModelCard, ModelCardSchema } from '../schemas/model-card.js';
@@ -18,39 +19,6 @@ the card is written to DIR as model-card.json, model-card.md and model-card.html
   --out DIR        write the three card files here (must not hold them already)
   --json           print the card as JSON`;
 
-async function readText(path: string): Promise<string> {
-  try {
-    return await readFile(path, 'utf8');
-  } catch (err) {
-    throw new ServicepathError('FILE_NOT_FOUND', { file: path }, { cause: err });
-  }
-}
-
-async function readJson(path: string): Promise<unknown> {
-  const text = await readText(path);
-  try {
-    return JSON.parse(text) as unknown;
-  } catch (err) {
-    throw new ServicepathError('CARD_INPUT_INVALID', { file: path, issues: 'not valid JSON' }, { cause: err });
-  }
-}
-
-/** training-log.jsonl: one JSON object per non-empty line. */
-export async function readTrainingLog(path: string): Promise<Array<Record<string, unknown>>> {
-  const lines = (await readText(path)).split('\n').filter((l) => l.trim() !== '');
-  return lines.map((line, i) => {
-    let value: unknown;
-    try {
-      value = JSON.parse(line);
-    } catch (err) {
-      throw new ServicepathError('CARD_INPUT_INVALID', { file: path, issues: `line ${i + 1}: not valid JSON` }, { cause: err });
-    }
-    if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-      throw new ServicepathError('CARD_INPUT_INVALID', { file: path, issues: `line ${i + 1}: expected an object` });
-    }
-    return value as Record<string, unknown>;
-  });
-}
 
 async function readPreviousCard(dir: string): Promise<ModelCard> {
   const path = join(dir, 'model-card.json');

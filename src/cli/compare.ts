@@ -9,7 +9,7 @@ import { ServicepathError } from '../errors/index.js';
 import { COMPARED_METRICS, comparePaired, type PairedComparison, roundCount } from '../evaluate/index.js';
 import { openStore } from '../store/index.js';
 import { type CommandModule, emit, intOption, parseOptions, requireOption } from './common.js';
-import { storeManifestSha256 } from './train.js';
+import { storeManifestSha256 } from '../train/inputs.js';
 
 const usage = `Usage: servicepath compare --baseline DIR --candidate DIR --store STORE [--split test|all]
                           [--bootstrap N] [--json]

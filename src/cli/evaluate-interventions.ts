@@ -2,7 +2,7 @@
 // one row per bundle (so naive and adjusted models sit side by side).
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { type EffectsEvaluation, evaluateEffects } from '../explain/evaluate-effects.js';
+import { type EffectsEvaluation, evaluateEffects } from '../evaluate/effects.js';
 import { readCatalogueFile, readTruthChildren } from '../explain/files.js';
 import { loadBundle } from '../bundle/index.js';
 import { ServicepathError } from '../errors/index.js';

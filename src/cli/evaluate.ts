@@ -9,7 +9,7 @@ import { ServicepathError } from '../errors/index.js';
 import type { EvaluationReport } from '../schemas/metrics.js';
 import { openStore } from '../store/index.js';
 import { type CommandModule, emit, intOption, parseOptions, requireOption } from './common.js';
-import { readTruth } from './train.js';
+import { readTruth } from '../train/inputs.js';
 
 const usage = `Usage: servicepath evaluate --bundle DIR --store STORE [--truth DIR (--key-file FILE | --demo-key)]
                            [--bootstrap N] [--json]

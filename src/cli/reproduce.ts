@@ -11,7 +11,7 @@ import type { DataFingerprint, Manifest } from '../schemas/manifest.js';
 import { METRIC_NAMES, type MetricEstimate, type MetricsFile, MetricsFileSchema } from '../schemas/metrics.js';
 import { MANIFEST_FILE as STORE_MANIFEST_FILE, openStore } from '../store/index.js';
 import { type CommandIo, type CommandModule, emit, numberOption, parseOptions, requireOption } from './common.js';
-import { runTrain, type TrainCommandOptions } from './train.js';
+import { type TrainBundleOptions, trainBundle } from '../bundle/assemble.js';
 
 const usage = `Usage: servicepath reproduce --bundle DIR --store STORE [--truth DIR (--key-file FILE | --demo-key)]
                             [--backend auto|wasm|cpu|tensorflow] [--tolerance X] [--keep DIR] [--json]
@@ -182,7 +182,7 @@ export async function runReproduce(opts: ReproduceOptions, io: CommandIo): Promi
     await writeFile(taskFile, `${JSON.stringify(manifest.task, null, 2)}\n`);
     await writeFile(configFile, `${JSON.stringify(manifest.resolvedConfig, null, 2)}\n`);
     await copyFile(join(opts.bundle, 'catalogue.json'), catalogueFile);
-    const trainOpts: TrainCommandOptions = {
+    const trainOpts: TrainBundleOptions = {
       store: opts.store,
       task: taskFile,
       model: manifest.modelKind,
@@ -198,7 +198,7 @@ export async function runReproduce(opts: ReproduceOptions, io: CommandIo): Promi
       ...(opts.demoKey === true ? { demoKey: true } : {}),
     };
     io.stderr(`retraining ${manifest.modelKind} ${manifest.name}/${manifest.version} with seed ${manifest.seed} on ${opts.store}`);
-    const result = await runTrain(trainOpts, io);
+    const result = await trainBundle(trainOpts, { onStage: (m) => io.stderr(m) });
     if (result.bundle === null) throw new ServicepathError('INTERNAL_ERROR', { id: 'reproduce: the retraining wrote no bundle' });
     const again = await readManifest(result.bundle);
     const reproduced = await readBundleJson(result.bundle, 'metrics.json', MetricsFileSchema);

@@ -10,7 +10,7 @@ import type { BackendPreference } from '../model/index.js';
 import type { Manifest } from '../schemas/manifest.js';
 import { MetricsFileSchema } from '../schemas/metrics.js';
 import { ModelCardSchema } from '../schemas/model-card.js';
-import { readTrainingLog } from './card.js';
+import { readTrainingLog } from '../card/read.js';
 import { type CommandModule, emit, parseOptions, requireOption } from './common.js';
 
 const usage = `Usage: servicepath verify --bundle DIR [--backend auto|wasm|cpu|tensorflow] [--json]

@@ -14,7 +14,7 @@ import type { PersonHistory, StoredEvent } from '../schemas/store.js';
 import type { TaskSpec } from '../schemas/task.js';
 import { FAMILY_RELATIONS, FamilyUnion } from './family.js';
 
-export interface Subgroups {
+interface Subgroups {
   sex: string;
   birthCohort: string;
   area: string;
@@ -49,7 +49,7 @@ export interface ExampleCounts {
   positives: number;
 }
 
-export interface BuildExamplesOptions {
+interface BuildExamplesOptions {
   /** Follow-up end for people without an observation period around the index (requireObservedAtIndex: false). */
   followUpEndDay?: number;
 }
@@ -113,7 +113,7 @@ export function judgePerson(task: TaskSpec, p: PersonHistory, opts: BuildExample
 }
 
 /** Shares one frozen PathEvent per distinct (relation, domain, code, ageDays); no key strings are built. */
-export class PathEventInterner {
+class PathEventInterner {
   private readonly byRelation = new Map<string, Map<string, Map<string, Map<number, PathEvent>>>>();
 
   get(code: string, domain: string, relation: PathRelation, ageDays: number): PathEvent {
@@ -142,7 +142,7 @@ export class PathEventInterner {
 }
 
 /** The events of one person that fall in the child's window, relative to the child's birth. */
-export function windowEvents(
+function windowEvents(
   events: readonly StoredEvent[],
   relation: PathRelation,
   birthDay: number,

@@ -1,13 +1,13 @@
 // Train/validation/test splits by family (siblings never straddle splits), seeded; optionally temporal.
 import { createRng, shuffled } from '../util/random.js';
 
-export interface SplitFractions {
+interface SplitFractions {
   train: number;
   validation: number;
   test: number;
 }
 
-export interface SplitOptions {
+interface SplitOptions {
   seed: number;
   fractions: SplitFractions;
   /** `family`: shuffled families; `temporal`: families ordered by their latest index day (oldest train, newest test). */
@@ -19,7 +19,7 @@ export interface SplitOptions {
   maxTrainExamples?: number;
 }
 
-export interface SplitCount {
+interface SplitCount {
   persons: number;
   families: number;
   positives: number;
@@ -32,14 +32,14 @@ export interface Splits {
   counts: { train: SplitCount; validation: SplitCount; test: SplitCount };
 }
 
-export interface Splittable {
+interface Splittable {
   familyId: string;
   label: 0 | 1;
   indexDay: number;
 }
 
-export const SPLIT_NAMES = ['train', 'validation', 'test'] as const;
-export type SplitName = (typeof SPLIT_NAMES)[number];
+const SPLIT_NAMES = ['train', 'validation', 'test'] as const;
+type SplitName = (typeof SPLIT_NAMES)[number];
 
 /** Example indices per split; whole families are assigned, filling train, then validation, then test by examples. */
 export function splitExamples(examples: readonly Splittable[], opts: SplitOptions): Splits {

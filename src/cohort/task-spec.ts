@@ -6,7 +6,7 @@ import { formatZodIssues, ServicepathError, zodIssueList } from '../errors/index
 import { type TaskSpec, TaskSpecSchema } from '../schemas/task.js';
 
 /** Validates an already-parsed task spec; `file` names it in errors. */
-export function parseTaskSpec(value: unknown, file: string): TaskSpec {
+function parseTaskSpec(value: unknown, file: string): TaskSpec {
   const parsed = TaskSpecSchema.safeParse(value);
   if (!parsed.success) {
     throw new ServicepathError('CONFIG_INVALID', { file, issues: formatZodIssues(parsed.error) }, { cause: parsed.error, details: zodIssueList(parsed.error) });

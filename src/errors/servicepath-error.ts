@@ -3,7 +3,7 @@ import { CATALOGUE, type ErrorCode } from './catalogue.js';
 
 export type ErrorParams = Record<string, string | number | boolean>;
 
-export function renderMessage(template: string, params: ErrorParams): string {
+function renderMessage(template: string, params: ErrorParams): string {
   return template.replace(/\{(\w+)\}/g, (whole, name: string) =>
     Object.hasOwn(params, name) ? String(params[name]) : whole,
   );

@@ -1,7 +1,7 @@
 // Turns zod issues into "path: message" text that says where, never echoing the received values.
 import type { z } from 'zod';
 
-export interface IssueItem {
+interface IssueItem {
   path: string;
   code: string;
   message: string;

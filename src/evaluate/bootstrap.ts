@@ -15,7 +15,7 @@ export function deriveSeed(seed: number, stream: string): number {
   return h;
 }
 
-export interface ResampleOptions {
+interface ResampleOptions {
   samples: number;
   seed: number;
   /** One id per example; when given, whole clusters are resampled (examples of a cluster stay together). */
@@ -70,7 +70,7 @@ export function gather(values: ArrayLike<number>, idx: Int32Array): Float64Array
 }
 
 /** Percentile (linear interpolation between order statistics, "type 7") of sorted values. */
-export function quantileSorted(sorted: readonly number[], q: number): number {
+function quantileSorted(sorted: readonly number[], q: number): number {
   const h = (sorted.length - 1) * q;
   const lo = Math.floor(h);
   const hi = Math.ceil(h);
@@ -84,7 +84,7 @@ export interface Interval {
   replicates: number;
 }
 
-export function percentileInterval(values: readonly (number | null)[], alpha: number): Interval {
+function percentileInterval(values: readonly (number | null)[], alpha: number): Interval {
   const defined = values.filter((v): v is number => v !== null && Number.isFinite(v)).sort((a, b) => a - b);
   if (defined.length === 0) return { lower: null, upper: null, replicates: 0 };
   return { lower: quantileSorted(defined, alpha / 2), upper: quantileSorted(defined, 1 - alpha / 2), replicates: defined.length };
@@ -108,7 +108,7 @@ export function bootstrapIntervals<K extends string>(
   return Object.fromEntries(keys.map((k) => [k, percentileInterval(values[k], options.alpha)])) as Record<K, Interval>;
 }
 
-export interface BootstrapCiOptions {
+interface BootstrapCiOptions {
   samples?: number;
   seed: number;
   alpha?: number;

@@ -113,9 +113,9 @@ export function calibrationFromLogits(y: ArrayLike<number>, x: ArrayLike<number>
   return { slope: withSlope?.b ?? null, intercept: inTheLarge?.a ?? null };
 }
 
-export type BinStrategy = 'uniform' | 'quantile';
+type BinStrategy = 'uniform' | 'quantile';
 
-export interface CalibrationBin {
+interface CalibrationBin {
   meanPredicted: number;
   observedRate: number;
   /** Exact count; callers that publish it round or suppress it. */

@@ -9,12 +9,12 @@ import { auroc } from '../util/rank.js';
 import { checkAlpha, checkBinaryInput, checkInteger, checkLabels } from './validate.js';
 
 export const COMPARED_METRICS = ['auroc', 'auprc', 'brier'] as const;
-export type ComparedMetric = (typeof COMPARED_METRICS)[number];
+type ComparedMetric = (typeof COMPARED_METRICS)[number];
 
 /** Higher is better for AUROC and AUPRC; lower for the Brier score. */
-export const HIGHER_IS_BETTER: Record<ComparedMetric, boolean> = { auroc: true, auprc: true, brier: false };
+const HIGHER_IS_BETTER: Record<ComparedMetric, boolean> = { auroc: true, auprc: true, brier: false };
 
-export interface PairedInput {
+interface PairedInput {
   yTrue: ArrayLike<number>;
   baseline: ArrayLike<number>;
   candidate: ArrayLike<number>;
@@ -25,7 +25,7 @@ export interface PairedInput {
   alpha?: number;
 }
 
-export type PairedVerdict = 'candidate better' | 'candidate worse' | 'no difference shown';
+type PairedVerdict = 'candidate better' | 'candidate worse' | 'no difference shown';
 
 export interface PairedComparison {
   n: number;

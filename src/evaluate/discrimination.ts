@@ -4,7 +4,7 @@ import { type TieGroup, tieGroups } from '../util/rank.js';
 import { countPositives, downsample } from './order.js';
 
 /** Curves for figures keep at most this many points. */
-export const MAX_CURVE_POINTS = 200;
+const MAX_CURVE_POINTS = 200;
 
 /**
  * Average precision, the step-wise area under the precision-recall curve without interpolation:

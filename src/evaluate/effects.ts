@@ -3,24 +3,24 @@
 import type { Catalogue } from '../schemas/catalogue.js';
 import type { PathScorer } from '../schemas/scoring.js';
 import type { TruthChild } from '../schemas/truth.js';
-import { scoreChecked } from './explain-path.js';
+import { scoreChecked } from '../scoring/checked.js';
 import { mean, signErrors, spearman, topKHit } from './stats.js';
-import { insertEvent } from './variants.js';
+import { insertEvent } from '../schemas/path.js';
 
-export interface EvaluateEffectsOptions {
+interface EvaluateEffectsOptions {
   /** True effects with |effect| at or below this (probability) do not count for the sign error rate (default 0.005). */
   minEffect?: number;
   /** Children whose variants go to the scorer in one call (default 16). */
   childrenPerBatch?: number;
 }
 
-export interface ChildEffects {
+interface ChildEffects {
   estimated: number[];
   truth: number[];
   keys: string[];
 }
 
-export interface ServiceBias {
+interface ServiceBias {
   code: string;
   pairs: number;
   meanEstimatedEffect: number;
@@ -51,7 +51,7 @@ export interface EffectsEvaluation {
 const tidy = (x: number): number => Math.round(x * 1e9) / 1e9;
 
 /** Scores each child's path and its truth variants (one call per batch of children) and pairs the effects. */
-export async function childEffects(
+async function childEffects(
   scorer: PathScorer,
   children: readonly TruthChild[],
   catalogue: Catalogue,
@@ -97,7 +97,7 @@ export async function childEffects(
 }
 
 /** Top-3 hit rate, mean Spearman, sign error rate and bias over children (pure). */
-export function summariseEffects(modelKind: string, effects: readonly ChildEffects[], skippedRows: number, minEffect = 0.005): EffectsEvaluation {
+function summariseEffects(modelKind: string, effects: readonly ChildEffects[], skippedRows: number, minEffect = 0.005): EffectsEvaluation {
   const withPairs = effects.filter((e) => e.truth.length > 0);
   const hits = withPairs.map((e) => (topKHit(e.estimated, e.truth, 3) ? 1 : 0));
   const rhos = withPairs.map((e) => spearman(e.estimated, e.truth)).filter((r) => Number.isFinite(r));

@@ -19,7 +19,7 @@ import { DEFAULT_K, DEFAULT_ROUND_TO, isSuppressed, roundCount } from './privacy
 import { DEFAULT_ALERT_RATES, thresholdTable } from './thresholds.js';
 import { checkAlpha, checkBinaryInput, checkInteger, checkLabels, checkRate } from './validate.js';
 
-export interface EvaluateBinaryInput {
+interface EvaluateBinaryInput {
   yTrue: ArrayLike<number>;
   yProb: ArrayLike<number>;
   /** Cluster (family) id per example: the bootstrap then resamples whole families. */
@@ -55,7 +55,7 @@ interface Settings {
 }
 
 /** All six metrics on one sample. `logits` and `start` (the full-sample fit) only save work in bootstrap replicates. */
-export function pointMetrics(
+function pointMetrics(
   y: ArrayLike<number>,
   p: ArrayLike<number>,
   logits?: ArrayLike<number>,

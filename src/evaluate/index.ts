@@ -1,9 +1,9 @@
 // Evaluation metrics for binary risk models: pure TypeScript, no TensorFlow. Definitions: docs/evaluation.md.
-export { bootstrapCi, type BootstrapCiOptions, type ConfidenceInterval, createRng, deriveSeed, percentileInterval, resampleIndices } from './bootstrap.js';
-export { type BinStrategy, brier, type CalibrationBin, type CalibrationFit, calibrationCurve, calibrationSlopeIntercept, ece, logit } from './calibration.js';
-export { auprc, MAX_CURVE_POINTS, prCurve, rocCurve } from './discrimination.js';
+export { bootstrapCi, createRng, resampleIndices } from './bootstrap.js';
+export { brier, calibrationCurve, calibrationSlopeIntercept, ece } from './calibration.js';
+export { auprc, prCurve, rocCurve } from './discrimination.js';
 export { auroc } from '../util/rank.js';
-export { type EvaluateBinaryInput, evaluateBinary, pointMetrics } from './evaluate-binary.js';
-export { DEFAULT_K, DEFAULT_ROUND_TO, isSuppressed, roundCount } from './privacy.js';
-export { DEFAULT_ALERT_RATES, type ThresholdResult, thresholdTable } from './thresholds.js';
-export { COMPARED_METRICS, type ComparedMetric, comparePaired, HIGHER_IS_BETTER, type PairedComparison, type PairedInput, type PairedVerdict } from './compare.js';
+export { evaluateBinary } from './evaluate-binary.js';
+export { roundCount } from './privacy.js';
+export { thresholdTable } from './thresholds.js';
+export { COMPARED_METRICS, comparePaired, type PairedComparison } from './compare.js';

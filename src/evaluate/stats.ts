@@ -15,7 +15,7 @@ export function averageRanks(values: readonly number[]): number[] {
   return ranks;
 }
 
-export function pearson(x: readonly number[], y: readonly number[]): number {
+function pearson(x: readonly number[], y: readonly number[]): number {
   const n = x.length;
   if (n < 2 || y.length !== n) return Number.NaN;
   const mx = x.reduce((a, b) => a + b, 0) / n;

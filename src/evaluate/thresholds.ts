@@ -4,7 +4,7 @@ import { countPositives } from './order.js';
 
 export const DEFAULT_ALERT_RATES = [0.05, 0.1, 0.2] as const;
 
-export interface ThresholdResult {
+interface ThresholdResult {
   alertRate: number;
   /** Flag when p >= threshold: the score of the ceil(alertRate * n)-th highest risk. */
   threshold: number;

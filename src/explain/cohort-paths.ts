@@ -2,6 +2,7 @@
 // matches a planner's path to them. Counts are rounded; every count or rate stands for at least k persons.
 import { createHash } from 'node:crypto';
 import { ServicepathError } from '../errors/index.js';
+import { type TreatmentRule, treatedServices, treatmentOf } from '../scoring/treatment.js';
 import { roundCount as roundToMultiple } from '../evaluate/privacy.js';
 import type { ActionableService, Catalogue } from '../schemas/catalogue.js';
 import {
@@ -12,26 +13,17 @@ import {
   MIN_COHORT_K,
 } from '../schemas/cohort-paths.js';
 import { comparePathEvents, type Path, type PathEvent, type PathRelation } from '../schemas/path.js';
-import {
-  AGE_BANDS,
-  bandIndexOf,
-  bandMidpointDays,
-  coarsenPath,
-  GROUPING_DESCRIPTION,
-  groupOf,
-  lastCompleteBand,
-  prefixKey,
-} from './coarsen.js';
-import { indexAgeOf } from './variants.js';
+import { AGE_BANDS, bandIndexOf, bandMidpointDays, coarsenPath, GROUPING_DESCRIPTION, groupOf, lastCompleteBand, prefixKey } from '../features/coarsen.js';
+import { indexAgeOf } from '../schemas/path.js';
 
-export interface CohortExample {
+interface CohortExample {
   path: Path;
   outcome: 0 | 1;
   /** The model's predicted risk at the index date. */
   predicted: number;
 }
 
-export interface MineOptions {
+interface MineOptions {
   /** Smallest group shown (>= 5; default 10). */
   k: number;
   /** Counts are rounded to a multiple of this (default 5). */
@@ -49,7 +41,7 @@ export function roundCount(n: number, k: number, roundTo: number): number {
 const round = (x: number, step: number): number => Math.round(x / step) * step;
 const rate = (positives: number, n: number): number => Number(round(positives / n, 0.01).toFixed(2));
 
-export function groupStat(n: number, positives: number, opts: MineOptions): GroupStat {
+function groupStat(n: number, positives: number, opts: MineOptions): GroupStat {
   return n >= opts.k ? { persons: roundCount(n, opts.k, opts.roundTo), outcomeRate: rate(positives, n) } : { suppressed: true };
 }
 
@@ -58,8 +50,6 @@ function checkPrivacy(opts: MineOptions): void {
     throw new ServicepathError('EXPLAIN_PRIVACY_THRESHOLD', { minK: MIN_COHORT_K, k: opts.k, roundTo: opts.roundTo });
   }
 }
-
-const serviceKey = (s: Pick<PathEvent, 'code' | 'domain' | 'relation'>): string => `${s.relation}\u0000${s.domain}\u0000${s.code}`;
 
 interface PrefixStats {
   steps: string[][];
@@ -81,13 +71,12 @@ function prefixesOf(path: Path): { steps: string[][]; last: number } {
   return { steps: last >= 0 ? coarsenPath(path, last) : [], last };
 }
 
-/** First received age of each catalogue service (by code, domain and relation), or undefined. */
-function firstServiceAges(path: Path, services: readonly ActionableService[]): (number | undefined)[] {
-  const wanted = new Map(services.map((s, i) => [serviceKey(s), i]));
-  const ages: (number | undefined)[] = services.map(() => undefined);
+/** First start of each catalogue service as a treatment (the one treatment rule, src/scoring/treatment.ts), or undefined. */
+function firstServiceAges(path: Path, rule: TreatmentRule): (number | undefined)[] {
+  const ages: (number | undefined)[] = rule.services.map(() => undefined);
   for (const e of path.events) {
-    const i = wanted.get(serviceKey(e));
-    if (i !== undefined && ages[i] === undefined) ages[i] = e.ageDays;
+    const i = treatmentOf(rule, e);
+    if (i >= 0 && ages[i] === undefined) ages[i] = e.ageDays;
   }
   return ages;
 }
@@ -168,6 +157,7 @@ function cohortId(key: string): string {
 export function mineCohortPaths(examples: readonly CohortExample[], catalogue: Catalogue, opts: MineOptions): CohortPathsFile {
   checkPrivacy(opts);
   const services = catalogue.services;
+  const rule = treatedServices(catalogue);
   // Pass 1: sizes only, so that detail is gathered only for prefixes that will be published.
   const sizes = new Map<string, number>();
   const coarse = examples.map((ex) => prefixesOf(ex.path));
@@ -181,7 +171,7 @@ export function mineCohortPaths(examples: readonly CohortExample[], catalogue: C
   const stats = new Map<string, PrefixStats>();
   examples.forEach((ex, i) => {
     const { steps } = coarse[i]!;
-    const firstAges = firstServiceAges(ex.path, services);
+    const firstAges = firstServiceAges(ex.path, rule);
     const indexAge = indexAgeOf(ex.path);
     for (let b = 0; b < steps.length; b++) {
       const key = prefixKey(steps.slice(0, b + 1));

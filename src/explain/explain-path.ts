@@ -1,6 +1,6 @@
 // Explains one path with a PathScorer: risk trajectory, turning points and ranked counterfactual candidates,
 // all variants scored in one batched call. The answer always carries the association-not-causation caveat.
-import { ServicepathError } from '../errors/index.js';
+import { scoreChecked } from '../scoring/checked.js';
 import type { Catalogue } from '../schemas/catalogue.js';
 import type { CohortPathsFile } from '../schemas/cohort-paths.js';
 import {
@@ -14,7 +14,8 @@ import {
 import type { Path } from '../schemas/path.js';
 import type { PathScorer } from '../schemas/scoring.js';
 import { type CohortIndex, cohortIndexOf, type SupportMatch, supportMatcher } from './cohort-paths.js';
-import { indexAgeOf, type InsertionVariant, insertionVariants, occlusionVariant } from './variants.js';
+import { indexAgeOf } from '../schemas/path.js';
+import { type InsertionVariant, insertionVariants, occlusionVariant } from './variants.js';
 
 export interface ExplainOptions {
   /** How many ranked candidates to return (default 10; all are scored). */
@@ -28,16 +29,10 @@ export interface ExplainOptions {
 }
 
 /** Scores paths in one call and checks the scorer kept its contract (one risk per event of every path). */
-export async function scoreChecked(scorer: PathScorer, paths: readonly Path[]): Promise<Float64Array[]> {
-  const out = await scorer.scoreTrajectories(paths);
-  const bad = out.length !== paths.length || out.some((t, i) => t.length !== paths[i]!.events.length);
-  if (bad) throw new ServicepathError('EXPLAIN_SCORER_MISMATCH', { got: out.length, expected: paths.length });
-  return out;
-}
 
 const finalOf = (t: Float64Array): number => t[t.length - 1]!;
 
-export function trajectorySteps(path: Path, risks: Float64Array): TrajectoryStep[] {
+function trajectorySteps(path: Path, risks: Float64Array): TrajectoryStep[] {
   return path.events.map((e, i) => ({
     step: i,
     ageDays: e.ageDays,
@@ -50,7 +45,7 @@ export function trajectorySteps(path: Path, risks: Float64Array): TrajectoryStep
 }
 
 /** Steps that raise the risk most (positive attribution only), highest first; ties by earlier step. */
-export function rankTurningPoints(
+function rankTurningPoints(
   steps: readonly TrajectoryStep[],
   occlusion: readonly (number | null)[],
   method: AttributionMethod,
@@ -78,7 +73,7 @@ export function rankTurningPoints(
 }
 
 /** Candidates ranked by the drop in final risk (largest first); ties by earlier age, then code. */
-export function rankCandidates(
+function rankCandidates(
   path: Path,
   variants: readonly InsertionVariant[],
   finals: ArrayLike<number>,

@@ -43,7 +43,7 @@ export function readCatalogueFile(file: string): Catalogue {
   return parsed.data;
 }
 
-export function parseCohortPaths(json: unknown, file: string): CohortPathsFile {
+function parseCohortPaths(json: unknown, file: string): CohortPathsFile {
   const parsed = CohortPathsFileSchema.safeParse(json);
   if (!parsed.success) {
     throw new ServicepathError('EXPLAIN_COHORT_PATHS_INVALID', { file, issues: formatZodIssues(parsed.error) }, { cause: parsed.error, details: zodIssueList(parsed.error) });

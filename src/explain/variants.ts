@@ -2,7 +2,7 @@
 // Existing events are never edited or reordered; an insertion only adds one event.
 import type { ActionableService, Catalogue } from '../schemas/catalogue.js';
 import { insertionAges } from '../schemas/catalogue.js';
-import { comparePathEvents, type Path, type PathEvent } from '../schemas/path.js';
+import { indexAgeOf, type Path, type PathEvent, positionFrom, withEventAt } from '../schemas/path.js';
 
 export interface InsertionVariant {
   service: ActionableService;
@@ -12,45 +12,8 @@ export interface InsertionVariant {
   path: Path;
 }
 
-/** The path's index age: the stated one, else the last event's age (never negative). */
-export function indexAgeOf(path: Path): number {
-  return path.indexAgeDays ?? Math.max(0, path.events[path.events.length - 1]!.ageDays);
-}
-
-/**
- * Where an event lands: after every event earlier than its day, and among same-day events at its canonical
- * place (comparePathEvents). Existing events keep their relative order even if a caller's same-day order differs.
- */
-export function insertionPosition(events: readonly PathEvent[], inserted: PathEvent): number {
-  return positionFrom(events, inserted, 0);
-}
-
-/**
- * insertionPosition, scanning from `from`: the caller vouches that every event before `from` is earlier than
- * the inserted event's day (so the answer is the same as scanning from 0).
- */
-function positionFrom(events: readonly PathEvent[], inserted: PathEvent, from: number): number {
-  let pos = from;
-  while (pos < events.length && events[pos]!.ageDays < inserted.ageDays) pos++;
-  while (pos < events.length && events[pos]!.ageDays === inserted.ageDays && comparePathEvents(events[pos]!, inserted) <= 0) pos++;
-  return pos;
-}
-
-/** The events with `inserted` at `position` (one copy). */
-function withEventAt(events: readonly PathEvent[], inserted: PathEvent, position: number): PathEvent[] {
-  const out = events.slice(0, position);
-  out.push(inserted);
-  for (let i = position; i < events.length; i++) out.push(events[i]!);
-  return out;
-}
-
-export function insertEvent(path: Path, inserted: PathEvent): { path: Path; position: number } {
-  const position = insertionPosition(path.events, inserted);
-  return { path: { ...path, indexAgeDays: indexAgeOf(path), events: withEventAt(path.events, inserted, position) }, position };
-}
-
 /** Services the catalogue allows at this age (age range; the relation is who receives it). */
-export function serviceAllowedAt(service: ActionableService, ageDays: number): boolean {
+function serviceAllowedAt(service: ActionableService, ageDays: number): boolean {
   return ageDays >= service.minAgeDays && ageDays <= service.maxAgeDays;
 }
 

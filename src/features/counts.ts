@@ -1,22 +1,9 @@
-// Logistic-regression features (log1p of token counts per window of time before the index) and its inference:
-// the risk after every step is the model applied to the counts of the path so far (prefix counts).
-import { z } from 'zod';
+// Count features (log1p of token counts per window of time before the index): the logistic-regression baseline's
+// inputs, the wide part's and the effect model's. Applying fitted weights to them is src/scoring/logreg.ts.
 import type { Path } from '../schemas/path.js';
-import { indexAgeOf, type Preprocessing, tokenId } from './preprocessing.js';
-
-export const LOGREG_VERSION = 1;
-
-export const LogregModelSchema = z
-  .object({
-    formatVersion: z.literal(LOGREG_VERSION),
-    /** Feature j = token id * windows + window index; length = vocab size * windows. */
-    weights: z.array(z.number()),
-    bias: z.number(),
-    /** The L2 penalty chosen on the validation split. */
-    l2: z.number().min(0),
-  })
-  .strict();
-export type LogregModel = z.infer<typeof LogregModelSchema>;
+import { indexAgeOf } from '../schemas/path.js';
+import { tokenId } from './preprocessing.js';
+import type { Preprocessing } from '../schemas/fitted-models.js';
 
 export function windowCount(prep: Preprocessing): number {
   return prep.countWindowsDays.length + 1;
@@ -64,22 +51,3 @@ export function sparseFeatures(prep: Preprocessing, path: Path): { indices: Int3
   return sparseCounts(eventFeatures(prep, path));
 }
 
-/** bias + weights . log1p(counts so far) after every feature of the sequence, updated one feature at a time. */
-export function prefixCountLogits(weights: readonly number[], bias: number, features: Int32Array, dim: number): Float64Array {
-  const counts = new Int32Array(dim);
-  const out = new Float64Array(features.length);
-  let z = bias;
-  for (let t = 0; t < features.length; t++) {
-    const f = features[t] as number;
-    const c = counts[f] as number;
-    z += (weights[f] ?? 0) * logStep(c);
-    counts[f] = c + 1;
-    out[t] = z;
-  }
-  return out;
-}
-
-/** Logit after every step: the weights applied to the counts of the path so far. */
-export function logregTrajectoryLogits(prep: Preprocessing, model: LogregModel, path: Path): Float64Array {
-  return prefixCountLogits(model.weights, model.bias, eventFeatures(prep, path), featureDim(prep));
-}

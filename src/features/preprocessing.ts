@@ -1,19 +1,9 @@
 // The shared preprocessing: path events -> token ids and per-step continuous features. Training and scoring
 // both call these functions with the same preprocessing.json, so a path is encoded identically in both.
-import { z } from 'zod';
-import type { Path, PathEvent } from '../schemas/path.js';
+import { type Preprocessing, UNK_ID, type STEP_FEATURES } from '../schemas/fitted-models.js';
+import { indexAgeOf, type Path, type PathEvent } from '../schemas/path.js';
 
-export const PREPROCESSING_VERSION = 1;
-export const PAD_ID = 0;
-export const UNK_ID = 1;
-export const PAD_TOKEN = '<pad>';
-export const UNK_TOKEN = '<unk>';
 export const RARE_CODE = '<rare>';
-/**
- * Per-step continuous features a preprocessing may list. recency90 / recency365: 2^(-days before the index / 90 or
- * 365), so a gate can weigh an event by how recent it is on the scale of months as well as years.
- */
-export const STEP_FEATURES = ['ageYears', 'yearsBeforeIndex', 'logGapDays', 'recency90', 'recency365', 'logGapSameToken', 'logGapSameDomain'] as const;
 /** The step features new preprocessings use. */
 export const DEFAULT_STEP_FEATURES: readonly (typeof STEP_FEATURES)[number][] = [
   'ageYears',
@@ -26,27 +16,6 @@ export const DEFAULT_STEP_FEATURES: readonly (typeof STEP_FEATURES)[number][] = 
 ];
 /** Days standing in for "no earlier event of this token (domain) in the path" in the same-token (domain) gaps. */
 const NO_EARLIER_DAYS = 3650;
-
-export const PreprocessingSchema = z
-  .object({
-    formatVersion: z.literal(PREPROCESSING_VERSION),
-    /** A token is `relation|domain|code`: whose event, where, what (one embedding carries all three). */
-    tokenScheme: z.literal('relation|domain|code'),
-    /** Token id = position; 0 is padding, 1 unknown; `relation|domain|<rare>` collects rare and unseen codes. */
-    vocab: z.array(z.string()).min(2),
-    /** Codes seen in fewer training persons than this fold into their `<rare>` token. */
-    minPersonsPerCode: z.number().int().min(1),
-    /** Sequence models see at most this many events: the most recent ones. */
-    maxLen: z.number().int().min(1).max(4096),
-    stepFeatures: z.array(z.enum(STEP_FEATURES)).min(1),
-    /** Divisors that bring the step features to about unit scale. */
-    scales: z.object({ ageDays: z.number().positive(), beforeIndexDays: z.number().positive(), logGap: z.number().positive() }).strict(),
-    /** Windows of time before the index for logreg counts: [0, w0), [w0, w1), ..., [wn, inf) days. */
-    countWindowsDays: z.array(z.number().int().positive()),
-  })
-  .strict()
-  .refine((p) => p.vocab[PAD_ID] === PAD_TOKEN && p.vocab[UNK_ID] === UNK_TOKEN, { message: 'vocab must start with <pad>, <unk>', path: ['vocab'] });
-export type Preprocessing = z.infer<typeof PreprocessingSchema>;
 
 export function tokenKey(e: Pick<PathEvent, 'relation' | 'domain' | 'code'>): string {
   return `${e.relation}|${e.domain}|${e.code}`;
@@ -95,10 +64,6 @@ export function tokenId(prep: Preprocessing, e: Pick<PathEvent, 'relation' | 'do
   return l.ids.get(e.relation)?.get(e.domain)?.get(e.code) ?? l.rare.get(e.relation)?.get(e.domain) ?? UNK_ID;
 }
 
-/** The child's age at the index date: given, or the last event's age (PathSchema's rule). */
-export function indexAgeOf(path: Path): number {
-  return path.indexAgeDays ?? (path.events[path.events.length - 1] as PathEvent).ageDays;
-}
 
 /** Token id and step features of every event of the path (the whole path, before truncation). */
 export function encodeEvents(prep: Preprocessing, path: Path): { tokens: Int32Array; feats: Float32Array } {

@@ -1,9 +1,10 @@
 // Fits the preprocessing on the training split: the vocabulary (rare codes folded per relation and domain)
 // and the feature scales. Deterministic: tokens are sorted.
 import type { Path } from '../schemas/path.js';
-import { DEFAULT_STEP_FEATURES, PAD_TOKEN, type Preprocessing, PREPROCESSING_VERSION, rareKey, tokenKey, UNK_TOKEN } from './preprocessing.js';
+import { DEFAULT_STEP_FEATURES, rareKey, tokenKey } from './preprocessing.js';
+import { PAD_TOKEN, type Preprocessing, PREPROCESSING_VERSION, UNK_TOKEN } from '../schemas/fitted-models.js';
 
-export interface FitPreprocessingOptions {
+interface FitPreprocessingOptions {
   minPersonsPerCode: number;
   maxLen: number;
   /** Logreg count windows (days before index); default 1 year and 3 years. */

@@ -70,7 +70,7 @@ export async function openCanonicalSources(inputDir: string): Promise<IngestSour
 }
 
 /** Throws INGEST_HEADER_INVALID naming every missing, unknown and repeated column. */
-export function checkHeader(file: string, table: TableName, columns: readonly string[]): void {
+function checkHeader(file: string, table: TableName, columns: readonly string[]): void {
   const { required, optional } = TABLE_COLUMNS[table];
   const known = new Set([...required, ...optional]);
   const seen = new Set<string>();
@@ -100,7 +100,7 @@ function quoteName(name: string): string {
 }
 
 /** The raw bytes of a file (gunzipped when `gz`), feeding `hash` with the bytes as stored. */
-export function openChunks(path: string, gz: boolean, hash?: Hash): AsyncIterable<Buffer> {
+function openChunks(path: string, gz: boolean, hash?: Hash): AsyncIterable<Buffer> {
   const file = createReadStream(path, { highWaterMark: READ_CHUNK_BYTES });
   if (!gz && hash === undefined) return file;
   const tap = new Transform({

@@ -6,9 +6,9 @@ import type { LineBatch } from './line-reader.js';
 import type { SourceItem } from './sources.js';
 
 /** How to turn a CSV record of one file into a source item (CsvTableSource.item, or the same in a worker). */
-export type RecordToItem = (rec: CsvRecord) => SourceItem;
+type RecordToItem = (rec: CsvRecord) => SourceItem;
 
-export interface CsvEventsResult {
+interface CsvEventsResult {
   /** Physical lines seen, the header included when it was in the input. */
   lines: number;
   /** False when the input ended inside a quoted field: a byte range that ends so was cut in the wrong place. */

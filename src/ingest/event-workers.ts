@@ -35,7 +35,7 @@ export interface RangeJob {
   quarantinePath: string;
 }
 
-export interface RangeResult {
+interface RangeResult {
   lines: number;
   endedBetweenRecords: boolean;
   read: number;
@@ -44,7 +44,7 @@ export interface RangeResult {
   maxDay: number;
 }
 
-export interface WorkerTables {
+interface WorkerTables {
   codes: string[];
   sources: string[];
 }

@@ -9,7 +9,7 @@ import { TextTable } from './text-table.js';
 import { checkEventFields, type Fields, isoDayAt, rowProblem } from './validate.js';
 
 /** Where each events column sits in a CSV file's rows (-1: the file has no such column). */
-export interface EventColumns {
+interface EventColumns {
   width: number;
   personId: number;
   time: number;
@@ -54,7 +54,7 @@ export interface PersonLookup {
   deathOfIdx: Int32Array;
 }
 
-export interface EventPassContext {
+interface EventPassContext {
   sink: RowSink;
   extractionDay: number;
   domains: readonly string[];

@@ -31,7 +31,7 @@ export class LinkTable {
   }
 }
 
-export interface Relatives {
+interface Relatives {
   offsets: Int32Array;
   rank: Int32Array;
   relation: Uint8Array;

@@ -3,11 +3,11 @@ import { readFile } from 'node:fs/promises';
 import { ServicepathError } from '../errors/index.js';
 import { DEMO_KEY, MIN_KEY_BYTES } from './pseudonym.js';
 
-export type KeySource = 'file' | 'env' | 'demo';
+type KeySource = 'file' | 'env' | 'demo';
 
 export const KEY_ENV = 'SERVICEPATH_PSEUDONYM_KEY';
 
-export interface KeyOptions {
+interface KeyOptions {
   keyFile?: string | undefined;
   demoKey?: boolean | undefined;
   env?: Record<string, string | undefined>;
@@ -38,7 +38,7 @@ export async function resolvePseudonymKey(options: KeyOptions): Promise<{ key: B
   throw new ServicepathError('INGEST_KEY_MISSING');
 }
 
-export function checkedKey(key: Buffer, source: string): Buffer {
+function checkedKey(key: Buffer, source: string): Buffer {
   if (key.length < MIN_KEY_BYTES) {
     throw new ServicepathError('INGEST_KEY_WEAK', { source, bytes: key.length, min: MIN_KEY_BYTES });
   }

@@ -13,7 +13,7 @@ const KNOWN: Record<TableName, ReadonlySet<string>> = {
   observation_periods: known('observation_periods'),
 };
 
-export type NdjsonResult =
+type NdjsonResult =
   | { fields: Record<string, string> }
   | { reason: QuarantineReason; field?: string; detail?: string };
 

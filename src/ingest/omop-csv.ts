@@ -11,7 +11,7 @@ import type { QuarantineReason } from './sources.js';
 /** A quoted field may span lines; past this many lines an open quote is taken as broken quoting. */
 const MAX_RECORD_LINES = 1000;
 
-export type CsvItem =
+type CsvItem =
   | { kind: 'record'; line: number; values: string[] }
   | { kind: 'failure'; line: number; reason: QuarantineReason };
 

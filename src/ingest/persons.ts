@@ -8,14 +8,14 @@ import { pseudonymBytes } from './pseudonym.js';
 import { earliestBirthDay, type PersonValue } from './validate.js';
 
 /** Persons per shard the shard count aims at; events per shard are bounded as well (see chooseShardBits). */
-export const PERSONS_PER_SHARD = 2048;
-export const EVENTS_PER_SHARD = 250_000;
-export const MAX_SHARD_BITS = 12;
+const PERSONS_PER_SHARD = 2048;
+const EVENTS_PER_SHARD = 250_000;
+const MAX_SHARD_BITS = 12;
 
-export type PersonOutcome = 'accepted' | 'duplicate' | 'conflict';
+type PersonOutcome = 'accepted' | 'duplicate' | 'conflict';
 
 /** What a conflict un-does: the first row of the person, accepted earlier, is quarantined too. */
-export interface RevokedFirst {
+interface RevokedFirst {
   file: number;
   line: number;
 }
@@ -173,7 +173,7 @@ function versionKey(birthDay: number, monthOnly: number, sex: number, area: stri
  * Positions 0..count-1 of the 16-byte pseudonyms in `raw`, in byte order: a counting sort on the first two
  * bytes, then each small bucket by the remaining bytes. Throws INGEST_PSEUDONYM_COLLISION on equal pseudonyms.
  */
-export function sortPseudonyms(raw: Buffer, count: number): Int32Array {
+function sortPseudonyms(raw: Buffer, count: number): Int32Array {
   const start = new Int32Array(65_537);
   for (let i = 0; i < count; i++) start[raw.readUInt16BE(i * PSEUDONYM_BYTES) + 1]! += 1;
   for (let b = 0; b < 65_536; b++) start[b + 1]! += start[b]!;
@@ -192,7 +192,7 @@ export function sortPseudonyms(raw: Buffer, count: number): Int32Array {
 }
 
 /** The smallest power of two of shards that keeps both persons and (estimated) events per shard in bounds. */
-export function chooseShardBits(persons: number, estimatedEvents: number): number {
+function chooseShardBits(persons: number, estimatedEvents: number): number {
   let bits = 0;
   while (bits < MAX_SHARD_BITS && (2 ** bits * PERSONS_PER_SHARD < persons || 2 ** bits * EVENTS_PER_SHARD < estimatedEvents)) bits += 1;
   return bits;

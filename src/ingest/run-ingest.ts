@@ -53,7 +53,7 @@ export interface IngestOptions {
 export const MAX_THREADS = 4;
 
 export const DEFAULT_MAX_REJECT_RATE = 0.01;
-export const SUMMARY_FILE = 'summary.json';
+const SUMMARY_FILE = 'summary.json';
 
 /** Rough bytes per event row, used only to size shards before the events are read (gzip: about 4x smaller). */
 const BYTES_PER_EVENT_ROW = 40;

@@ -35,7 +35,7 @@ export interface RawRow {
 }
 
 /** A row the reader could not even split into fields (quoting, encoding, length). */
-export interface RowFailure {
+interface RowFailure {
   file: string;
   line: number;
   field?: string;

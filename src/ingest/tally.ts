@@ -9,7 +9,7 @@ import type { RowSink } from './events-pass.js';
 import type { QuarantineReason } from './sources.js';
 
 export const QUARANTINE_FILE = 'quarantine.csv';
-export const QUARANTINE_HEADER = 'file,line,field,reason_code,reason';
+const QUARANTINE_HEADER = 'file,line,field,reason_code,reason';
 
 interface FileCounts {
   file: string;

@@ -29,7 +29,7 @@ export interface PersonValue {
   deathDay: number | undefined;
 }
 
-export interface LinkValue {
+interface LinkValue {
   personId: string;
   relatedId: string;
   relation: Relation;
@@ -37,13 +37,13 @@ export interface LinkValue {
   endDay: number | undefined;
 }
 
-export interface PeriodValue {
+interface PeriodValue {
   personId: string;
   startDay: number;
   endDay: number;
 }
 
-export interface EventValue {
+interface EventValue {
   personId: string;
   day: number;
   time: string;
@@ -55,7 +55,7 @@ export interface EventValue {
   source: string | undefined;
 }
 
-export interface RowProblem {
+interface RowProblem {
   field: string;
   reason: QuarantineReason;
   detail: string;

@@ -4,10 +4,10 @@ import { z } from 'zod';
 import { formatZodIssues, ServicepathError } from '../errors/index.js';
 import { MAX_CONTEXT, NETWORK_FIELDS, SEQUENCE_KINDS, SeedSchema } from '../schemas/train-config.js';
 
-export { GRU_CELLS, type GruCell, SEQUENCE_KINDS, type SequenceKind } from '../schemas/train-config.js';
+export { SEQUENCE_KINDS } from '../schemas/train-config.js';
 
 /** The network's own settings come from the training config's fields (NETWORK_FIELDS): one home per default. */
-export const SequenceModelConfigSchema = z
+const SequenceModelConfigSchema = z
   .object({
     kind: z.enum(SEQUENCE_KINDS).default('gru'),
     cell: NETWORK_FIELDS.cell,
@@ -50,7 +50,6 @@ export const SequenceModelConfigSchema = z
   });
 
 export type SequenceModelConfig = z.infer<typeof SequenceModelConfigSchema>;
-export type SequenceModelConfigInput = z.input<typeof SequenceModelConfigSchema>;
 
 /** Fills defaults and checks ranges; throws MODEL_CONFIG_INVALID listing every bad field. */
 export function resolveModelConfig(input: unknown): SequenceModelConfig {

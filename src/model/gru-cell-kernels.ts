@@ -16,7 +16,7 @@ const SIG_STEPS = 128;
 const SIG_LAST = 2 * SIG_RANGE * SIG_STEPS;
 const SIG_TABLE = new Float64Array(SIG_LAST + 2).map((_, i) => 1 / (1 + Math.exp(-(i / SIG_STEPS - SIG_RANGE))));
 
-export function sigmoid(x: number): number {
+function sigmoid(x: number): number {
   const u = (x + SIG_RANGE) * SIG_STEPS;
   if (!(u > 0)) return u <= 0 ? (SIG_TABLE[0] as number) : u; // u is NaN: let it propagate
   if (u >= SIG_LAST) return SIG_TABLE[SIG_LAST] as number;
@@ -24,7 +24,7 @@ export function sigmoid(x: number): number {
   const lo = SIG_TABLE[i] as number;
   return lo + (u - i) * ((SIG_TABLE[i + 1] as number) - lo);
 }
-export const tanh = (x: number): number => 2 * sigmoid(2 * x) - 1;
+const tanh = (x: number): number => 2 * sigmoid(2 * x) - 1;
 
 /**
  * Inputs projected [B,T,3H] (x W + b, read at attrs.step in place: slicing per step costs more than the

@@ -5,7 +5,7 @@ import { type SeededDropout, seededDropout } from './dropout.js';
 import { linear } from './linear.js';
 import { gruRecurrence } from './recurrence.js';
 
-export interface CausalGruArgs {
+interface CausalGruArgs {
   units: number;
   seed: number;
   dropout: number;

@@ -9,10 +9,10 @@ import './min-gru.js';
 import './step-logit.js';
 import './transformer.js';
 
-export const MODEL_JSON = 'model.json';
-export const WEIGHTS_BIN = 'weights.bin';
-export const OPTIMIZER_JSON = 'optimizer.json';
-export const OPTIMIZER_BIN = 'optimizer.bin';
+const MODEL_JSON = 'model.json';
+const WEIGHTS_BIN = 'weights.bin';
+const OPTIMIZER_JSON = 'optimizer.json';
+const OPTIMIZER_BIN = 'optimizer.bin';
 
 function joinWeights(data: tf.io.WeightData | undefined): ArrayBuffer {
   if (data === undefined) return new ArrayBuffer(0);

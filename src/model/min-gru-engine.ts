@@ -49,7 +49,7 @@ export function minGruEngineOf(model: tf.LayersModel): MinGruEngine | null {
 }
 
 /** Steps per engine chunk: 131,072 x 2H gates is 67 MB at H = 64 (a whole split at once overran the wasm heap). */
-export const ENGINE_MAX_STEPS = 131_072;
+const ENGINE_MAX_STEPS = 131_072;
 
 const rowLength = (row: EngineRow): number => row.end - row.start;
 

@@ -54,7 +54,7 @@ function shapeOf(inputShape: tf.Shape | tf.Shape[], index: number): tf.Shape {
   return (Array.isArray(inputShape[0]) ? inputShape[index] : inputShape) as tf.Shape;
 }
 
-export interface MinGruEmbedArgs {
+interface MinGruEmbedArgs {
   vocabSize: number;
   embedDim: number;
   units: number;
@@ -143,7 +143,7 @@ export class SpMinGruEmbed extends tf.layers.Layer implements SeededDropout {
 }
 tf.serialization.registerClass(SpMinGruEmbed);
 
-export interface MinGruArgs {
+interface MinGruArgs {
   seed: number;
   dropout: number;
   name?: string;

@@ -4,14 +4,14 @@ import * as tf from '@tensorflow/tfjs';
 import { checkBatch, featureCount, inputTensors, type SequenceBatch, stepCoefficients } from './batch.js';
 import { hasSeededDropout, type SeededDropout } from './dropout.js';
 
-export interface TrainerOptions {
+interface TrainerOptions {
   learningRate: number;
   seed: number;
   /** Extra weight on each example's last valid step (the risk at the index date); 1 = all steps equal. */
   lastStepWeight?: number;
 }
 
-export interface Trainer {
+interface Trainer {
   /** One Adam step on the batch; returns the loss before the update. */
   step(batch: SequenceBatch): number;
   readonly optimizer: tf.Optimizer;

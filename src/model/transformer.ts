@@ -14,7 +14,7 @@ function single(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
 }
 
 /** y = (x - mean) / sqrt(var + eps) * gamma + beta over the last axis, with broadcasting ops only. */
-export function layerNorm(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor): tf.Tensor {
+function layerNorm(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor): tf.Tensor {
   const mean = tf.mean(x, -1, true);
   const centred = tf.sub(x, mean);
   const variance = tf.mean(tf.square(centred), -1, true);
@@ -72,7 +72,7 @@ export class SpPositionEmbedding extends tf.layers.Layer {
 }
 tf.serialization.registerClass(SpPositionEmbedding);
 
-export interface TransformerBlockArgs {
+interface TransformerBlockArgs {
   heads: number;
   ffnDim: number;
   dropout: number;

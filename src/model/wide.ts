@@ -1,6 +1,6 @@
 // The "wide" part of a sequence model: a learned weight per (token, window of time before the index) on the
 // log1p count of that token in that window so far, summed into every step's logit (the logistic-regression
-// baseline's features, src/features/logreg.ts, learnt jointly with the recurrent part: wide & deep).
+// baseline's features, src/features/counts.ts, learnt jointly with the recurrent part: wide & deep).
 // A recurrent state is bounded, so it tells "no notification" from "one" far better than "three" from "ten";
 // the counts carry that. Causal: step t's wide logit counts only steps <= t of its own row (window).
 //   wide_t = Σ_{i <= t} v[id_i] · (log1p(c_i + 1) - log1p(c_i)),  id = token · W + window, c_i = earlier steps of id_i
@@ -8,10 +8,10 @@
 // from the inputs (wideSteps, shared with the scoring engine); the weights' gradient flows through a gather and
 // a cumulative sum (stock ops with gradients on every backend).
 import * as tf from '@tensorflow/tfjs';
-import { logStep, windowOfDays } from '../features/logreg.js';
+import { logStep, windowOfDays } from '../features/counts.js';
 
 /** Where the window of a step comes from: the step feature holding the time before the index, and its scale. */
-export interface WideSpec {
+interface WideSpec {
   /** Window edges in days before the index (ascending), as in Preprocessing.countWindowsDays. */
   windowEdgesDays: number[];
   /** Index of the `yearsBeforeIndex` step feature in feats. */
@@ -46,7 +46,7 @@ export function wideSteps(
       continue;
     }
     const days = Math.round((feats[t * numFeatures + spec.featureIndex] as number) * spec.daysPerUnit);
-    // The baseline's window rule and log-count step (src/features/logreg.ts), on whole days.
+    // The baseline's window rule and log-count step (src/features/counts.ts), on whole days.
     const id = token * windows + windowOfDays(spec.windowEdgesDays, days);
     ids[o] = id;
     increments[o] = logStep(seen[id] as number);
@@ -58,7 +58,7 @@ export function wideSteps(
   }
 }
 
-export interface WideCountsArgs extends WideSpec {
+interface WideCountsArgs extends WideSpec {
   vocabSize: number;
   name?: string;
   /** False: the weights are not trained (tfjs leaves the layer out of trainableWeights; saved in its config). */

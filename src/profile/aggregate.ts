@@ -5,9 +5,9 @@ import type { PersonHistory } from '../schemas/store.js';
 
 /** Counts of fewer persons than this are shown as `<10`, never as the number. */
 export const MIN_PERSONS = 10;
-export const SUPPRESSED = '<10';
+const SUPPRESSED = '<10';
 
-export type Cell = number | string | null;
+type Cell = number | string | null;
 export type Row = Record<string, Cell>;
 
 export interface ProfileTables {

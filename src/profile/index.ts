@@ -6,21 +6,19 @@ import { ServicepathError } from '../errors/index.js';
 import type { PersonHistory } from '../schemas/store.js';
 import { MIN_PERSONS, PROFILE_TABLES, ProfileAccumulator, type ProfileTables, type Row } from './aggregate.js';
 
-export { MIN_PERSONS, PROFILE_TABLES, ProfileAccumulator, type ProfileTables, type Row, SUPPRESSED } from './aggregate.js';
-
 /** What the profile needs of a store: its person histories and, when it has one, the code dictionary. */
 export interface ProfileSource {
   persons(): AsyncIterable<PersonHistory>;
   codeDictionary?: () => Promise<ReadonlyMap<string, { name: string }>>;
 }
 
-export interface ProfileOptions {
+interface ProfileOptions {
   /** Rows of persons_per_code (most persons first). */
   topCodes: number;
 }
 export const DEFAULT_TOP_CODES = 50;
 
-export interface Profile {
+interface Profile {
   format: 'servicepath-profile';
   version: 1;
   /** Counts of 1–9 persons are shown as this string. */
@@ -89,7 +87,7 @@ export async function renderProfileText(profile: Profile): Promise<string> {
 }
 
 /** RFC 4180 field: danfojs' own toCSV does not quote, and concept names hold commas. */
-export function csvField(v: unknown): string {
+function csvField(v: unknown): string {
   const s = v === null || v === undefined ? '' : String(v);
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }

@@ -2,9 +2,9 @@
 import { z } from 'zod';
 import { PathRelationSchema } from './path.js';
 
-export const MAX_CATALOGUE_SERVICES = 50;
+const MAX_CATALOGUE_SERVICES = 50;
 
-export const ActionableServiceSchema = z
+const ActionableServiceSchema = z
   .object({
     code: z.string().min(1).max(128),
     domain: z.string().min(1).max(64),

@@ -5,8 +5,8 @@ import { PathSchema } from './path.js';
 
 /** Privacy floor: no deployment may publish groups smaller than this (DESIGN.md, cohort paths and privacy). */
 export const MIN_COHORT_K = 5;
-export const DEFAULT_COHORT_K = 10;
-export const DEFAULT_ROUND_TO = 5;
+const DEFAULT_COHORT_K = 10;
+const DEFAULT_ROUND_TO = 5;
 
 export const CohortPrivacySchema = z
   .object({
@@ -16,7 +16,6 @@ export const CohortPrivacySchema = z
     roundTo: z.number().int().min(1).default(DEFAULT_ROUND_TO),
   })
   .strict();
-export type CohortPrivacy = z.infer<typeof CohortPrivacySchema>;
 
 /** A group of persons with its rounded size and outcome rate, or a marker that it is too small to show. */
 export const GroupStatSchema = z.union([
@@ -33,15 +32,14 @@ export const GroupStatSchema = z.union([
 export type GroupStat = z.infer<typeof GroupStatSchema>;
 
 /** One coarsened age band of a prefix: the event groups (relation group : domain) seen in it, sorted. */
-export const CohortStepSchema = z
+const CohortStepSchema = z
   .object({
     band: z.string(),
     groups: z.array(z.string()),
   })
   .strict();
-export type CohortStep = z.infer<typeof CohortStepSchema>;
 
-export const FollowedBySchema = z
+const FollowedBySchema = z
   .object({
     code: z.string(),
     label: z.string(),
@@ -75,7 +73,7 @@ export const CohortPathSchema = z
   .strict();
 export type CohortPath = z.infer<typeof CohortPathSchema>;
 
-export const AgeBandSchema = z
+const AgeBandSchema = z
   .object({
     name: z.string(),
     /** Inclusive lower bound (days); null for the open first band (before birth). */

@@ -7,7 +7,7 @@ export const SEXES = ['F', 'M', 'X', 'unknown'] as const;
 export const SexSchema = z.enum(SEXES);
 export type Sex = z.infer<typeof SexSchema>;
 
-export const RELATIONS = ['mother', 'father', 'guardian', 'sibling', 'partner'] as const;
+const RELATIONS = ['mother', 'father', 'guardian', 'sibling', 'partner'] as const;
 export const RelationSchema = z.enum(RELATIONS);
 export type Relation = z.infer<typeof RelationSchema>;
 
@@ -25,7 +25,7 @@ export const DEFAULT_DOMAINS = [
 ] as const;
 
 /** Opaque id as text: OMOP ids can exceed 2^53, so ids are never parsed as numbers. */
-export const RawIdSchema = z.string().min(1, 'empty id').max(256, 'id longer than 256 characters');
+const RawIdSchema = z.string().min(1, 'empty id').max(256, 'id longer than 256 characters');
 const optionalText = z
   .string()
   .optional()

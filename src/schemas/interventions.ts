@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { GroupStatSchema } from './cohort-paths.js';
 import { PathRelationSchema } from './path.js';
 
-export const ATTRIBUTION_METHODS = ['occlusion', 'delta'] as const;
+const ATTRIBUTION_METHODS = ['occlusion', 'delta'] as const;
 export const AttributionMethodSchema = z.enum(ATTRIBUTION_METHODS);
 export type AttributionMethod = z.infer<typeof AttributionMethodSchema>;
 
@@ -13,7 +13,7 @@ export const INTERVENTIONS_CAVEAT =
   'Services were given more often to families already at risk, and some of that risk is not recorded, ' +
   'so an estimate can be biased. Use them to ask questions, not as evidence that a service works.';
 
-export const TrajectoryStepSchema = z
+const TrajectoryStepSchema = z
   .object({
     step: z.number().int().min(0),
     ageDays: z.number().int(),
@@ -28,7 +28,7 @@ export const TrajectoryStepSchema = z
   .strict();
 export type TrajectoryStep = z.infer<typeof TrajectoryStepSchema>;
 
-export const TurningPointSchema = TrajectoryStepSchema.omit({ risk: true })
+const TurningPointSchema = TrajectoryStepSchema.omit({ risk: true })
   .extend({
     /** Final risk minus the final risk with this event removed; null when the path has one event. */
     occlusion: z.number().nullable(),
@@ -38,7 +38,7 @@ export const TurningPointSchema = TrajectoryStepSchema.omit({ risk: true })
   .strict();
 export type TurningPoint = z.infer<typeof TurningPointSchema>;
 
-export const CandidateSupportSchema = z
+const CandidateSupportSchema = z
   .object({
     cohortPathId: z.string(),
     throughBand: z.string(),
@@ -48,9 +48,8 @@ export const CandidateSupportSchema = z
     notReceived: GroupStatSchema,
   })
   .strict();
-export type CandidateSupport = z.infer<typeof CandidateSupportSchema>;
 
-export const CandidateSchema = z
+const CandidateSchema = z
   .object({
     rank: z.number().int().min(1),
     code: z.string(),

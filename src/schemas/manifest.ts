@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { TaskSpecSchema } from './task.js';
 import { fitsEffectModel, MODEL_KINDS, type ModelKind, type ResolvedTrainConfig, ResolvedTrainConfigSchema } from './train-config.js';
 
-export const BUNDLE_FORMAT_VERSION = 1;
+const BUNDLE_FORMAT_VERSION = 1;
 export { MODEL_KINDS } from './train-config.js';
 
 /** The files each stage reads, relative to the bundle folder. */
@@ -21,13 +21,13 @@ export const STAGE_FILES = {
  * network) gives a logit per step; the treatment-aware effect model (adjustment treatment or treatment+ipw) adds
  * the service-start terms to the final logit; calibration maps the logit to a probability.
  */
-export const BundleStageSchema = z.discriminatedUnion('stage', [
+const BundleStageSchema = z.discriminatedUnion('stage', [
   z.object({ stage: z.literal('base-model'), kind: z.enum(MODEL_KINDS), files: z.array(z.string().min(1)).min(1) }).strict(),
   z.object({ stage: z.literal('effect-model'), file: z.literal(STAGE_FILES.effectModel) }).strict(),
   z.object({ stage: z.literal('calibration'), method: z.enum(['platt', 'isotonic']), file: z.literal(STAGE_FILES.calibration) }).strict(),
 ]);
-export type BundleStage = z.infer<typeof BundleStageSchema>;
-export type BundleStageName = BundleStage['stage'];
+type BundleStage = z.infer<typeof BundleStageSchema>;
+type BundleStageName = BundleStage['stage'];
 
 /** The stages a training run with this config produces (what the manifest lists and the loader reads). */
 export function stagesOf(modelKind: ModelKind, config: Pick<ResolvedTrainConfig, 'adjustment' | 'calibration'>): BundleStage[] {
@@ -47,11 +47,10 @@ const Sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'not a sha256 hex digest');
 const Count = z.number().int().min(0);
 
 /** One file of the bundle (path relative to the bundle folder, forward slashes). */
-export const BundleFileSchema = z.object({ path: z.string().min(1), sha256: Sha256, bytes: Count }).strict();
+const BundleFileSchema = z.object({ path: z.string().min(1), sha256: Sha256, bytes: Count }).strict();
 export type BundleFile = z.infer<typeof BundleFileSchema>;
 
-export const SplitSummarySchema = z.object({ persons: Count, families: Count, positives: Count }).strict();
-export type SplitSummary = z.infer<typeof SplitSummarySchema>;
+const SplitSummarySchema = z.object({ persons: Count, families: Count, positives: Count }).strict();
 
 /** The generator's record of a synthetic population (truth/effects.json): the world the data came from. */
 export const SyntheticOriginSchema = z
@@ -65,7 +64,7 @@ export const SyntheticOriginSchema = z
   .strict();
 export type SyntheticOrigin = z.infer<typeof SyntheticOriginSchema>;
 
-export const DataFingerprintSchema = z
+const DataFingerprintSchema = z
   .object({
     /** sha256 of the store's manifest.json bytes: the store's identity. */
     storeManifestSha256: Sha256,
@@ -147,4 +146,15 @@ export const ManifestSchema = z
     if (m.modelKind !== m.resolvedConfig.model) ctx.addIssue({ code: 'custom', path: ['modelKind'], message: `differs from resolvedConfig.model (${m.resolvedConfig.model})` });
   });
 export type Manifest = z.infer<typeof ManifestSchema>;
-export type ManifestInput = z.input<typeof ManifestSchema>;
+
+/**
+ * Bundles written before manifests listed their stages (same formatVersion): the stages follow from modelKind and
+ * the resolved config, so they are derived on reading; every other check is the same.
+ */
+export const StoredManifestSchema = z.preprocess((raw) => {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw) || 'stages' in raw) return raw;
+  const m = raw as { modelKind?: unknown; resolvedConfig?: unknown };
+  const kind = z.enum(MODEL_KINDS).safeParse(m.modelKind);
+  const config = ResolvedTrainConfigSchema.safeParse(m.resolvedConfig);
+  return kind.success && config.success ? { ...raw, stages: stagesOf(kind.data, config.data) } : raw;
+}, ManifestSchema);

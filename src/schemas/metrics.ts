@@ -17,7 +17,7 @@ export type MetricEstimate = z.infer<typeof MetricEstimateSchema>;
 export const METRIC_NAMES = ['auroc', 'auprc', 'brier', 'calibrationSlope', 'calibrationIntercept', 'ece'] as const;
 export type MetricName = (typeof METRIC_NAMES)[number];
 
-export const MetricSetSchema = z
+const MetricSetSchema = z
   .object({
     auroc: MetricEstimateSchema,
     auprc: MetricEstimateSchema,
@@ -29,7 +29,7 @@ export const MetricSetSchema = z
   .strict();
 export type MetricSet = z.infer<typeof MetricSetSchema>;
 
-export const ThresholdRowSchema = z
+const ThresholdRowSchema = z
   .object({
     /** Requested share of people flagged (0.05 = the top 5% of risks). */
     alertRate: z.number().gt(0).lte(1),
@@ -45,7 +45,7 @@ export const ThresholdRowSchema = z
   .strict();
 export type ThresholdRow = z.infer<typeof ThresholdRowSchema>;
 
-export const CalibrationPointSchema = z.union([
+const CalibrationPointSchema = z.union([
   z
     .object({
       suppressed: z.literal(false),
@@ -59,10 +59,10 @@ export const CalibrationPointSchema = z.union([
 ]);
 export type CalibrationPoint = z.infer<typeof CalibrationPointSchema>;
 
-export const CurvePointSchema = z.object({ x: z.number(), y: z.number(), threshold: z.number() }).strict();
+const CurvePointSchema = z.object({ x: z.number(), y: z.number(), threshold: z.number() }).strict();
 export type CurvePoint = z.infer<typeof CurvePointSchema>;
 
-export const SubgroupSliceSchema = z.discriminatedUnion('suppressed', [
+const SubgroupSliceSchema = z.discriminatedUnion('suppressed', [
   z
     .object({
       label: z.string(),
@@ -118,10 +118,9 @@ export const EvaluationReportSchema = z
   .strict();
 export type EvaluationReport = z.infer<typeof EvaluationReportSchema>;
 
-export const SplitCountSchema = z
+const SplitCountSchema = z
   .object({ persons: z.number().int().min(0), families: z.number().int().min(0).optional(), positives: z.number().int().min(0) })
   .loose();
-export type SplitCount = z.infer<typeof SplitCountSchema>;
 
 export const METRICS_SCHEMA_VERSION = 1;
 

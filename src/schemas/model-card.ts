@@ -3,29 +3,28 @@
 import { z } from 'zod';
 
 /** Bundle files a card may read from. `previous/...` are the previous version's files (for the change log). */
-export const SourceFileSchema = z.enum(['manifest.json', 'metrics.json', 'training-log.jsonl', 'previous/model-card.json']);
+const SourceFileSchema = z.enum(['manifest.json', 'metrics.json', 'training-log.jsonl', 'previous/model-card.json']);
 export type SourceFile = z.infer<typeof SourceFileSchema>;
 
 /** JSON pointer (RFC 6901) into the file; for training-log.jsonl the document is the array of its lines. */
-export const SourceSchema = z.object({ file: SourceFileSchema, pointer: z.string().regex(/^(\/.*)?$/) }).strict();
+const SourceSchema = z.object({ file: SourceFileSchema, pointer: z.string().regex(/^(\/.*)?$/) }).strict();
 export type Source = z.infer<typeof SourceSchema>;
 
-export const SourcedNumberSchema = z.object({ value: z.number().nullable(), source: SourceSchema }).strict();
+const SourcedNumberSchema = z.object({ value: z.number().nullable(), source: SourceSchema }).strict();
 export type SourcedNumber = z.infer<typeof SourcedNumberSchema>;
-export const SourcedStringSchema = z.object({ value: z.string(), source: SourceSchema }).strict();
+const SourcedStringSchema = z.object({ value: z.string(), source: SourceSchema }).strict();
 export type SourcedString = z.infer<typeof SourcedStringSchema>;
 /** Any JSON value copied verbatim (a curve, a config): deep-equal to the value at the pointer. */
-export const SourcedDataSchema = z.object({ value: z.json(), source: SourceSchema }).strict();
+const SourcedDataSchema = z.object({ value: z.json(), source: SourceSchema }).strict();
 export type SourcedData = z.infer<typeof SourcedDataSchema>;
 /** A number computed from two sourced ones (a change-log delta = current - previous). */
-export const DerivedNumberSchema = z
+const DerivedNumberSchema = z
   .object({ value: z.number().nullable(), derived: z.object({ op: z.literal('difference'), operands: z.tuple([SourceSchema, SourceSchema]) }).strict() })
   .strict();
-export type DerivedNumber = z.infer<typeof DerivedNumberSchema>;
 
 const IntervalSchema = z.object({ lower: SourcedNumberSchema, upper: SourcedNumberSchema }).strict();
 
-export const PerformanceMetricSchema = z
+const PerformanceMetricSchema = z
   .object({
     type: z.string(),
     /** `overall` or `attribute=label`. */
@@ -38,8 +37,8 @@ export const PerformanceMetricSchema = z
   .strict();
 export type PerformanceMetric = z.infer<typeof PerformanceMetricSchema>;
 
-export const GRAPHIC_NAMES = ['roc', 'precision_recall', 'calibration', 'risk_distribution', 'subgroups', 'training_curves'] as const;
-export const GraphicSchema = z
+const GRAPHIC_NAMES = ['roc', 'precision_recall', 'calibration', 'risk_distribution', 'subgroups', 'training_curves'] as const;
+const GraphicSchema = z
   .object({ name: z.enum(GRAPHIC_NAMES), title: z.string(), description: z.string(), data: SourcedDataSchema })
   .strict();
 export type Graphic = z.infer<typeof GraphicSchema>;

@@ -3,32 +3,40 @@ import { z } from 'zod';
 import { SexSchema } from './data-contract.js';
 
 export const MAX_PATH_EVENTS = 512;
+/** Every limit of a path, in one place: the schemas below and the service's fast validator read these. */
+export const PATH_LIMITS = {
+  events: MAX_PATH_EVENTS,
+  codeLength: 128,
+  domainLength: 64,
+  labelLength: 200,
+  /** |ageDays| and indexAgeDays: a hundred years. */
+  ageDays: 36_525,
+} as const;
 export const PATH_RELATIONS = ['self', 'mother', 'father', 'guardian', 'sibling', 'partner'] as const;
 export const PathRelationSchema = z.enum(PATH_RELATIONS);
 export type PathRelation = z.infer<typeof PathRelationSchema>;
 
 export const PathEventSchema = z
   .object({
-    code: z.string().min(1, 'empty code').max(128),
-    domain: z.string().min(1, 'empty domain').max(64),
+    code: z.string().min(1, 'empty code').max(PATH_LIMITS.codeLength),
+    domain: z.string().min(1, 'empty domain').max(PATH_LIMITS.domainLength),
     /** Whose event: the child (`self`) or a relative. */
     relation: PathRelationSchema.default('self'),
     /** The child's age in days when the event happened; negative for relatives' events before birth. */
-    ageDays: z.number().int().min(-36_525).max(36_525),
+    ageDays: z.number().int().min(-PATH_LIMITS.ageDays).max(PATH_LIMITS.ageDays),
     /** Immutable events (a birth, a diagnosis) are never moved or edited by counterfactuals. */
     immutable: z.boolean().optional(),
   })
   .strict();
 export type PathEvent = z.infer<typeof PathEventSchema>;
-export type PathEventInput = z.input<typeof PathEventSchema>;
 
 export const PathSchema = z
   .object({
     /** A label for the planner (e.g. a cohort path id); never a person id. */
-    label: z.string().max(200).optional(),
+    label: z.string().max(PATH_LIMITS.labelLength).optional(),
     sex: SexSchema.optional(),
     /** The child's age at the index date; defaults to the last event's age. */
-    indexAgeDays: z.number().int().min(0).max(36_525).optional(),
+    indexAgeDays: z.number().int().min(0).max(PATH_LIMITS.ageDays).optional(),
     events: z.array(PathEventSchema).min(1, 'a path needs at least one event').max(MAX_PATH_EVENTS),
   })
   .strict()
@@ -47,7 +55,6 @@ export const PathSchema = z
     }
   });
 export type Path = z.infer<typeof PathSchema>;
-export type PathInput = z.input<typeof PathSchema>;
 
 /**
  * Canonical order of events that share a day, so that paths built from the store, from the generator's truth
@@ -60,4 +67,43 @@ export function comparePathEvents(a: PathEvent, b: PathEvent): number {
   if (ra !== rb) return ra - rb;
   if (a.domain !== b.domain) return a.domain < b.domain ? -1 : 1;
   return a.code < b.code ? -1 : a.code > b.code ? 1 : 0;
+}
+
+// ---- path helpers every stage shares (one definition each) ----
+
+/** The path's index age: the stated one, else the last event's age (never negative: a child's index age). */
+export function indexAgeOf(path: Path): number {
+  return path.indexAgeDays ?? Math.max(0, path.events[path.events.length - 1]!.ageDays);
+}
+
+/**
+ * Where an event lands: after every event earlier than its day, and among same-day events at its canonical
+ * place (comparePathEvents). Existing events keep their relative order even if a caller's same-day order differs.
+ */
+function insertionPosition(events: readonly PathEvent[], inserted: PathEvent): number {
+  return positionFrom(events, inserted, 0);
+}
+
+/**
+ * insertionPosition, scanning from `from`: the caller vouches that every event before `from` is earlier than
+ * the inserted event's day (so the answer is the same as scanning from 0).
+ */
+export function positionFrom(events: readonly PathEvent[], inserted: PathEvent, from: number): number {
+  let pos = from;
+  while (pos < events.length && events[pos]!.ageDays < inserted.ageDays) pos++;
+  while (pos < events.length && events[pos]!.ageDays === inserted.ageDays && comparePathEvents(events[pos]!, inserted) <= 0) pos++;
+  return pos;
+}
+
+/** The events with `inserted` at `position` (one copy). */
+export function withEventAt(events: readonly PathEvent[], inserted: PathEvent, position: number): PathEvent[] {
+  const out = events.slice(0, position);
+  out.push(inserted);
+  for (let i = position; i < events.length; i++) out.push(events[i]!);
+  return out;
+}
+
+export function insertEvent(path: Path, inserted: PathEvent): { path: Path; position: number } {
+  const position = insertionPosition(path.events, inserted);
+  return { path: { ...path, indexAgeDays: indexAgeOf(path), events: withEventAt(path.events, inserted, position) }, position };
 }

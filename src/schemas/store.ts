@@ -3,10 +3,10 @@ import { z } from 'zod';
 import { RelationSchema, SexSchema } from './data-contract.js';
 
 /** Store-side relation: as in the links table, plus `child`, the inverse of mother/father/guardian. */
-export const StoreRelationSchema = z.union([RelationSchema, z.literal('child')]);
+const StoreRelationSchema = z.union([RelationSchema, z.literal('child')]);
 export type StoreRelation = z.infer<typeof StoreRelationSchema>;
 
-export const StoredEventSchema = z
+const StoredEventSchema = z
   .object({
     /** UTC day number of the event's date (days since 1970-01-01). */
     day: z.number().int(),
@@ -21,7 +21,7 @@ export const StoredEventSchema = z
   .strict();
 export type StoredEvent = z.infer<typeof StoredEventSchema>;
 
-export const RelativeRefSchema = z
+const RelativeRefSchema = z
   .object({
     /** The relative's pseudonym. */
     relatedId: z.string(),

@@ -4,7 +4,7 @@ import { parseIsoDate } from './dates.js';
 
 const isoDate = z.string().refine((v) => parseIsoDate(v) !== null, 'not a valid date (YYYY-MM-DD)');
 
-export const IndexRuleSchema = z.discriminatedUnion('rule', [
+const IndexRuleSchema = z.discriminatedUnion('rule', [
   /** Index at a given age, e.g. the third birthday (ageDays 1096). */
   z.object({ rule: z.literal('age'), ageDays: z.number().int().min(0).max(36_500) }).strict(),
   /** Index on a calendar date, the same for everyone. */
@@ -18,7 +18,6 @@ export const IndexRuleSchema = z.discriminatedUnion('rule', [
     })
     .strict(),
 ]);
-export type IndexRule = z.infer<typeof IndexRuleSchema>;
 
 export const TaskSpecSchema = z
   .object({
@@ -84,4 +83,3 @@ export const TaskSpecSchema = z
     }
   });
 export type TaskSpec = z.infer<typeof TaskSpecSchema>;
-export type TaskSpecInput = z.input<typeof TaskSpecSchema>;

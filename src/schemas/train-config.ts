@@ -5,13 +5,11 @@
 import { z } from 'zod';
 
 export const SEQUENCE_KINDS = ['gru', 'transformer'] as const;
-export type SequenceKind = (typeof SEQUENCE_KINDS)[number];
 export const MODEL_KINDS = ['logreg', ...SEQUENCE_KINDS] as const;
 export type ModelKind = (typeof MODEL_KINDS)[number];
-export const GRU_CELLS = ['minimal', 'full'] as const;
-export type GruCell = (typeof GRU_CELLS)[number];
-export const ADJUSTMENTS = ['none', 'ipw', 'treatment', 'treatment+ipw'] as const;
-export type Adjustment = (typeof ADJUSTMENTS)[number];
+const GRU_CELLS = ['minimal', 'full'] as const;
+const ADJUSTMENTS = ['none', 'ipw', 'treatment', 'treatment+ipw'] as const;
+type Adjustment = (typeof ADJUSTMENTS)[number];
 
 /** Seeds every initializer and dropout mask (and, in training, splits, shuffling and the bootstrap). */
 export const SeedSchema = z.number().int().min(0).max(2 ** 31 - 1).default(42);
@@ -127,12 +125,12 @@ export const TrainConfigSchema = z
       .default({ bootstrapSamples: 200, k: 10, roundTo: 5 }),
     /**
      * Confounding-by-indication adjustment: `ipw` multiplies each example's weight in the training loss by
-     * stabilised inverse propensities of the catalogue's services (src/explain computeAdjustmentWeights);
+     * stabilised inverse propensities of the catalogue's services (src/train/adjustment.ts computeAdjustmentWeights);
      * `treatment` fits the treatment-aware outcome model (below); `treatment+ipw` does both.
      */
     adjustment: z.enum(ADJUSTMENTS).default('none'),
     /**
-     * The treatment-aware outcome model (`adjustment: treatment`, src/features/treatment.ts): the base model reads
+     * The treatment-aware outcome model (`adjustment: treatment`, src/scoring/treatment.ts): the base model reads
      * the history without the catalogue's service starts, a second linear stage adds each start as
      * exp(-age / tau) terms for these time constants, the one at `interactionTau` also times the receiver's markers.
      */
@@ -149,7 +147,6 @@ export const TrainConfigSchema = z
   .strict()
   .refine((c) => c.wide || c.wideInit === 'zero', { message: 'wideInit other than zero needs the wide part (wide: true)', path: ['wideInit'] });
 export type TrainConfig = z.infer<typeof TrainConfigSchema>;
-export type TrainConfigInput = z.input<typeof TrainConfigSchema>;
 /** The config with maxLen resolved to a number: what the manifest records. */
 
 

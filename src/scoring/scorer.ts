@@ -1,15 +1,20 @@
 // PathScorers over a bundle's model: the calibrated risk after every step of each path, in batched passes.
 // Sequence models read windows of at most maxLen events (features/preprocessing trajectoryWindows).
-import { type Calibration, calibrate } from '../features/calibration.js';
-import { eventFeatures, type LogregModel, logregTrajectoryLogits } from '../features/logreg.js';
-import { encodeEvents, encodeWindows, type Preprocessing, trajectoryWindows } from '../features/preprocessing.js';
-import { type EffectModel, effectTrajectoryLogits, splitTreatments, type TreatmentSplit } from '../features/treatment.js';
+import type { Calibration } from '../schemas/fitted-models.js';
+import { calibrate } from './calibration.js';
+import { eventFeatures } from '../features/counts.js';
+import { logregTrajectoryLogits } from './logreg.js';
+import type { LogregModel } from '../schemas/fitted-models.js';
+import { encodeEvents, encodeWindows, trajectoryWindows } from '../features/preprocessing.js';
+import type { Preprocessing } from '../schemas/fitted-models.js';
+import type { EffectModel } from '../schemas/fitted-models.js';
+import { effectTrajectoryLogits, splitTreatments, type TreatmentSplit } from './treatment.js';
 import { type EngineRow, type LayersModel, type MinGruEngine, minGruEngineOf, predictLogits } from '../model/index.js';
 import type { Path } from '../schemas/path.js';
 import type { ModelKind, PathScorer } from '../schemas/scoring.js';
 
 /** Rows per forward pass when scoring. */
-export const SCORE_BATCH_ROWS = 256;
+const SCORE_BATCH_ROWS = 256;
 
 /** Raw (uncalibrated) logits after every step of each path. */
 type TrajectoryLogits = (paths: readonly Path[]) => Promise<Float64Array[]>;
@@ -70,7 +75,7 @@ function engineLogits(prep: Preprocessing, engine: MinGruEngine): TrajectoryLogi
 }
 
 /** How a bundle's sequence model is run when scoring: 'auto' picks the TypedArray engine where the model has one. */
-export type ScoringEngine = 'auto' | 'tfjs';
+type ScoringEngine = 'auto' | 'tfjs';
 
 /**
  * A numeric hash of a history's content (its logreg feature ids, which hold the token ids, then the ages and the
@@ -96,7 +101,7 @@ function sameHistory(a: Path, b: Path): boolean {
 
 /**
  * The treatment-aware model's logits: the base model scores each distinct history once (all insertions of a
- * service into one path share it), the second stage adds the treatments (src/features/treatment.ts).
+ * service into one path share it), the second stage adds the treatments (src/scoring/treatment.ts).
  */
 function treatmentAwareLogits(prep: Preprocessing, base: TrajectoryLogits, effect: EffectModel): TrajectoryLogits {
   return async (paths) => {
@@ -135,7 +140,7 @@ function calibrated(modelKind: ModelKind, logits: TrajectoryLogits, calibration:
   };
 }
 
-export type ScorerModel = { kind: 'logreg'; logreg: LogregModel } | { kind: Exclude<ModelKind, 'logreg'>; network: LayersModel };
+type ScorerModel = { kind: 'logreg'; logreg: LogregModel } | { kind: Exclude<ModelKind, 'logreg'>; network: LayersModel };
 
 /** The bundle's PathScorer: the model's logits (through the treatment-aware stage when there is one), calibrated. */
 export function createScorer(

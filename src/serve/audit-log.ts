@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { ServicepathError } from '../errors/index.js';
 import { sha256Hex } from './tokens-file.js';
 
-export const GENESIS_HASH = '0'.repeat(64);
+const GENESIS_HASH = '0'.repeat(64);
 
 export const AuditEntrySchema = z
   .object({
@@ -27,7 +27,7 @@ export const AuditEntrySchema = z
   })
   .strict();
 export type AuditEntry = z.infer<typeof AuditEntrySchema>;
-export type AuditFields = Omit<AuditEntry, 'seq' | 'time' | 'prevHash' | 'hash'>;
+type AuditFields = Omit<AuditEntry, 'seq' | 'time' | 'prevHash' | 'hash'>;
 
 /** JSON with object keys sorted at every level, so a hash does not depend on key order. */
 export function canonicalJson(value: unknown): string {
@@ -82,7 +82,7 @@ export interface VerifyResult {
 }
 
 /** Checks the chain line by line: every edited, reordered or deleted line breaks it. */
-export async function verifyAuditLines(lines: AsyncIterable<string> | Iterable<string>): Promise<VerifyResult> {
+async function verifyAuditLines(lines: AsyncIterable<string> | Iterable<string>): Promise<VerifyResult> {
   let prev = GENESIS_HASH;
   let expectedSeq = 1;
   let lineNo = 0;

@@ -4,7 +4,7 @@ import { ServicepathError } from '../errors/index.js';
 import { sha256Hex, type TokenEntry } from './tokens-file.js';
 import type { Role } from './types.js';
 
-export interface AuthInfo {
+interface AuthInfo {
   tokenId: string;
   role: Role;
 }

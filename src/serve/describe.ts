@@ -6,15 +6,15 @@ import { compareVersions, DEFAULT_ALIAS } from './registry.js';
 import type { ServedMetrics } from './types.js';
 
 /** The headline metrics, each a point estimate with its bootstrap interval. */
-export const HEADLINE_METRICS = ['auroc', 'auprc', 'brier', 'calibrationSlope', 'ece'] as const;
+const HEADLINE_METRICS = ['auroc', 'auprc', 'brier', 'calibrationSlope', 'ece'] as const;
 
-export function headlineMetrics(metrics: ServedMetrics) {
+function headlineMetrics(metrics: ServedMetrics) {
   const { n, positives, overall } = metrics.test;
   const pick = Object.fromEntries(HEADLINE_METRICS.map((m) => [m, overall[m]])) as Record<(typeof HEADLINE_METRICS)[number], MetricEstimate>;
   return { split: 'test' as const, n, positives, ...pick };
 }
 
-export function describeVersion(v: VersionState) {
+function describeVersion(v: VersionState) {
   const b = v.bundle;
   return {
     version: v.version,

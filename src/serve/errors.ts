@@ -31,7 +31,7 @@ function fromFastify(err: FastifyError, bodyLimitBytes: number): ServicepathErro
   return null;
 }
 
-export function errorBody(err: ServicepathError, requestId: string): ErrorBody {
+function errorBody(err: ServicepathError, requestId: string): ErrorBody {
   const details = err.details as { path?: unknown } | undefined;
   const path = typeof details?.path === 'string' ? details.path : undefined;
   return { error: { code: err.code, message: err.message, ...(path === undefined ? {} : { path }), requestId } };

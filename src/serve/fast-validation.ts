@@ -6,14 +6,14 @@
 // tests/unit/serve/fast-validation.test.ts pins the JSON Schema of the mirrored schemas and compares both paths on
 // fuzzed bodies: a change to PathSchema or ScoreBodySchema fails it until this file follows.
 import { SEXES } from '../schemas/data-contract.js';
-import { MAX_PATH_EVENTS, PATH_RELATIONS, type Path, type PathEvent, type PathRelation } from '../schemas/path.js';
+import { MAX_PATH_EVENTS, PATH_LIMITS, PATH_RELATIONS, type Path, type PathEvent, type PathRelation } from '../schemas/path.js';
 import { MAX_PATHS_PER_REQUEST, type ScoreBody } from './api-schemas.js';
 
-/** The limits written into PathSchema and PathEventSchema (src/schemas/path.ts). */
-const CODE_MAX = 128;
-const DOMAIN_MAX = 64;
-const LABEL_MAX = 200;
-const AGE_LIMIT = 36_525;
+/** The limits of PathSchema and PathEventSchema, from their one definition (src/schemas/path.ts). */
+const CODE_MAX = PATH_LIMITS.codeLength;
+const DOMAIN_MAX = PATH_LIMITS.domainLength;
+const LABEL_MAX = PATH_LIMITS.labelLength;
+const AGE_LIMIT = PATH_LIMITS.ageDays;
 
 const RELATIONS: ReadonlySet<string> = new Set(PATH_RELATIONS);
 const SEX_VALUES: ReadonlySet<string> = new Set(SEXES);

@@ -62,7 +62,7 @@ class Histogram {
   }
 }
 
-export interface GaugeSample {
+interface GaugeSample {
   labels: Labels;
   value: number;
 }

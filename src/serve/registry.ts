@@ -11,7 +11,7 @@ import type { BundleLoader, LoadedBundleLike } from './types.js';
 
 const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
 /** `aliases.json`: alias -> version, e.g. {"production": "3"}. Lives beside the versions; bundles stay immutable. */
-export const AliasesFileSchema = z.record(z.string().regex(/^[A-Za-z][A-Za-z0-9_-]{0,63}$/, 'alias: a letter, then letters, digits, _ or -'), z.string().regex(NAME_RE));
+const AliasesFileSchema = z.record(z.string().regex(/^[A-Za-z][A-Za-z0-9_-]{0,63}$/, 'alias: a letter, then letters, digits, _ or -'), z.string().regex(NAME_RE));
 export const DEFAULT_ALIAS = 'production';
 
 export interface VersionState {
@@ -33,7 +33,7 @@ export interface ModelEntry {
   aliasError: string | null;
 }
 
-export interface RegistryOptions {
+interface RegistryOptions {
   modelsDir: string;
   loader: BundleLoader;
   log: FastifyBaseLogger;

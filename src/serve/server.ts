@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { type BuildAppOptions, buildApp } from './app.js';
 import { youngGenerationHint } from './young-generation.js';
 
-export interface ServerOptions extends BuildAppOptions {
+interface ServerOptions extends BuildAppOptions {
   host: string;
   port: number;
 }

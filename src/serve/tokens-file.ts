@@ -15,7 +15,7 @@ export const TokenEntrySchema = z
   .strict();
 export type TokenEntry = z.infer<typeof TokenEntrySchema>;
 
-export const TokensFileSchema = z
+const TokensFileSchema = z
   .object({ tokens: z.array(TokenEntrySchema) })
   .strict()
   .superRefine((file, ctx) => {

@@ -2,7 +2,7 @@
 // Kept as small structural types (picks of the bundle's own schemas) so that src/bundle's LoadedBundle fits
 // them as it is, and routes can still be tested with in-test doubles.
 import type { ExplainOptions } from '../explain/index.js';
-import type { Preprocessing } from '../features/preprocessing.js';
+import type { Preprocessing } from '../schemas/fitted-models.js';
 import type { Catalogue } from '../schemas/catalogue.js';
 import type { CohortPathsFile } from '../schemas/cohort-paths.js';
 import type { InterventionsResult } from '../schemas/interventions.js';

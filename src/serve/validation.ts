@@ -4,7 +4,7 @@ import type { FastifyInstance, FastifySchema } from 'fastify';
 import { z } from 'zod';
 import { ServicepathError } from '../errors/index.js';
 
-export interface ZodRouteSchemas {
+interface ZodRouteSchemas {
   params?: z.ZodType;
   querystring?: z.ZodType;
   body?: z.ZodType;
@@ -25,7 +25,7 @@ export function toJsonSchema(schema: z.ZodType, io: 'input' | 'output'): Record<
 }
 
 /** Each issue as `prefix/a/0/b`; an unknown key is named in the path itself (`body/person_id`). */
-export function issuePaths(error: z.ZodError, prefix: string): { path: string; message: string }[] {
+function issuePaths(error: z.ZodError, prefix: string): { path: string; message: string }[] {
   return error.issues.map((issue) => {
     const segments = [prefix, ...issue.path.map(String)];
     if (issue.code === 'unrecognized_keys' && issue.keys.length > 0) segments.push(issue.keys[0]!);
@@ -33,7 +33,7 @@ export function issuePaths(error: z.ZodError, prefix: string): { path: string; m
   });
 }
 
-export function validationError(error: z.ZodError, prefix: string): ServicepathError {
+function validationError(error: z.ZodError, prefix: string): ServicepathError {
   const issues = issuePaths(error, prefix);
   const text = issues
     .slice(0, 5)

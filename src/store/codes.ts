@@ -9,7 +9,7 @@ export type RelationValue = StoreRelation;
 /** Relation numbers 0..5; `child` is the inverse of mother/father/guardian. */
 export const RELATIONS_STORED: readonly RelationValue[] = ['mother', 'father', 'guardian', 'sibling', 'partner', 'child'];
 
-export const RELATION_CHILD = 5;
+const RELATION_CHILD = 5;
 
 /** The relation the other person gets: parents' inverse is `child`, siblings and partners are symmetric. */
 export function inverseRelation(code: number): number {

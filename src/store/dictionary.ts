@@ -2,7 +2,7 @@
 // ordered by code. Written only when the source supplies names (OMOP concept.csv).
 import { writeFile } from 'node:fs/promises';
 
-export interface DictionaryEntry {
+interface DictionaryEntry {
   code: string;
   name: string;
   domain?: string;

@@ -1,4 +1,3 @@
-// The event store: format, manifest, writer pieces and the streaming reader.
-export { CODES_FILE, MANIFEST_FILE, STORE_FORMAT, STORE_SCHEMA_VERSION, type InputFile, type ShardFile, type StoreManifest, StoreManifestSchema } from './manifest.js';
-export { type CodeInfo, type EventStore, openStore } from './reader.js';
-export { decodeShard, encodeShard, SHARD_FORMAT } from './shard-codec.js';
+// The event store: its manifest file name and the streaming reader (other pieces are imported from their modules).
+export { MANIFEST_FILE } from './manifest.js';
+export { openStore } from './reader.js';

@@ -13,7 +13,7 @@ const Sha256Schema = z.string().regex(/^[0-9a-f]{64}$/, 'not a sha256 hex digest
 const Count = z.number().int().nonnegative();
 
 /** Counts for one input file. accepted + quarantined + duplicates = read, always. */
-export const InputFileSchema = z
+const InputFileSchema = z
   .object({
     file: z.string(),
     table: z.enum(['persons', 'links', 'events', 'observation_periods']),
@@ -29,14 +29,14 @@ export const InputFileSchema = z
   .refine((f) => f.accepted + f.quarantined + f.duplicates === f.read, 'accepted + quarantined + duplicates must equal read');
 export type InputFile = z.infer<typeof InputFileSchema>;
 
-export const CountTotalsSchema = z
+const CountTotalsSchema = z
   .object({ read: Count, accepted: Count, quarantined: Count, duplicates: Count })
   .strict();
 export type CountTotals = z.infer<typeof CountTotalsSchema>;
 
-export const StoredFileSchema = z.object({ file: z.string(), sha256: Sha256Schema, bytes: Count }).strict();
+const StoredFileSchema = z.object({ file: z.string(), sha256: Sha256Schema, bytes: Count }).strict();
 
-export const ShardFileSchema = StoredFileSchema.extend({ persons: Count, events: Count }).strict();
+const ShardFileSchema = StoredFileSchema.extend({ persons: Count, events: Count }).strict();
 export type ShardFile = z.infer<typeof ShardFileSchema>;
 
 export const StoreManifestSchema = z

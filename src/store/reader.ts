@@ -9,7 +9,7 @@ import { sha256Hex } from './checksum.js';
 import { CODES_FILE, MANIFEST_FILE, type StoreManifest, StoreManifestSchema } from './manifest.js';
 import { decodeShard } from './shard-codec.js';
 
-export interface CodeInfo {
+interface CodeInfo {
   name: string;
   domain?: string;
 }

@@ -6,8 +6,7 @@ import { dayToIso } from '../schemas/dates.js';
 import type { PersonHistory, RelativeRef, StoredEvent } from '../schemas/store.js';
 import type { Sex } from '../schemas/data-contract.js';
 
-export const SHARD_MAGIC = Buffer.from('SPSHARD1', 'latin1');
-export const SHARD_FORMAT = 'spb1';
+const SHARD_MAGIC = Buffer.from('SPSHARD1', 'latin1');
 export const PSEUDONYM_BYTES = 16;
 
 const SEX_MASK = 0b11;
@@ -24,7 +23,7 @@ export const E_VALUE = 2;
 export const E_END = 4;
 export const E_SOURCE = 8;
 
-export interface ShardPerson {
+interface ShardPerson {
   pseudonym: Uint8Array;
   sex: Sex;
   birthDay: number;

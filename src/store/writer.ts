@@ -62,7 +62,7 @@ export function stringRanks(strings: readonly string[]): Int32Array {
   return rank;
 }
 
-export interface ShardBuildResult {
+interface ShardBuildResult {
   /** Shard files in shard order (empty when not written). */
   shards: ShardFile[];
   /** Store-wide ids of the codes the stored events use, ascending. */
@@ -75,7 +75,7 @@ export interface ShardBuildResult {
 }
 
 /** What building one shard gives; plain data, so that a worker thread can send it back. */
-export interface ShardOutcome {
+interface ShardOutcome {
   shard: number;
   file: ShardFile | null;
   duplicates: [file: number, count: number][];
@@ -94,7 +94,7 @@ export interface ShardBuildJob {
   write: boolean;
 }
 
-export function shardFileName(shard: number): string {
+function shardFileName(shard: number): string {
   return `shards/${shard.toString().padStart(5, '0')}.spb`;
 }
 

@@ -2,17 +2,16 @@
 // One propensity model per catalogue service, fitted on the path before the service (docs/interventions.md).
 import type { Catalogue } from '../schemas/catalogue.js';
 import type { Path, PathEvent } from '../schemas/path.js';
-import { groupOf } from './coarsen.js';
-import { indexAgeOf } from './variants.js';
+import { groupOf } from '../features/coarsen.js';
+import { indexAgeOf } from '../schemas/path.js';
+import { type TreatmentRule, treatedServices, treatmentOf } from '../scoring/treatment.js';
 
-export type AdjustmentKind = 'none' | 'ipw';
-
-export interface AdjustmentExample {
+interface AdjustmentExample {
   path: Path;
   label: 0 | 1;
 }
 
-export interface AdjustmentOptions {
+interface AdjustmentOptions {
   /** Weights are clipped to these quantiles of their distribution before normalising (default 0.01 and 0.99). */
   truncateQuantile?: number;
   /** Propensities are clipped to [clip, 1 - clip] before inverting (default 0.01). */
@@ -23,14 +22,11 @@ export interface AdjustmentOptions {
   l2?: number;
 }
 
-/** Keys of the catalogue's treatments: `code \u0000 relation`, counted from `fromAgeDays` (the child's life) on. */
-interface Treatments {
-  keys: ReadonlySet<string>;
-  fromAgeDays: number;
-}
+/** The catalogue's treatments (src/scoring/treatment.ts, the one treatment rule). */
+type Treatments = TreatmentRule;
 
 /** A treatment receipt (not history): a catalogued (code, receiver) on or after the first insertion age. */
-const isCatalogued = (t: Treatments, e: PathEvent): boolean => e.ageDays >= t.fromAgeDays && t.keys.has(`${e.code}\u0000${e.relation}`);
+const isCatalogued = (t: Treatments, e: PathEvent): boolean => treatmentOf(t, e) >= 0;
 
 /** Covariate names: event groups (relation group : domain) and the most common non-catalogue codes. */
 function covariateNames(examples: readonly AdjustmentExample[], serviceCodes: Treatments, maxCodes: number) {
@@ -156,15 +152,15 @@ export function computeAdjustmentWeights(
   if (n === 0) return weights;
   // One treatment per (code, receiver): the father's therapy is not the mother's, and only receipts from the
   // catalogue's first insertion age on (the child's life) are what an insertion adds; earlier ones are history.
-  const treatments = [...new Map(catalogue.services.map((s) => [`${s.code}\u0000${s.relation}`, s])).values()];
-  const from = catalogue.insertion.fromAgeDays;
-  const serviceCodes: Treatments = { keys: new Set(treatments.map((s) => `${s.code}\u0000${s.relation}`)), fromAgeDays: from };
+  const serviceCodes: Treatments = treatedServices(catalogue);
+  // The first service of each (code, receiver): treatmentOf answers with that index.
+  const treatments = serviceCodes.services.filter((s, i) => treatmentOf(serviceCodes, { ...s, ageDays: serviceCodes.fromAgeDays }) === i);
   const names = covariateNames(examples, serviceCodes, opts.maxCodes ?? 30);
   const clip = opts.propensityClip ?? 0.01;
   for (const service of treatments) {
     const firstAge = examples.map(({ path }) => {
       const idx = indexAgeOf(path);
-      const e = path.events.find((ev) => ev.code === service.code && ev.relation === service.relation && ev.ageDays >= from && ev.ageDays <= idx);
+      const e = path.events.find((ev) => ev.code === service.code && ev.relation === service.relation && ev.ageDays <= idx && isCatalogued(serviceCodes, ev));
       return e?.ageDays;
     });
     const treatedAges = firstAge.filter((a): a is number => a !== undefined).sort((a, b) => a - b);

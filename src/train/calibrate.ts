@@ -1,6 +1,6 @@
 // Fits the calibration map on the validation split's final-step logits: Platt scaling (default) or isotonic.
-import type { Calibration } from '../features/calibration.js';
-import { sigmoid } from '../features/calibration.js';
+import type { Calibration } from '../schemas/fitted-models.js';
+import { sigmoid } from '../scoring/calibration.js';
 
 /** Penalised log-loss of Platt's (slope, intercept); the tiny ridge pulls the slope towards 1. */
 function plattLoss(logits: ArrayLike<number>, labels: ArrayLike<number>, a: number, b: number, ridge: number): number {

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { ServicepathError } from '../errors/index.js';
 
-export const EpochLogSchema = z
+const EpochLogSchema = z
   .object({
     epoch: z.number().int().min(1),
     trainLoss: z.number(),
@@ -23,7 +23,7 @@ export const EpochLogSchema = z
   .strict();
 export type EpochLog = z.infer<typeof EpochLogSchema>;
 
-export const CheckpointStateSchema = z
+const CheckpointStateSchema = z
   .object({
     /** Hash of the resolved config and the data: a checkpoint of another run is refused. */
     fingerprint: z.string(),
@@ -71,8 +71,4 @@ export async function writeCheckpointState(dir: string, state: CheckpointState, 
   await writeFile(tmp, `${JSON.stringify(state)}\n`);
   await rename(tmp, join(dir, STATE_FILE));
   for (const sub of obsolete) if (sub !== state.latestDir && sub !== state.bestDir && sub !== state.averageDir) await rm(join(dir, sub), { recursive: true, force: true });
-}
-
-export async function removeCheckpoint(dir: string): Promise<void> {
-  await rm(dir, { recursive: true, force: true });
 }

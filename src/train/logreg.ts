@@ -1,8 +1,9 @@
 // L2-regularised logistic regression on sparse windowed code counts, fitted with L-BFGS in plain TypeScript.
 // Deterministic (no randomness at all); the penalty is chosen on the validation split from a small grid.
 import { auroc } from '../evaluate/index.js';
-import { featureDim, LOGREG_VERSION, type LogregModel, sparseFeatures } from '../features/logreg.js';
-import type { Preprocessing } from '../features/preprocessing.js';
+import { featureDim, sparseFeatures } from '../features/counts.js';
+import { LOGREG_VERSION, type LogregModel } from '../schemas/fitted-models.js';
+import type { Preprocessing } from '../schemas/fitted-models.js';
 import type { Path } from '../schemas/path.js';
 
 /** Rows of sparse features (CSR). */
@@ -159,13 +160,13 @@ export function meanLogLoss(labels: ArrayLike<number>, logits: ArrayLike<number>
   return logits.length === 0 ? 0 : s / logits.length;
 }
 
-export interface LogregFitResult {
+interface LogregFitResult {
   model: LogregModel;
   /** Validation AUROC per tried penalty, for the training log. */
   grid: { l2: number; trainLoss: number; valLoss: number; valAuroc: number | null; iterations: number }[];
 }
 
-export type PenaltyGridRow = { l2: number; trainLoss: number; valLoss: number; valAuroc: number | null; iterations: number };
+type PenaltyGridRow = { l2: number; trainLoss: number; valLoss: number; valAuroc: number | null; iterations: number };
 
 /**
  * Fits every penalty of the grid, strongest first (each warm-started from the previous), and keeps the one with

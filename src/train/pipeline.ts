@@ -1,30 +1,32 @@
-// Store + task -> a trained, calibrated and evaluated model held in memory: examples, family splits, the
-// preprocessing fitted on the training split, logreg or a sequence model, Platt/isotonic calibration on the
-// validation split, and the test evaluation. Writing the bundle is src/bundle's job.
+// Store + task -> a trained, calibrated and evaluated model held in memory, as a sequence of stages:
+//   examples -> split -> treatment view -> preprocessing -> loss weights -> base model -> effect model
+//   -> calibration -> evaluation.
+// Each stage is one function below; trainPipeline only passes their results on. Assembling and writing the
+// bundle (cohort paths, input example, manifest, card) is src/bundle/assemble.ts.
 import { buildExamples, type Example, type ExampleCounts, type PersonSource } from '../cohort/examples.js';
 import { type Splits, splitExamples } from '../cohort/split.js';
 import { ServicepathError } from '../errors/index.js';
 import { evaluateBinary } from '../evaluate/index.js';
-import { type Calibration, calibrateAll } from '../features/calibration.js';
-import type { LogregModel } from '../features/logreg.js';
-import { modelWindow, type Preprocessing } from '../features/preprocessing.js';
+import { modelWindow } from '../features/preprocessing.js';
 import { chooseMaxLen, fitPreprocessing } from '../features/vocabulary.js';
 import { type BackendInfo, initialiseWideFromLogreg, type LayersModel, resolveModelConfig, type SequenceModelConfig, selectBackend } from '../model/index.js';
-import { METRICS_SCHEMA_VERSION, type EvaluationReport, type MetricsFile } from '../schemas/metrics.js';
-import { type EffectModel, effectShape, effectTrajectoryLogits, splitTreatments, type TreatmentSplit, treatedServices } from '../features/treatment.js';
 import type { Catalogue } from '../schemas/catalogue.js';
+import type { Calibration, EffectModel, LogregModel, Preprocessing } from '../schemas/fitted-models.js';
+import { type EvaluationReport, METRICS_SCHEMA_VERSION, type MetricsFile } from '../schemas/metrics.js';
 import type { Path } from '../schemas/path.js';
 import type { TaskSpec } from '../schemas/task.js';
-import { fitCalibration } from './calibrate.js';
-import { fitEffectModel } from './effect-model.js';
-import type { EpochLog } from './checkpoint.js';
 import { fitsEffectModel, type ResolvedTrainConfig, type TrainConfig, usesIpw } from '../schemas/train-config.js';
+import { calibrateAll } from '../scoring/calibration.js';
+import { effectTrajectoryLogits, splitTreatments, type TreatmentSplit, treatedServices } from '../scoring/treatment.js';
+import { fitCalibration } from './calibrate.js';
+import type { EpochLog } from './checkpoint.js';
+import { effectShape, fitEffectModel } from './effect-model.js';
 import { featurise, fitLogreg, linearLogits } from './logreg.js';
 import { encodeSequencePaths, finalStepLogits, type Progress, type SequenceData, trainSequenceModel } from './sequence.js';
 
-export const MIN_EXAMPLES = 20;
+const MIN_EXAMPLES = 20;
 
-export interface TrainInputs {
+interface TrainInputs {
   persons: PersonSource;
   task: TaskSpec;
   config: TrainConfig;
@@ -45,7 +47,7 @@ export interface TrainInputs {
   onEpoch?: (log: EpochLog) => void;
 }
 
-export type TrainedModel =
+type TrainedModel =
   | { kind: 'logreg'; logreg: LogregModel }
   | { kind: 'gru' | 'transformer'; network: LayersModel; modelConfig: SequenceModelConfig; backend: BackendInfo };
 
@@ -133,10 +135,13 @@ function wideSpecOf(prep: Preprocessing): Omit<NonNullable<SequenceModelConfig['
   return { windowEdgesDays: [...prep.countWindowsDays], featureIndex, daysPerUnit: prep.scales.beforeIndexDays };
 }
 
-export async function trainPipeline(input: TrainInputs): Promise<TrainOutcome> {
+type SplitName = 'train' | 'validation' | 'test';
+type PerSplit<T> = Record<SplitName, T>;
+type Logits = PerSplit<Float64Array>;
+
+/** Stage 1-2: examples at the index date and their family (or temporal) split, checked for both classes. */
+async function examplesStage(input: TrainInputs): Promise<{ counts: ExampleCounts; splits: Splits; sets: PerSplit<Example[]> }> {
   const { task, config } = input;
-  const stage = input.onStage ?? (() => {});
-  stage('building examples at the index date');
   const { examples, counts } = await buildExamples(input.persons, task, input.followUpEndDay === undefined ? {} : { followUpEndDay: input.followUpEndDay });
   const splits = splitExamples(examples, {
     seed: config.seed,
@@ -145,42 +150,67 @@ export async function trainPipeline(input: TrainInputs): Promise<TrainOutcome> {
     ...(config.split.maxTrainExamples === undefined ? {} : { maxTrainExamples: config.split.maxTrainExamples }),
   });
   checkSplits(task, examples, counts, splits);
-  const train = pick(examples, splits.train);
-  const validation = pick(examples, splits.validation);
-  const test = pick(examples, splits.test);
-  stage(`examples: ${examples.length} (${counts.positives} with the outcome); train ${train.length}, validation ${validation.length}, test ${test.length}`);
+  return { counts, splits, sets: { train: pick(examples, splits.train), validation: pick(examples, splits.validation), test: pick(examples, splits.test) } };
+}
 
-  // Treatment-aware: the base model sees each path's history, the catalogue's service starts left out.
+/** What the base model reads: every example, or (treatment-aware) each path's history without the catalogue's service starts. */
+interface TreatmentView {
+  /** Per example, its history/treatment split; null unless the config fits the effect model. */
+  splits: PerSplit<TreatmentSplit[] | null>;
+  /** The base model's examples (treatment-aware: those with a history, as histories). */
+  base: PerSplit<Example[]>;
+}
+
+/** Stage 3: the treatment view (src/scoring/treatment.ts holds the one treatment rule). */
+function treatmentStage(config: TrainConfig, task: TaskSpec, catalogue: Catalogue | undefined, sets: PerSplit<Example[]>): TreatmentView {
   const treatmentAware = fitsEffectModel(config.adjustment);
-  const catalogue = input.catalogue;
   if (treatmentAware && catalogue === undefined) throw new Error(`adjustment ${config.adjustment} needs the catalogue`);
   const treated = catalogue === undefined ? null : treatedServices(catalogue);
   const splitOf = (set: readonly Example[]): TreatmentSplit[] | null => (treatmentAware && treated !== null ? set.map((e) => splitTreatments(treated, e.path)) : null);
-  const treatment = { train: splitOf(train), validation: splitOf(validation), test: splitOf(test) };
-  /** The examples the base model reads: every example, or (treatment-aware) those with a history, as histories. */
+  const splits = { train: splitOf(sets.train), validation: splitOf(sets.validation), test: splitOf(sets.test) };
   const baseView = (set: readonly Example[], sp: TreatmentSplit[] | null): Example[] =>
-    sp === null ? [...set] : set.flatMap((e, i) => {
-      const history = (sp[i] as TreatmentSplit).history;
-      return history === null ? [] : [{ ...e, path: history }];
-    });
-  const base = { train: baseView(train, treatment.train), validation: baseView(validation, treatment.validation), test: baseView(test, treatment.test) };
+    sp === null
+      ? [...set]
+      : set.flatMap((e, i) => {
+          const history = (sp[i] as TreatmentSplit).history;
+          return history === null ? [] : [{ ...e, path: history }];
+        });
+  const base = { train: baseView(sets.train, splits.train), validation: baseView(sets.validation, splits.validation), test: baseView(sets.test, splits.test) };
   if (base.train.length < MIN_EXAMPLES) throw new ServicepathError('TASK_NO_EXAMPLES', { task: task.name, examples: base.train.length, min: MIN_EXAMPLES, detail: 'training examples with a history' });
+  return { splits, base };
+}
 
-  const maxLen = config.maxLen === 'auto' ? chooseMaxLen(base.train.map((e) => e.path), 0.95, 16, 256) : config.maxLen;
-  const resolvedConfig: ResolvedTrainConfig = { ...config, maxLen };
-  const prep = fitPreprocessing(base.train.map((e) => e.path), { minPersonsPerCode: task.minPersonsPerCode, maxLen });
-  const trainLabels = train.map((e) => e.label);
-  let weights = classWeights(trainLabels, config.classWeight);
-  if (usesIpw(config.adjustment) && input.adjustmentWeights !== undefined) {
-    const adj = input.adjustmentWeights(train.map((e) => ({ path: e.path, label: e.label })));
+/** Stage 4: the context length (maxLen auto) and the preprocessing fitted on the training split's base paths. */
+function preprocessingStage(config: TrainConfig, task: TaskSpec, baseTrain: readonly Example[]): { resolvedConfig: ResolvedTrainConfig; prep: Preprocessing } {
+  const maxLen = config.maxLen === 'auto' ? chooseMaxLen(baseTrain.map((e) => e.path), 0.95, 16, 256) : config.maxLen;
+  const prep = fitPreprocessing(baseTrain.map((e) => e.path), { minPersonsPerCode: task.minPersonsPerCode, maxLen });
+  return { resolvedConfig: { ...config, maxLen }, prep };
+}
+
+/** Stage 5: each training example's loss weight (class balance, times IPW when asked) and the base model's share. */
+function weightsStage(config: TrainConfig, train: readonly Example[], view: TreatmentView, adjustmentWeights: TrainInputs['adjustmentWeights']): { weights: Float64Array; baseWeights: Float64Array } {
+  let weights = classWeights(train.map((e) => e.label), config.classWeight);
+  if (usesIpw(config.adjustment) && adjustmentWeights !== undefined) {
+    const adj = adjustmentWeights(train.map((e) => ({ path: e.path, label: e.label })));
     weights = weights.map((w, i) => w * (adj[i] as number));
   }
-  const baseWeights = treatment.train === null ? weights : weights.filter((_, i) => (treatment.train as TreatmentSplit[])[i]?.history !== null);
+  const sp = view.splits.train;
+  const baseWeights = sp === null ? weights : weights.filter((_, i) => sp[i]?.history !== null);
+  return { weights, baseWeights };
+}
 
-  let model: TrainedModel;
-  let logits: { train: Float64Array; validation: Float64Array; test: Float64Array };
-  let trainingLog: Record<string, unknown>[];
-  let interrupted = false;
+interface BaseModelResult {
+  model: TrainedModel;
+  /** Final-step logits of the base examples. */
+  logits: Logits;
+  trainingLog: Record<string, unknown>[];
+  interrupted: boolean;
+}
+
+/** Stage 6: the base model (logreg, or a sequence model with its optional wide part) on the base examples. */
+async function baseModelStage(input: TrainInputs, resolved: ResolvedTrainConfig, prep: Preprocessing, base: PerSplit<Example[]>, baseWeights: Float64Array, stage: (m: string) => void): Promise<BaseModelResult> {
+  const config = input.config;
+  const { maxLen } = resolved;
   // The baseline's fit: the logreg model itself, or the start of a sequence model's wide part (wideInit logreg).
   const fitBaseline = (view: (path: Path) => Path = (p) => p) =>
     fitLogreg(
@@ -193,139 +223,185 @@ export async function trainPipeline(input: TrainInputs): Promise<TrainOutcome> {
   if (config.model === 'logreg') {
     stage(`fitting logreg on ${windowsText}`);
     const fit = fitBaseline();
-    model = { kind: 'logreg', logreg: fit.model };
     const theta = Float64Array.from([...fit.model.weights, fit.model.bias]);
     const predict = (set: readonly Example[]) => linearLogits(featurise(prep, set.map((e) => e.path)), theta);
-    logits = { train: predict(base.train), validation: predict(base.validation), test: predict(base.test) };
-    trainingLog = fit.grid.map((g, i) => ({ epoch: i + 1, ...g, best: g.l2 === fit.model.l2 }));
-  } else {
-    const backend = await selectBackend(config.backend);
-    stage(`training ${config.model} on the ${backend.name} backend (maxLen ${maxLen}, vocabulary ${prep.vocab.length})`);
-    const modelConfig = resolveModelConfig({
-      kind: config.model,
-      cell: config.cell,
-      vocabSize: prep.vocab.length,
-      numFeatures: prep.stepFeatures.length,
-      maxLen,
-      embedDim: config.embedDim,
-      hiddenDim: config.hiddenDim,
-      layers: config.layers,
-      heads: config.heads,
-      dropout: config.dropout,
-      seed: config.seed,
-      wide: config.wide ? { ...wideSpecOf(prep), trainable: config.wideInit !== 'logreg-fixed' } : null,
-    });
-    let initialiseModel: ((m: LayersModel) => void) | undefined;
-    if (config.wide && config.wideInit !== 'zero') {
-      const fixed = config.wideInit === 'logreg-fixed';
-      stage(`fitting logreg ${fixed ? 'as the fixed wide part' : 'to start the wide part'} (${windowsText}, on the model's window of each path)`);
-      // On the events the wide part sees: the model's window of each path (its last maxLen events).
-      const start = fitBaseline((p) => modelWindow(prep, p)).model;
-      initialiseModel = (m) => initialiseWideFromLogreg(m, start.weights, start.bias, { zeroDeep: fixed });
-    }
-    const trainData = sequenceData(prep, base.train, baseWeights);
-    const valData = sequenceData(prep, base.validation);
-    const result = await trainSequenceModel({
-      modelConfig,
-      ...(initialiseModel === undefined ? {} : { initialiseModel }),
-      train: trainData,
-      validation: valData,
-      epochs: config.epochs,
-      batchSize: config.batchSize,
-      learningRate: config.learningRate,
-      learningRateDecay: config.learningRateDecay,
-      emaDecay: config.emaDecay,
-      patience: config.patience,
-      evaluateEveryExamples: config.evaluateEveryExamples,
-      lastStepWeight: config.lastStepWeight,
-      seed: config.seed,
-      ...(input.checkpointDir === undefined ? {} : { checkpointDir: input.checkpointDir }),
-      resume: input.resume === true,
-      ...(input.fingerprint === undefined ? {} : { fingerprint: input.fingerprint }),
-      ...(input.stopAfterEpoch === undefined ? {} : { stopAfterEpoch: input.stopAfterEpoch }),
-      ...(input.onProgress === undefined ? {} : { onProgress: input.onProgress }),
-      ...(input.onEpoch === undefined ? {} : { onEpoch: input.onEpoch }),
-    });
-    interrupted = result.stopped === 'interrupted';
-    model = { kind: config.model, network: result.model, modelConfig, backend };
-    logits = {
+    return {
+      model: { kind: 'logreg', logreg: fit.model },
+      logits: { train: predict(base.train), validation: predict(base.validation), test: predict(base.test) },
+      trainingLog: fit.grid.map((g, i) => ({ epoch: i + 1, ...g, best: g.l2 === fit.model.l2 })),
+      interrupted: false,
+    };
+  }
+  const backend = await selectBackend(config.backend);
+  stage(`training ${config.model} on the ${backend.name} backend (maxLen ${maxLen}, vocabulary ${prep.vocab.length})`);
+  const modelConfig = resolveModelConfig({
+    kind: config.model,
+    cell: config.cell,
+    vocabSize: prep.vocab.length,
+    numFeatures: prep.stepFeatures.length,
+    maxLen,
+    embedDim: config.embedDim,
+    hiddenDim: config.hiddenDim,
+    layers: config.layers,
+    heads: config.heads,
+    dropout: config.dropout,
+    seed: config.seed,
+    wide: config.wide ? { ...wideSpecOf(prep), trainable: config.wideInit !== 'logreg-fixed' } : null,
+  });
+  let initialiseModel: ((m: LayersModel) => void) | undefined;
+  if (config.wide && config.wideInit !== 'zero') {
+    const fixed = config.wideInit === 'logreg-fixed';
+    stage(`fitting logreg ${fixed ? 'as the fixed wide part' : 'to start the wide part'} (${windowsText}, on the model's window of each path)`);
+    // On the events the wide part sees: the model's window of each path (its last maxLen events).
+    const start = fitBaseline((p) => modelWindow(prep, p)).model;
+    initialiseModel = (m) => initialiseWideFromLogreg(m, start.weights, start.bias, { zeroDeep: fixed });
+  }
+  const trainData = sequenceData(prep, base.train, baseWeights);
+  const valData = sequenceData(prep, base.validation);
+  const result = await trainSequenceModel({
+    modelConfig,
+    ...(initialiseModel === undefined ? {} : { initialiseModel }),
+    train: trainData,
+    validation: valData,
+    epochs: config.epochs,
+    batchSize: config.batchSize,
+    learningRate: config.learningRate,
+    learningRateDecay: config.learningRateDecay,
+    emaDecay: config.emaDecay,
+    patience: config.patience,
+    evaluateEveryExamples: config.evaluateEveryExamples,
+    lastStepWeight: config.lastStepWeight,
+    seed: config.seed,
+    ...(input.checkpointDir === undefined ? {} : { checkpointDir: input.checkpointDir }),
+    resume: input.resume === true,
+    ...(input.fingerprint === undefined ? {} : { fingerprint: input.fingerprint }),
+    ...(input.stopAfterEpoch === undefined ? {} : { stopAfterEpoch: input.stopAfterEpoch }),
+    ...(input.onProgress === undefined ? {} : { onProgress: input.onProgress }),
+    ...(input.onEpoch === undefined ? {} : { onEpoch: input.onEpoch }),
+  });
+  return {
+    model: { kind: config.model, network: result.model, modelConfig, backend },
+    logits: {
       train: finalStepLogits(result.model, trainData),
       validation: finalStepLogits(result.model, valData),
       test: finalStepLogits(result.model, sequenceData(prep, base.test)),
-    };
-    trainingLog = result.log.map((l) => ({ ...l }));
-  }
-
-  let effect: EffectModel | null = null;
-  if (treatmentAware && catalogue !== undefined) {
-    // The base model's logit for every example (the mean training logit where a path has no history yet).
-    const sp = treatment as { train: TreatmentSplit[]; validation: TreatmentSplit[]; test: TreatmentSplit[] };
-    const emptyHistoryLogit = logits.train.reduce((a, b) => a + b, 0) / Math.max(1, logits.train.length);
-    const expand = (splits: TreatmentSplit[], baseLogits: Float64Array): Float64Array => {
-      let k = 0;
-      return Float64Array.from(splits, (x) => (x.history === null ? emptyHistoryLogit : (baseLogits[k++] as number)));
-    };
-    const baseFinal = { train: expand(sp.train, logits.train), validation: expand(sp.validation, logits.validation), test: expand(sp.test, logits.test) };
-    stage(`fitting the treatment-aware stage (${catalogue.services.length} services, taus ${config.treatment.tausDays.join('/')} days)`);
-    const shape = effectShape(
-      prep,
-      catalogue,
-      train.map((e, i) => ({ path: e.path, split: sp.train[i] as TreatmentSplit })),
-      config.treatment.tausDays,
-      config.treatment.interactionTau,
-    );
-    const set = (examples: readonly Example[], name: 'train' | 'validation' | 'test') => ({
-      paths: examples.map((e) => e.path),
-      splits: sp[name],
-      baseFinal: baseFinal[name],
-      labels: Float64Array.from(examples, (e) => e.label),
-    });
-    const fit = fitEffectModel(prep, shape, { ...set(train, 'train'), weights }, set(validation, 'validation'), {
-      l2Grid: config.logreg.l2Grid,
-      maxIterations: config.logreg.maxIterations,
-      emptyHistoryLogit,
-    });
-    effect = fit.model;
-    const fitted = fit.model;
-    // The final step reads the base logit of the whole history, which is all we hold: every history step gets it.
-    const stageTwo = (examples: readonly Example[], name: 'train' | 'validation' | 'test') =>
-      Float64Array.from(examples, (e, i) => {
-        const split = sp[name][i] as TreatmentSplit;
-        const g = new Float64Array(split.history?.events.length ?? 0).fill(baseFinal[name][i] as number);
-        const z = effectTrajectoryLogits(prep, fitted, e.path, split, split.history === null ? null : g);
-        return z[z.length - 1] as number;
-      });
-    logits = { train: stageTwo(train, 'train'), validation: stageTwo(validation, 'validation'), test: stageTwo(test, 'test') };
-    trainingLog = [...trainingLog, ...fit.grid.map((g) => ({ stage: 'treatment-aware', ...g, best: g.l2 === fitted.l2 }))];
-  }
-
-  stage(`calibrating (${config.calibration}) on the validation split and evaluating on the test split`);
-  const calibration = fitCalibration(config.calibration, logits.validation, Float64Array.from(validation, (e) => e.label));
-  const probs = {
-    train: calibrateAll(calibration, logits.train),
-    validation: calibrateAll(calibration, logits.validation),
-    test: calibrateAll(calibration, logits.test),
+    },
+    trainingLog: result.log.map((l) => ({ ...l })),
+    interrupted: result.stopped === 'interrupted',
   };
-  const metrics: MetricsFile = {
+}
+
+/**
+ * Stage 7 (adjustment treatment or treatment+ipw): the treatment-aware second stage on the base model's logits;
+ * returns the effect model and every example's final-step logit through it.
+ */
+function effectModelStage(
+  config: TrainConfig,
+  catalogue: Catalogue,
+  prep: Preprocessing,
+  sets: PerSplit<Example[]>,
+  sp: PerSplit<TreatmentSplit[]>,
+  baseLogits: Logits,
+  weights: Float64Array,
+  stage: (m: string) => void,
+): { effect: EffectModel; logits: Logits; trainingLog: Record<string, unknown>[] } {
+  // The base model's logit for every example (the mean training logit where a path has no history yet).
+  const emptyHistoryLogit = baseLogits.train.reduce((a, b) => a + b, 0) / Math.max(1, baseLogits.train.length);
+  const expand = (splits: TreatmentSplit[], logits: Float64Array): Float64Array => {
+    let k = 0;
+    return Float64Array.from(splits, (x) => (x.history === null ? emptyHistoryLogit : (logits[k++] as number)));
+  };
+  const baseFinal = { train: expand(sp.train, baseLogits.train), validation: expand(sp.validation, baseLogits.validation), test: expand(sp.test, baseLogits.test) };
+  stage(`fitting the treatment-aware stage (${catalogue.services.length} services, taus ${config.treatment.tausDays.join('/')} days)`);
+  const shape = effectShape(
+    prep,
+    catalogue,
+    sets.train.map((e, i) => ({ path: e.path, split: sp.train[i] as TreatmentSplit })),
+    config.treatment.tausDays,
+    config.treatment.interactionTau,
+  );
+  const set = (name: SplitName) => ({
+    paths: sets[name].map((e) => e.path),
+    splits: sp[name],
+    baseFinal: baseFinal[name],
+    labels: Float64Array.from(sets[name], (e) => e.label),
+  });
+  const fit = fitEffectModel(prep, shape, { ...set('train'), weights }, set('validation'), {
+    l2Grid: config.logreg.l2Grid,
+    maxIterations: config.logreg.maxIterations,
+    emptyHistoryLogit,
+  });
+  const fitted = fit.model;
+  // The final step reads the base logit of the whole history, which is all we hold: every history step gets it.
+  const stageTwo = (name: SplitName) =>
+    Float64Array.from(sets[name], (e, i) => {
+      const split = sp[name][i] as TreatmentSplit;
+      const g = new Float64Array(split.history?.events.length ?? 0).fill(baseFinal[name][i] as number);
+      const z = effectTrajectoryLogits(prep, fitted, e.path, split, split.history === null ? null : g);
+      return z[z.length - 1] as number;
+    });
+  return {
+    effect: fitted,
+    logits: { train: stageTwo('train'), validation: stageTwo('validation'), test: stageTwo('test') },
+    trainingLog: fit.grid.map((g) => ({ stage: 'treatment-aware', ...g, best: g.l2 === fitted.l2 })),
+  };
+}
+
+/** Stage 8: calibration fitted on the validation split's final-step logits, applied to every split. */
+function calibrationStage(method: TrainConfig['calibration'], logits: Logits, validation: readonly Example[]): { calibration: Calibration; probs: Logits } {
+  const calibration = fitCalibration(method, logits.validation, Float64Array.from(validation, (e) => e.label));
+  return {
+    calibration,
+    probs: { train: calibrateAll(calibration, logits.train), validation: calibrateAll(calibration, logits.validation), test: calibrateAll(calibration, logits.test) },
+  };
+}
+
+/** Stage 9: the metrics file: the test split's evaluation (the validation split's beside it). */
+function evaluationStage(resolved: ResolvedTrainConfig, splits: Splits, sets: PerSplit<Example[]>, probs: Logits, calibration: Calibration, truth: ReadonlyMap<string, number> | undefined): MetricsFile {
+  return {
     schemaVersion: METRICS_SCHEMA_VERSION,
     splits: { train: { ...splits.counts.train }, validation: { ...splits.counts.validation }, test: { ...splits.counts.test } },
-    test: evaluate(test, probs.test, resolvedConfig, input.truth, config.seed),
-    validation: evaluate(validation, probs.validation, resolvedConfig, input.truth, config.seed + 1),
+    test: evaluate(sets.test, probs.test, resolved, truth, resolved.seed),
+    validation: evaluate(sets.validation, probs.validation, resolved, truth, resolved.seed + 1),
     calibration: { ...calibration },
   };
-  const network = model.kind === 'logreg' ? null : model.network;
+}
+
+export async function trainPipeline(input: TrainInputs): Promise<TrainOutcome> {
+  const { task, config } = input;
+  const stage = input.onStage ?? (() => {});
+  stage('building examples at the index date');
+  const { counts, splits, sets } = await examplesStage(input);
+  stage(`examples: ${counts.examples} (${counts.positives} with the outcome); train ${sets.train.length}, validation ${sets.validation.length}, test ${sets.test.length}`);
+  const view = treatmentStage(config, task, input.catalogue, sets);
+  const { resolvedConfig, prep } = preprocessingStage(config, task, view.base.train);
+  const { weights, baseWeights } = weightsStage(config, sets.train, view, input.adjustmentWeights);
+  const base = await baseModelStage(input, resolvedConfig, prep, view.base, baseWeights, stage);
+  let { logits, trainingLog } = base;
+  let effect: EffectModel | null = null;
+  const sp = view.splits;
+  if (input.catalogue !== undefined && sp.train !== null && sp.validation !== null && sp.test !== null) {
+    const second = effectModelStage(config, input.catalogue, prep, sets, { train: sp.train, validation: sp.validation, test: sp.test }, logits, weights, stage);
+    effect = second.effect;
+    logits = second.logits;
+    trainingLog = [...trainingLog, ...second.trainingLog];
+  }
+  stage(`calibrating (${config.calibration}) on the validation split and evaluating on the test split`);
+  const { calibration, probs } = calibrationStage(config.calibration, logits, sets.validation);
+  const metrics = evaluationStage(resolvedConfig, splits, sets, probs, calibration, input.truth);
+  const network = base.model.kind === 'logreg' ? null : base.model.network;
   return {
     resolvedConfig,
     counts,
     splits,
     prep,
     calibration,
-    model,
+    model: base.model,
     effect,
     metrics,
     trainingLog,
-    trainExamples: train.map((e, i) => ({ path: e.path, outcome: e.label, predicted: probs.train[i] as number })),
-    interrupted,
+    trainExamples: sets.train.map((e, i) => ({ path: e.path, outcome: e.label, predicted: probs.train[i] as number })),
+    interrupted: base.interrupted,
     dispose: () => network?.dispose(),
   };
 }

@@ -5,7 +5,8 @@
 import { join } from 'node:path';
 import { createRng, shuffled } from '../util/random.js';
 import { auroc } from '../evaluate/index.js';
-import { type EncodedBatch, encodePaths, type Preprocessing } from '../features/preprocessing.js';
+import { type EncodedBatch, encodePaths } from '../features/preprocessing.js';
+import type { Preprocessing } from '../schemas/fitted-models.js';
 import type { Path } from '../schemas/path.js';
 import {
   buildModel,
@@ -42,7 +43,7 @@ export interface Progress {
   etaSeconds: number;
 }
 
-export interface SequenceTrainOptions {
+interface SequenceTrainOptions {
   modelConfig: SequenceModelConfig;
   train: SequenceData;
   validation: SequenceData;
@@ -80,7 +81,7 @@ export interface SequenceTrainOptions {
   now?: () => number;
 }
 
-export interface SequenceTrainResult {
+interface SequenceTrainResult {
   model: LayersModel;
   log: EpochLog[];
   bestEpoch: number;
@@ -98,7 +99,7 @@ type Weights = ReturnType<LayersModel['getWeights']>;
  * once per epoch. The loss is normalised by a dataset-wide constant (lossNormaliser), so sorting changes which
  * examples share a step, not how much each example's steps weigh.
  */
-export const BUCKET_BATCHES = 32;
+const BUCKET_BATCHES = 32;
 
 /**
  * encodePaths over many paths, in chunks: one padded [n, maxLen] buffer, no per-call argument spread over all

@@ -92,7 +92,7 @@ export class Rng {
 }
 
 /** A mulberry32 stream whose whole state is one integer, so checkpoints can save it. */
-export interface StateRng {
+interface StateRng {
   /** Uniform in [0, 1). */
   next(): number;
   /** The state to save; `mulberry32(state)` (or `createRng(0, state)`) continues the stream exactly. */

@@ -77,6 +77,11 @@ describe('servicepath train (data-samples)', () => {
     expect(log.map((l) => l.epoch)).toEqual([1, 2]);
     const manifest = JSON.parse(await readFile(join(result.bundle, 'manifest.json'), 'utf8'));
     expect(manifest.resolvedConfig.maxLen).toBe(32);
+    expect(manifest.resolvedConfig.cell).toBe('minimal');
+    expect(manifest.stages).toEqual([
+      { stage: 'base-model', kind: 'gru', files: ['model.json', 'weights.bin'] },
+      { stage: 'calibration', method: 'platt', file: 'calibration.json' },
+    ]);
     expect(manifest.software.backend).not.toBe('typescript');
 
     const pathFile = join(work, 'path.json');
@@ -86,6 +91,21 @@ describe('servicepath train (data-samples)', () => {
     const scored = JSON.parse(score.out.join('')) as { trajectory: { risk: number }[]; finalRisk: number };
     expect(scored.trajectory.length).toBe(2);
     expect(scored.finalRisk).toBe(scored.trajectory[1]!.risk);
+  }, 120_000);
+
+  it('trains the full GRU cell when the training config asks for it (cell: full)', async () => {
+    const config = join(work, 'full-cell.json');
+    await writeFile(config, JSON.stringify({ cell: 'full', epochs: 1, batchSize: 64, embedDim: 4, hiddenDim: 4, maxLen: 16, evaluation: { bootstrapSamples: 0 } }));
+    const { io, out } = captureIo();
+    const args = ['train', '--store', store, '--task', join(SAMPLES, 'task.json'), '--model', 'gru', '--out', join(work, 'models'), '--name', 'cw-gru-full', '--config', config, '--json'];
+    expect(await runCli(args, io)).toBe(0);
+    const result = JSON.parse(out.join('')) as { bundle: string };
+    const manifest = JSON.parse(await readFile(join(result.bundle, 'manifest.json'), 'utf8'));
+    expect(manifest.resolvedConfig.cell).toBe('full');
+    const layers = (JSON.parse(await readFile(join(result.bundle, 'model.json'), 'utf8')) as { modelTopology: { model_config?: { config: { layers: { class_name: string }[] } }; config?: { layers: { class_name: string }[] } } }).modelTopology;
+    const classes = (layers.model_config?.config ?? layers.config)?.layers.map((l) => l.class_name) ?? [];
+    expect(classes).toContain('SpCausalGru');
+    expect(classes).not.toContain('SpMinGruEmbed');
   }, 120_000);
 
   it('score names the bad field of a path file', async () => {

@@ -17,7 +17,8 @@ import {
 } from '../../../src/bundle/index.js';
 import { evaluateBinary } from '../../../src/evaluate/index.js';
 import { mineCohortPaths } from '../../../src/explain/index.js';
-import { featureDim, fitPreprocessing, type LogregModel } from '../../../src/features/index.js';
+import { featureDim, fitPreprocessing } from '../../../src/features/index.js';
+import type { LogregModel } from '../../../src/schemas/fitted-models.js';
 import { buildModel, resolveModelConfig, selectBackend, tensorCount } from '../../../src/model/index.js';
 import { CatalogueSchema } from '../../../src/schemas/catalogue.js';
 import type { Path } from '../../../src/schemas/path.js';

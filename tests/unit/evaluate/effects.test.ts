@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { evaluateEffects } from '../../../src/explain/evaluate-effects.js';
+import { evaluateEffects } from '../../../src/evaluate/effects.js';
 import { type TruthChild, TruthChildSchema } from '../../../src/schemas/truth.js';
-import { additiveScorer, catalogue } from './test-scorer.js';
+import { additiveScorer, catalogue } from '../explain/test-scorer.js';
 
 const child = (id: string, trueProbability: number, cfs: [string, number, number][]): TruthChild =>
   TruthChildSchema.parse({

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { averageRanks, signErrors, spearman, topKHit } from '../../../src/explain/stats.js';
+import { averageRanks, signErrors, spearman, topKHit } from '../../../src/evaluate/stats.js';
 
 describe('rank statistics', () => {
   it('averages tied ranks', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { coarsenPath } from '../../../src/explain/coarsen.js';
+import { coarsenPath } from '../../../src/features/coarsen.js';
 import { cohortIndexOf, indexCohortPaths, mineCohortPaths, roundCount, supportFor, supportMatcher } from '../../../src/explain/cohort-paths.js';
 import { isServicepathError } from '../../../src/errors/index.js';
 import { CohortPathsFileSchema } from '../../../src/schemas/cohort-paths.js';

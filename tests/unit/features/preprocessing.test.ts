@@ -1,18 +1,9 @@
 // The shared preprocessing: vocabulary with rare folding, truncation to the most recent events, trajectory
 // windows, logreg prefix counts, and parity between training-time and scoring-time encoding after save/load.
 import { describe, expect, it } from 'vitest';
-import {
-  encodeEvents,
-  encodePaths,
-  featureDim,
-  fitPreprocessing,
-  logregTrajectoryLogits,
-  PreprocessingSchema,
-  sparseFeatures,
-  tokenId,
-  trajectoryWindows,
-  UNK_ID,
-} from '../../../src/features/index.js';
+import { encodeEvents, encodePaths, featureDim, fitPreprocessing, sparseFeatures, tokenId, trajectoryWindows } from '../../../src/features/index.js';
+import { logregTrajectoryLogits } from '../../../src/scoring/logreg.js';
+import { PreprocessingSchema, UNK_ID } from '../../../src/schemas/fitted-models.js';
 import type { Path } from '../../../src/schemas/path.js';
 
 const path = (codes: string[], relation: 'self' | 'mother' = 'self'): Path => ({

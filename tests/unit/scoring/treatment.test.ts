@@ -1,14 +1,16 @@
+import { TrainConfigSchema } from '../../../src/schemas/train-config.js';
 // The treatment-aware outcome model: which events are treatments, training/scoring parity of the second stage,
 // recovery of a planted, fading protective effect under confounding by indication, and the bundle scorer that
 // scores each distinct history once.
 import { describe, expect, it } from 'vitest';
-import { createScorer } from '../../../src/bundle/scorer.js';
+import { createScorer } from '../../../src/scoring/scorer.js';
 import { fitPreprocessing } from '../../../src/features/index.js';
-import type { LogregModel } from '../../../src/features/logreg.js';
-import { effectColumns, effectDesignRow, effectShape, effectTrajectoryLogits, splitTreatments } from '../../../src/features/treatment.js';
+import type { LogregModel } from '../../../src/schemas/fitted-models.js';
+import { effectColumns, effectDesignRow, effectShape } from '../../../src/train/effect-model.js';
+import { effectTrajectoryLogits, splitTreatments } from '../../../src/scoring/treatment.js';
 import { CatalogueSchema } from '../../../src/schemas/catalogue.js';
 import type { Path, PathEvent } from '../../../src/schemas/path.js';
-import type { TreatmentSplit } from '../../../src/features/treatment.js';
+import type { TreatmentSplit } from '../../../src/scoring/treatment.js';
 import { fitEffectModel } from '../../../src/train/effect-model.js';
 import { mulberry32 } from '../../../src/util/random.js';
 
@@ -75,7 +77,8 @@ function fitStage(train: { path: Path; label: 0 | 1 }[], validation: { path: Pat
   const sTrain = splits(train);
   const sVal = splits(validation);
   const prep = fitPreprocessing(sTrain.map((s) => s.history as Path), { minPersonsPerCode: 5, maxLen: 16 });
-  const shape = effectShape(prep, catalogue, train.map((e, i) => ({ path: e.path, split: sTrain[i] as TreatmentSplit })));
+  const { tausDays, interactionTau } = TrainConfigSchema.parse({}).treatment;
+  const shape = effectShape(prep, catalogue, train.map((e, i) => ({ path: e.path, split: sTrain[i] as TreatmentSplit })), tausDays, interactionTau);
   // A base model that knows nothing (logit 0): the second stage's history counts do all the adjusting.
   const set = (data: typeof train, sp: TreatmentSplit[]) => ({ paths: data.map((e) => e.path), splits: sp, baseFinal: new Float64Array(data.length), labels: Float64Array.from(data, (e) => e.label) });
   const result = fitEffectModel(prep, shape, { ...set(train, sTrain), weights: new Float64Array(train.length).fill(1) }, set(validation, sVal), {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { computeAdjustmentWeights, fitLogistic } from '../../../src/explain/adjustment.js';
+import { computeAdjustmentWeights, fitLogistic } from '../../../src/train/adjustment.js';
 import { type Path, PathSchema } from '../../../src/schemas/index.js';
-import { catalogue } from './test-scorer.js';
+import { catalogue } from '../explain/test-scorer.js';
 
 /** Families with more risk signals get family work more often (confounding by indication), seeded. */
 function confounded(n: number): { path: Path; label: 0 | 1; signals: number; treated: boolean }[] {

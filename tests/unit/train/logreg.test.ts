@@ -1,7 +1,8 @@
 // Logistic regression and calibration fits against known answers.
 import { describe, expect, it } from 'vitest';
 import { createRng } from '../../../src/util/random.js';
-import { calibrate, fitPreprocessing } from '../../../src/features/index.js';
+import { calibrate } from '../../../src/scoring/calibration.js';
+import { fitPreprocessing } from '../../../src/features/index.js';
 import type { Path } from '../../../src/schemas/path.js';
 import { fitIsotonic, fitPlatt } from '../../../src/train/calibrate.js';
 import { fitLogisticLbfgs, fitLogreg, type SparseMatrix } from '../../../src/train/logreg.js';
