@@ -77,7 +77,7 @@ async function serveChild(): Promise<void> {
     return;
   }
   const { startServer } = await import('../src/serve/server.js');
-  const { sha256Hex } = await import('../src/serve/tokens-file.js');
+  const { sha256Hex } = await import('../src/util/hash.js');
   const { TaskSpecSchema } = await import('../src/schemas/task.js');
   const estimate = { estimate: 0.5, lower: 0.5, upper: 0.5, replicates: 0 };
   const overall = { auroc: estimate, auprc: estimate, brier: estimate, calibrationSlope: estimate, calibrationIntercept: estimate, ece: estimate };

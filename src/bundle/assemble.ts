@@ -20,7 +20,7 @@ import type { EpochLog } from '../train/checkpoint.js';
 import { dataFingerprintOf, packageVersion, readCatalogue, readSyntheticOrigin, readTruth, resolveTrainConfig } from '../train/inputs.js';
 import { trainPipeline, type TrainOutcome } from '../train/pipeline.js';
 import type { Progress } from '../train/sequence.js';
-import { sha256Hex } from './files.js';
+import { sha256Hex } from '../util/hash.js';
 import { INPUT_EXAMPLE_TOLERANCE, inputExamplePaths } from './input-example.js';
 import { type ManifestDraft, writeBundle } from './write.js';
 

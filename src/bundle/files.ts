@@ -1,14 +1,11 @@
 // File checksums and JSON reading for bundles; every failure names the bundle and the file, never content.
-import { createHash } from 'node:crypto';
+import { sha256Hex } from '../util/hash.js';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import type { z } from 'zod';
 import { formatZodIssues, ServicepathError, zodIssueList } from '../errors/index.js';
 import type { BundleFile } from '../schemas/manifest.js';
 
-export function sha256Hex(bytes: Uint8Array | string): string {
-  return createHash('sha256').update(bytes).digest('hex');
-}
 
 /** Every file under dir (recursive), as sorted forward-slash relative paths. */
 export async function listFiles(dir: string): Promise<string[]> {

@@ -1,5 +1,5 @@
 // Model bundles: write once (temp folder + rename), load with checksums and the input example, score paths.
-export { listFiles, readBundleJson, sha256Hex } from './files.js';
+export { listFiles, readBundleJson } from './files.js';
 export { type InputExample, InputExampleSchema } from './input-example.js';
 export { checkFiles, type LoadedBundle, loadBundle, readManifest, verifyBundle } from './load.js';
 export { createLogregScorer, createScorer, createSequenceScorer } from '../scoring/scorer.js';

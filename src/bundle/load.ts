@@ -13,7 +13,8 @@ import { type CohortPathsFile, CohortPathsFileSchema } from '../schemas/cohort-p
 import { hasStage, type Manifest, STAGE_FILES, StoredManifestSchema } from '../schemas/manifest.js';
 import { type MetricsFile, MetricsFileSchema } from '../schemas/metrics.js';
 import type { PathScorer } from '../schemas/scoring.js';
-import { readBundleJson, sha256Hex } from './files.js';
+import { readBundleJson } from './files.js';
+import { sha256Hex } from '../util/hash.js';
 import { InputExampleSchema } from './input-example.js';
 import { createScorer } from '../scoring/scorer.js';
 import { MANIFEST_FILE } from './write.js';

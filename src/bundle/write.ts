@@ -13,7 +13,8 @@ import type { Catalogue } from '../schemas/catalogue.js';
 import type { CohortPathsFile } from '../schemas/cohort-paths.js';
 import { type Manifest, ManifestSchema, STAGE_FILES } from '../schemas/manifest.js';
 import type { MetricsFile } from '../schemas/metrics.js';
-import { describeFiles, listFiles, sha256Hex } from './files.js';
+import { describeFiles, listFiles } from './files.js';
+import { sha256Hex } from '../util/hash.js';
 import type { InputExample } from './input-example.js';
 
 export const MANIFEST_FILE = 'manifest.json';

@@ -4,7 +4,8 @@ import { ServicepathError } from '../errors/index.js';
 import { SERVE_DEFAULTS } from '../serve/app.js';
 import { loadBundleForServing, tensorCounter } from '../serve/default-loader.js';
 import { isLoopback, startServer } from '../serve/server.js';
-import { generateToken, readTokensFile, sha256Hex, type TokenEntry } from '../serve/tokens-file.js';
+import { generateToken, readTokensFile, type TokenEntry } from '../serve/tokens-file.js';
+import { sha256Hex } from '../util/hash.js';
 import { type CommandModule, intOption, numberOption, parseOptions } from './common.js';
 
 const usage = `Usage: servicepath serve [--models DIR] [--port 8080] [--host 127.0.0.1] --tokens FILE [options]

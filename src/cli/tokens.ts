@@ -2,7 +2,8 @@
 import { existsSync } from 'node:fs';
 import { rename, writeFile } from 'node:fs/promises';
 import { ServicepathError } from '../errors/index.js';
-import { generateToken, readTokensFile, sha256Hex, TokenEntrySchema, type TokensFile } from '../serve/tokens-file.js';
+import { generateToken, readTokensFile, TokenEntrySchema, type TokensFile } from '../serve/tokens-file.js';
+import { sha256Hex } from '../util/hash.js';
 import { ROLES } from '../serve/types.js';
 import { type CommandModule, emit, parseOptions, requireOption } from './common.js';
 

@@ -3,7 +3,8 @@
 // checks a loader does not need: unlisted files, the bundle id, and the manifest against checksummed evidence.
 import { isDeepStrictEqual } from 'node:util';
 import { join } from 'node:path';
-import { CARD_FILE_NAMES, checkFiles, listFiles, loadBundle, MANIFEST_FILE, readBundleJson, readManifest, sha256Hex } from '../bundle/index.js';
+import { CARD_FILE_NAMES, checkFiles, listFiles, loadBundle, MANIFEST_FILE, readBundleJson, readManifest } from '../bundle/index.js';
+import { sha256Hex } from '../util/hash.js';
 import { buildModelCard } from '../card/index.js';
 import { isServicepathError, ServicepathError } from '../errors/index.js';
 import type { BackendPreference } from '../model/index.js';

@@ -22,7 +22,8 @@ import { registerModelRoutes } from './routes/models.js';
 import { registerScoreRoutes } from './routes/score.js';
 import { defaultWebRoot, registerStaticRoutes } from './routes/static.js';
 import { registerWhoamiRoute } from './routes/whoami.js';
-import { sha256Hex, type TokenEntry } from './tokens-file.js';
+import { sha256Hex } from '../util/hash.js';
+import type { TokenEntry } from './tokens-file.js';
 import type { BundleLoader, ExplainFn } from './types.js';
 import { ZodRoutes } from './validation.js';
 

@@ -5,7 +5,7 @@ import { type FileHandle, open, stat } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { z } from 'zod';
 import { ServicepathError } from '../errors/index.js';
-import { sha256Hex } from './tokens-file.js';
+import { sha256Hex } from '../util/hash.js';
 
 const GENESIS_HASH = '0'.repeat(64);
 

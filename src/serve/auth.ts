@@ -1,7 +1,8 @@
 // Bearer-token authentication and the role matrix: every route declares its roles in config.roles.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ServicepathError } from '../errors/index.js';
-import { sha256Hex, type TokenEntry } from './tokens-file.js';
+import { sha256Hex } from '../util/hash.js';
+import type { TokenEntry } from './tokens-file.js';
 import type { Role } from './types.js';
 
 interface AuthInfo {

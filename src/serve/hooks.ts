@@ -1,7 +1,7 @@
 // Per-request bookkeeping after the answer: one audit line and the request metrics.
 import type { FastifyInstance } from 'fastify';
 import type { ServeContext } from './context.js';
-import { sha256Hex } from './tokens-file.js';
+import { sha256Hex } from '../util/hash.js';
 
 declare module 'fastify' {
   interface FastifyRequest {

@@ -1,6 +1,5 @@
-// The tokens file: {"tokens": [{id, role, sha256}]}. Only SHA-256 hashes of tokens are stored, never tokens.
-import * as crypto from 'node:crypto';
-import { createHash, randomBytes } from 'node:crypto';
+
+import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { formatZodIssues, ServicepathError } from '../errors/index.js';
@@ -27,12 +26,6 @@ const TokensFileSchema = z
   });
 export type TokensFile = z.infer<typeof TokensFileSchema>;
 
-/** crypto.hash (Node >= 20.12): one call, no Hash object; several times faster for the service's short inputs. */
-const oneShotHash = (crypto as { hash?: (algorithm: string, data: string, encoding: 'hex') => string }).hash;
-
-export function sha256Hex(text: string): string {
-  return oneShotHash !== undefined ? oneShotHash('sha256', text, 'hex') : createHash('sha256').update(text).digest('hex');
-}
 
 /** A fresh bearer token: 32 random bytes, base64url, with a recognisable prefix. */
 export function generateToken(): string {

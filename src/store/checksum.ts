@@ -11,6 +11,3 @@ export async function fileChecksum(dir: string, file: string): Promise<{ file: s
   return { file, sha256: hash.digest('hex'), bytes: (await stat(path)).size };
 }
 
-export function sha256Hex(bytes: Uint8Array): string {
-  return createHash('sha256').update(bytes).digest('hex');
-}

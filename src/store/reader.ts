@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { ServicepathError } from '../errors/index.js';
 import { formatZodIssues } from '../errors/zod-issues.js';
 import type { PersonHistory } from '../schemas/store.js';
-import { sha256Hex } from './checksum.js';
+import { sha256Hex } from '../util/hash.js';
 import { CODES_FILE, MANIFEST_FILE, type StoreManifest, StoreManifestSchema } from './manifest.js';
 import { decodeShard } from './shard-codec.js';
 

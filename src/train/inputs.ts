@@ -10,7 +10,7 @@ import { pseudonymise } from '../ingest/pseudonym.js';
 import { type Catalogue, CatalogueSchema } from '../schemas/catalogue.js';
 import { type DataFingerprint, type SyntheticOrigin, SyntheticOriginSchema } from '../schemas/manifest.js';
 import type { TrainConfig } from '../schemas/train-config.js';
-import { sha256Hex } from '../store/checksum.js';
+import { sha256Hex } from '../util/hash.js';
 import type { EventStore } from '../store/reader.js';
 import { parseTrainConfig } from './config.js';
 import { readTruthProbabilities } from './truth.js';

@@ -6,15 +6,7 @@ import { appendFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  type BundleContents,
-  createLogregScorer,
-  createSequenceScorer,
-  loadBundle,
-  type ManifestDraft,
-  verifyBundle,
-  writeBundle,
-} from '../../../src/bundle/index.js';
+import { type BundleContents, createLogregScorer, createSequenceScorer, loadBundle, type ManifestDraft, verifyBundle, writeBundle } from '../../../src/bundle/index.js';
 import { evaluateBinary } from '../../../src/evaluate/index.js';
 import { mineCohortPaths } from '../../../src/explain/index.js';
 import { featureDim, fitPreprocessing } from '../../../src/features/index.js';

@@ -7,7 +7,7 @@ import { command as auditCommand } from '../../../src/cli/audit.js';
 import { reportError } from '../../../src/cli/common.js';
 import { EXIT } from '../../../src/errors/index.js';
 import { AuditLog, canonicalEntryJson, canonicalJson, entryHash, verifyAuditLog } from '../../../src/serve/audit-log.js';
-import { sha256Hex } from '../../../src/serve/tokens-file.js';
+import { sha256Hex } from '../../../src/util/hash.js';
 import { auth, fakeApp, path, tempDir, writeFakeBundle } from './helpers.js';
 
 const fields = (i: number) => ({
