@@ -106,7 +106,7 @@ async function serveChild(): Promise<void> {
       scorer,
       preprocessing: { vocab: ['<pad>', '<unk>'] },
       catalogue: catalogue10() as never,
-      cohortPaths: { formatVersion: 1, privacy: { k: 10, roundTo: 5 }, grouping: '', bands: [], sourcePersons: 0, paths: [] },
+      cohortPaths: { formatVersion: 1, privacy: { k: 10, minCount: 5, roundTo: 5 }, grouping: '', bands: [], sourcePersons: 0, paths: [] },
       metrics: { test: { n: 0, positives: 0, overall } },
       card: { json: {}, markdown: '', html: '' },
       dispose: () => undefined,
@@ -202,7 +202,7 @@ async function main(): Promise<void> {
       const tokens = join(dir, 'tokens.json');
       writeFileSync(tokens, JSON.stringify({ tokens: [{ id: 'load', role: 'admin', sha256: createHash('sha256').update(token).digest('hex') }] }));
       service = await start(
-        [mainJs, 'serve', '--models', values.models, '--host', HOST, '--port', '0', '--tokens', tokens, '--rate-limit', '0', '--audit-log', join(dir, 'audit.jsonl'), '--no-watch', ...(values['serve-args'] ?? '').split(' ').filter((a) => a !== '')],
+        [mainJs, 'serve', '--models', values.models, '--host', HOST, '--port', '0', '--tokens', tokens, '--rate-limit', '0', '--audit-log', join(dir, 'audit.jsonl'), '--no-watch', '--allow-unsigned', ...(values['serve-args'] ?? '').split(' ').filter((a) => a !== '')],
         /serving at (http:\/\/\S+)/,
       );
     }

@@ -6,7 +6,9 @@ import { type CommandModule, emit, parseOptions, requireOption } from './common.
 const usage = `Usage: servicepath audit verify --log FILE [--json]
 
 Verifies the hash chain of the service's audit log: any edited, reordered or deleted line is found.
-Exits 0 when the chain holds, else with the audit exit code and the first broken seq.`;
+Exits 0 when the chain holds, else with the audit exit code and the first broken seq. An unterminated last
+line after an intact chain is reported as a torn write (a crash mid-append): the service moves such a line to
+<log>.torn-<timestamp> at start-up and records that in the chain, after which the log verifies again.`;
 
 export const command: CommandModule = {
   name: 'audit',

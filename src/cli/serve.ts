@@ -1,26 +1,36 @@
 // `servicepath serve`: load the bundles under --models and answer planners and auditors over HTTP.
 // Resolves only when the server has closed (SIGINT/SIGTERM); SIGHUP reloads the models.
+import { readTrustedKeys } from '../bundle/signing.js';
 import { ServicepathError } from '../errors/index.js';
 import { SERVE_DEFAULTS } from '../serve/app.js';
-import { loadBundleForServing, tensorCounter } from '../serve/default-loader.js';
+import { servingLoader, tensorCounter } from '../serve/default-loader.js';
 import { isLoopback, startServer } from '../serve/server.js';
 import { generateToken, readTokensFile, type TokenEntry } from '../serve/tokens-file.js';
 import { sha256Hex } from '../util/hash.js';
 import { type CommandModule, intOption, numberOption, parseOptions } from './common.js';
 
-const usage = `Usage: servicepath serve [--models DIR] [--port 8080] [--host 127.0.0.1] --tokens FILE [options]
+const usage = `Usage: servicepath serve [--models DIR] [--port 8080] [--host 127.0.0.1] --tokens FILE
+                        (--trusted-keys FILE|DIR ... | --allow-unsigned) [options]
 
 Serves every bundle under DIR/<name>/<version>/ (aliases in DIR/<name>/aliases.json, e.g. {"production": "3"}).
+Each bundle is loaded only when it passes every check of \`servicepath verify\` (load = verify), its manifest's
+signature included; a refused bundle is listed with the checks it failed while the others serve.
 Options:
   --models DIR             folder of model bundles (default: models)
   --port N                 port (default 8080; 0 picks a free one)
   --host HOST              address to listen on (default 127.0.0.1)
   --tokens FILE            tokens file ({"tokens": [{id, role, sha256}]}; see \`servicepath tokens add\`)
+  --trusted-keys PATH      Ed25519 public key (PEM, the .pub of \`servicepath keys new\`) or a folder of them
+                           (*.pub, *.pem); repeatable. Bundles signed by these keys load; read once at start
+  --allow-unsigned         also load unsigned bundles and those signed by a key not trusted (the demo's path);
+                           /v1/models and the page show them as unsigned
   --dev                    on a loopback host only: start without --tokens and print a one-time admin token
   --audit-log FILE         hash-chained audit log (default ./servicepath-audit.jsonl; an existing log is continued)
   --batch-window-ms N      micro-batching window (default ${SERVE_DEFAULTS.batchWindowMs})
   --max-batch-paths N      paths per forward pass (default ${SERVE_DEFAULTS.maxBatchPaths})
-  --rate-limit N           requests per token per minute (default ${SERVE_DEFAULTS.rateLimitMax}; 0 turns it off)
+  --rate-limit N           requests per token per minute (default ${SERVE_DEFAULTS.rateLimitMax}; 0 turns rate limits off)
+  --rate-limit-address N   requests per client address per minute, checked before the token (default
+                           ${SERVE_DEFAULTS.rateLimitAddressMax}; 0 turns it off; raise it when many users share a proxy)
   --body-limit-bytes N     largest request body (default ${SERVE_DEFAULTS.bodyLimitBytes})
   --log-requests           log every request (the audit log records them anyway)
   --no-watch               do not watch --models for changes (SIGHUP still reloads)
@@ -43,9 +53,12 @@ export const command: CommandModule = {
         'batch-window-ms': { type: 'string' },
         'max-batch-paths': { type: 'string' },
         'rate-limit': { type: 'string' },
+        'rate-limit-address': { type: 'string' },
         'body-limit-bytes': { type: 'string' },
         'log-requests': { type: 'boolean' },
         'no-watch': { type: 'boolean' },
+        'trusted-keys': { type: 'string', multiple: true },
+        'allow-unsigned': { type: 'boolean' },
       },
       usage,
     );
@@ -63,17 +76,20 @@ export const command: CommandModule = {
       tokens.push({ id: 'dev', role: 'admin', sha256: sha256Hex(devToken) });
     }
     const rateLimitMax = intOption(values, 'rate-limit', SERVE_DEFAULTS.rateLimitMax);
+    const rateLimitAddressMax = intOption(values, 'rate-limit-address', SERVE_DEFAULTS.rateLimitAddressMax);
+    const trustedKeys = await readTrustedKeys(values['trusted-keys'] ?? []);
+    const allowUnsigned = values['allow-unsigned'] === true;
     const server = await startServer({
       host,
       port,
       modelsDir,
-      loader: loadBundleForServing,
+      loader: servingLoader({ trustedKeys, allowUnsigned }),
       tokens,
       auditLogFile: typeof values['audit-log'] === 'string' ? values['audit-log'] : 'servicepath-audit.jsonl',
       batchWindowMs: numberOption(values, 'batch-window-ms', SERVE_DEFAULTS.batchWindowMs),
       maxBatchPaths: intOption(values, 'max-batch-paths', SERVE_DEFAULTS.maxBatchPaths),
       bodyLimitBytes: intOption(values, 'body-limit-bytes', SERVE_DEFAULTS.bodyLimitBytes),
-      rateLimit: rateLimitMax === 0 ? false : { max: rateLimitMax, windowMs: 60_000 },
+      rateLimit: rateLimitMax === 0 ? false : { max: rateLimitMax, windowMs: 60_000, addressMax: rateLimitAddressMax },
       watch: values['no-watch'] !== true,
       requestLogging: values['log-requests'] === true,
       logger: { level: process.env.SERVICEPATH_LOG_LEVEL ?? 'info', stream: process.stderr },
@@ -81,6 +97,11 @@ export const command: CommandModule = {
     });
     const ready = server.app.registry.readiness();
     io.stdout(`servicepath serving at ${server.url} (${ready.detail}); docs at ${server.url}/docs`);
+    const keyIds = [...new Set(trustedKeys.map((k) => k.keyId))];
+    io.stdout(
+      `signatures: ${keyIds.length === 0 ? 'no trusted key' : `trusted key(s) ${keyIds.join(', ')}`}; ${allowUnsigned ? 'unsigned bundles are served (--allow-unsigned)' : 'unsigned bundles are refused'}`,
+    );
+    if (keyIds.length === 0 && !allowUnsigned) io.stderr('warning: neither --trusted-keys nor --allow-unsigned: every bundle is refused');
     if (devToken !== null) io.stdout(`dev token (admin; valid until this process ends, shown once): ${devToken}`);
     await server.closed;
     return 0;

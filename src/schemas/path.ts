@@ -12,6 +12,25 @@ export const PATH_LIMITS = {
   /** |ageDays| and indexAgeDays: a hundred years. */
   ageDays: 36_525,
 } as const;
+/**
+ * The characters a path's free-text label may hold: Latin letters (A-Z and the Latin-1 and Latin Extended-A/B
+ * letters: å ä ö é š ž ...), digits, space and `- _ . , : ( ) / # +` ('+' because generated labels name the age band
+ * "18y+"). Nothing that could carry markup, quotes, control characters or another script's look-alikes.
+ */
+const LABEL_PATTERN = /^[A-Za-z\u00C0-\u00D6\u00D8-\u00F6\u00F8-\u024F0-9 _.,:()/#+-]*$/;
+/**
+ * Shaped like a Finnish personal identity code (henkilötunnus) anywhere in the text: DDMMYY, a century sign
+ * (- + A-F, or U-Y since 2023), three digits and a check character. A label must never carry a person id.
+ */
+const PERSON_ID_SHAPE = /(0[1-9]|[12]\d|3[01])(0[1-9]|1[0-2])\d\d[-+A-FU-Y]\d{3}[0-9A-Za-z]/;
+const LABEL_CHARACTERS_MESSAGE = 'label may hold only letters, digits, spaces and - _ . , : ( ) / # +';
+const LABEL_PERSON_ID_MESSAGE = 'label looks like a personal identity code (henkilötunnus); labels must never hold a person id';
+
+/** PathSchema's label rule (the service's fast validator calls it too): the character set, and no person-id shape. */
+export function isSafeLabel(label: string): boolean {
+  return LABEL_PATTERN.test(label) && !PERSON_ID_SHAPE.test(label);
+}
+
 export const PATH_RELATIONS = ['self', 'mother', 'father', 'guardian', 'sibling', 'partner'] as const;
 export const PathRelationSchema = z.enum(PATH_RELATIONS);
 export type PathRelation = z.infer<typeof PathRelationSchema>;
@@ -32,8 +51,13 @@ export type PathEvent = z.infer<typeof PathEventSchema>;
 
 export const PathSchema = z
   .object({
-    /** A label for the planner (e.g. a cohort path id); never a person id. */
-    label: z.string().max(PATH_LIMITS.labelLength).optional(),
+    /** A label for the planner (e.g. a cohort path id); never a person id (LABEL_PATTERN, no person-id shape). */
+    label: z
+      .string()
+      .max(PATH_LIMITS.labelLength)
+      .regex(LABEL_PATTERN, LABEL_CHARACTERS_MESSAGE)
+      .refine((label) => !PERSON_ID_SHAPE.test(label), LABEL_PERSON_ID_MESSAGE)
+      .optional(),
     sex: SexSchema.optional(),
     /** The child's age at the index date; defaults to the last event's age. */
     indexAgeDays: z.number().int().min(0).max(PATH_LIMITS.ageDays).optional(),

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { ErrorCode } from '../errors/index.js';
 import { CatalogueSchema } from '../schemas/catalogue.js';
 import { CohortPathSchema, CohortPrivacySchema } from '../schemas/cohort-paths.js';
+import { DisclosureRulesSchema } from '../schemas/disclosure.js';
 import { AttributionMethodSchema, InterventionsResultSchema } from '../schemas/interventions.js';
 import { MODEL_KINDS } from '../schemas/manifest.js';
 import { MetricEstimateSchema } from '../schemas/metrics.js';
@@ -117,7 +118,10 @@ export const API_ERROR_STATUSES = {
   415: { codes: ['SERVE_UNSUPPORTED_MEDIA_TYPE'], when: 'the body is not application/json' },
   429: { codes: ['SERVE_RATE_LIMITED'], when: 'the request budget of the token (without one, of the address) for the time window is spent' },
   500: { codes: ['INTERNAL_ERROR'], when: 'the request failed inside the service: a generic message (or the code of a catalogued failure) and the request id; the service log has the cause' },
-  503: { codes: ['SERVE_MODEL_UNAVAILABLE', 'SERVE_NOT_READY'], when: "the model's bundle was refused at load, or the service is not ready" },
+  503: {
+    codes: ['SERVE_MODEL_UNAVAILABLE', 'SERVE_NOT_READY', 'AUDIT_UNAVAILABLE'],
+    when: "the model's bundle was refused at load, the service is not ready, or the audit log cannot be written (retry after the Retry-After seconds)",
+  },
 } as const satisfies Record<number, { codes: readonly ErrorCode[]; when: string }>;
 type ApiErrorStatus = keyof typeof API_ERROR_STATUSES;
 
@@ -139,6 +143,7 @@ export function errorResponses(access: RouteAccess, ...own: readonly ApiErrorSta
   const statuses = new Set<number>([400, 429, 500, ...own]);
   if (access.public !== true) {
     statuses.add(401);
+    statuses.add(503); // audited: AUDIT_UNAVAILABLE while the audit log cannot be written
     if (!ROLES.every((role) => access.roles?.includes(role) === true)) statuses.add(403);
   }
   return Object.fromEntries([...statuses].sort((a, b) => a - b).map((status) => [status, errorResponseByStatus.get(status)!]));
@@ -175,7 +180,19 @@ const VersionSummarySchema = z
     task: TaskSpecSchema.nullable(),
     createdAt: z.string().nullable(),
     signature: z.object({ input: z.literal('Path'), output: z.literal('trajectory') }).strict().nullable(),
+    /**
+     * True when the manifest's Ed25519 signature verified with a key of `serve --trusted-keys`; false when the
+     * version was loaded unsigned, or signed by a key that is not trusted, under `--allow-unsigned`.
+     */
+    signed: z.boolean().nullable(),
+    /** The key id the signature names (16 hex digits); null when unsigned. */
+    signingKeyId: z.string().nullable(),
     headlineMetrics: HeadlineMetricsSchema.nullable(),
+    /**
+     * The disclosure rules the version's published numbers follow (k, minCount, roundTo): groups under k show as
+     * suppressed, rates behind fewer than minCount children with or without the outcome as null (docs/api.md).
+     */
+    privacy: DisclosureRulesSchema.nullable(),
     error: z.object({ code: z.string(), message: z.string() }).nullable(),
   })
   .strict();

@@ -5,11 +5,11 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController
 import { randomBytes } from 'node:crypto';
 import { explainPath } from '../explain/index.js';
 import { ServicepathError } from '../errors/index.js';
-import { AuditLog } from './audit-log.js';
+import { AuditLog, type AuditLogOptions } from './audit-log.js';
 import { type RouteAccess, registerAuth, tokenIndex } from './auth.js';
 import type { ServeContext } from './context.js';
 import { registerErrorHandling } from './errors.js';
-import { registerRequestHooks } from './hooks.js';
+import { registerRequestHooks, registerSecurityHeaders } from './hooks.js';
 import { ServiceMetrics } from './metrics.js';
 import { registerOpenApi } from './openapi.js';
 import { ModelRegistry } from './registry.js';
@@ -34,7 +34,11 @@ export const SERVE_DEFAULTS = {
   bodyLimitBytes: 1_048_576,
   /** Requests per token (per IP without a token) per window. */
   rateLimitMax: 6000,
+  /** Requests per address per window, checked before authentication (every request, with a token or not). */
+  rateLimitAddressMax: 12_000,
   rateLimitWindowMs: 60_000,
+  /** Refusals (401, 403, 429, ...) of one address get one counted audit line per interval. */
+  auditRefusalIntervalMs: 10_000,
   reloadDebounceMs: 300,
 } as const;
 
@@ -51,8 +55,15 @@ export interface BuildAppOptions {
   batchWindowMs?: number;
   maxBatchPaths?: number;
   bodyLimitBytes?: number;
-  /** false turns rate limiting off (load tests); else max requests per token per window. */
-  rateLimit?: false | { max: number; windowMs: number };
+  /**
+   * false turns rate limiting off (load tests); else max requests per token per window, and addressMax requests per
+   * address per window before authentication (default SERVE_DEFAULTS.rateLimitAddressMax; 0 turns that one off).
+   */
+  rateLimit?: false | { max: number; windowMs: number; addressMax?: number };
+  /** How the audit log writes and retries (tests inject failing writes). */
+  auditLogOptions?: AuditLogOptions;
+  /** Interval of the counted refusal lines (default SERVE_DEFAULTS.auditRefusalIntervalMs). */
+  auditRefusalIntervalMs?: number;
   /** Watch the models folder and reload on change (server.ts turns it on; tests may call reload()). */
   watch?: boolean;
   reloadDebounceMs?: number;
@@ -110,7 +121,18 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
       },
     },
   });
-  const audit = await AuditLog.open(options.auditLogFile ?? null);
+  // The writer's state changes are logged once each (the refused requests are not logged one by one).
+  const audit = await AuditLog.open(options.auditLogFile ?? null, {
+    ...options.auditLogOptions,
+    onStateChange: (degraded) => {
+      if (degraded === null) app.log.info('audit log: writing works again; serving');
+      else app.log.error({ err: degraded.error }, 'audit log cannot be written: requests that must be audited are refused (503) until it can');
+      options.auditLogOptions?.onStateChange?.(degraded);
+    },
+  });
+  if (audit.repairedTail !== null) {
+    app.log.warn({ sideFile: audit.repairedTail.sideFile, bytes: audit.repairedTail.bytes }, 'audit log: a torn last line was moved to a side file');
+  }
   const ctx: ServeContext = { registry, audit, metrics, zod: new ZodRoutes(), explain: options.explain ?? explainPath };
   app.decorate('registry', registry);
 
@@ -133,6 +155,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     parseJson(request, raw as string, done);
   });
   registerErrorHandling(app, bodyLimitBytes);
+  registerSecurityHeaders(app);
   // Plugin routes (the /docs page) are public; every other route must declare its access.
   const routeAccess: FastifyInstance['routeAccess'] = [];
   app.decorate('routeAccess', routeAccess);
@@ -140,21 +163,34 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     if (route.url.startsWith('/docs')) route.config = { ...(route.config ?? {}), access: { public: true } };
     for (const method of [route.method].flat()) routeAccess.push({ method, url: route.url, access: route.config?.access ?? null });
   });
-  registerRequestHooks(app, ctx);
-  registerAuth(app, tokenIndex(options.tokens));
   if (options.rateLimit !== false) {
     const limit = options.rateLimit ?? { max: SERVE_DEFAULTS.rateLimitMax, windowMs: SERVE_DEFAULTS.rateLimitWindowMs };
     await app.register(rateLimit, {
       global: true,
       max: limit.max,
       timeWindow: limit.windowMs,
-      // After authentication (onRequest), before the body is read.
+      // Per token: after authentication (onRequest), before the body is read.
       hook: 'preParsing',
       keyGenerator: (request) => (request.auth ? `token:${request.auth.tokenId}` : `ip:${request.ip}`),
       errorResponseBuilder: (_request, context) =>
         new ServicepathError('SERVE_RATE_LIMITED', { max: context.max, window: `${limit.windowMs} ms`, retryAfter: context.after }),
     });
+    // Per address, before authentication: the first onRequest hook, so that requests without a valid token (and
+    // requests for unknown routes) are limited too. Keyed by the plugin's default: the address, IPv6 by its /64.
+    const addressMax = limit.addressMax ?? SERVE_DEFAULTS.rateLimitAddressMax;
+    if (addressMax > 0) {
+      const byAddress = app.createRateLimit({ max: addressMax, timeWindow: limit.windowMs });
+      app.addHook('onRequest', async (request, reply) => {
+        const r = await byAddress(request);
+        if (r.isAllowed || !r.isExceeded) return;
+        void reply.header('retry-after', String(r.ttlInSeconds));
+        throw new ServicepathError('SERVE_RATE_LIMITED', { max: r.max, window: `${r.timeWindow} ms`, retryAfter: `${r.ttlInSeconds} s` });
+      });
+    }
   }
+  registerAuth(app, tokenIndex(options.tokens));
+  // After authentication: the audit gate, then the audit line of each answer.
+  const closeRefusals = registerRequestHooks(app, ctx, options.auditRefusalIntervalMs ?? SERVE_DEFAULTS.auditRefusalIntervalMs);
   await registerOpenApi(app, options.version ?? '0.1.0');
   registerHealthRoutes(app, ctx);
   registerWhoamiRoute(app, ctx);
@@ -168,7 +204,9 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
 
   app.addHook('onClose', async () => {
     await registry.close();
-    await audit.close();
+    closeRefusals();
+    const unwritten = await audit.close();
+    if (unwritten > 0) app.log.error({ unwritten }, 'audit log: entries could not be written before closing');
   });
   await registry.reload();
   if (options.watch === true) registry.watch();

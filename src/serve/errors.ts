@@ -3,6 +3,8 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isServicepathError, ServicepathError } from '../errors/index.js';
 
+const REFUSAL_CODES: ReadonlySet<string> = new Set(['SERVE_UNAUTHORIZED', 'SERVE_FORBIDDEN', 'SERVE_RATE_LIMITED', 'AUDIT_UNAVAILABLE']);
+
 interface ErrorBody {
   error: { code: string; message: string; path?: string; requestId: string };
 }
@@ -40,11 +42,17 @@ function errorBody(err: ServicepathError, requestId: string): ErrorBody {
 export function registerErrorHandling(app: FastifyInstance, bodyLimitBytes: number): void {
   app.setErrorHandler((raw: FastifyError | ServicepathError | Error, request: FastifyRequest, reply: FastifyReply) => {
     const known = isServicepathError(raw) ? raw : fromFastify(raw as FastifyError, bodyLimitBytes);
+    // Refusals (no token, wrong role, rate limit, audit log unwritable) are logged at debug only: a flood of them
+    // must not fill the service log either (the audit log counts them; the audit state change is logged once).
+    const refusal = known !== null && REFUSAL_CODES.has(known.code);
     if (known !== null && known.httpStatus < 500) {
-      request.log.info({ code: known.code, path: (known.details as { path?: string } | undefined)?.path }, known.message);
+      const fields = { code: known.code, path: (known.details as { path?: string } | undefined)?.path };
+      if (refusal) request.log.debug(fields, known.message);
+      else request.log.info(fields, known.message);
       return reply.code(known.httpStatus).type('application/json').send(errorBody(known, request.id));
     }
-    request.log.error({ err: raw }, 'request failed');
+    if (refusal) request.log.debug({ code: known.code }, known.message);
+    else request.log.error({ err: raw }, 'request failed');
     const status = known?.httpStatus ?? 500;
     const generic = new ServicepathError('INTERNAL_ERROR', { id: request.id });
     const code = known?.code ?? generic.code;

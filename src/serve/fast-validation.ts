@@ -6,7 +6,7 @@
 // tests/unit/serve/fast-validation.test.ts pins the JSON Schema of the mirrored schemas and compares both paths on
 // fuzzed bodies: a change to PathSchema or ScoreBodySchema fails it until this file follows.
 import { SEXES } from '../schemas/data-contract.js';
-import { MAX_PATH_EVENTS, PATH_LIMITS, PATH_RELATIONS, type Path, type PathEvent, type PathRelation } from '../schemas/path.js';
+import { isSafeLabel, MAX_PATH_EVENTS, PATH_LIMITS, PATH_RELATIONS, type Path, type PathEvent, type PathRelation } from '../schemas/path.js';
 import { MAX_PATHS_PER_REQUEST, type ScoreBody } from './api-schemas.js';
 
 /** The limits of PathSchema and PathEventSchema, from their one definition (src/schemas/path.ts). */
@@ -60,7 +60,8 @@ function fastPath(raw: unknown): Path | undefined {
   if (!Array.isArray(events) || events.length < 1 || events.length > MAX_PATH_EVENTS) return undefined;
   let known = 1;
   if (label !== undefined) {
-    if (!isString(label, 0, LABEL_MAX)) return undefined;
+    // The label's character set and person-id refusal: PathSchema's own rule, so both paths agree.
+    if (!isString(label, 0, LABEL_MAX) || !isSafeLabel(label)) return undefined;
     known++;
   }
   if (sex !== undefined) {

@@ -1,6 +1,7 @@
 // The seams the service is built on: what a loaded bundle offers and how paths are explained.
 // Kept as small structural types (picks of the bundle's own schemas) so that src/bundle's LoadedBundle fits
 // them as it is, and routes can still be tested with in-test doubles.
+import type { BundleSigning } from '../bundle/signing.js';
 import type { ExplainOptions } from '../explain/index.js';
 import type { Preprocessing } from '../schemas/fitted-models.js';
 import type { Catalogue } from '../schemas/catalogue.js';
@@ -30,10 +31,12 @@ export interface LoadedBundleLike {
   cohortPaths: CohortPathsFile;
   metrics: ServedMetrics;
   card: { json: unknown; markdown: string; html: string };
+  /** How the manifest is signed, as the loader checked it (absent: not checked, shown as unsigned). */
+  signing?: Pick<BundleSigning, 'status' | 'keyId'>;
   dispose(): void | Promise<void>;
 }
 
-/** Loads and verifies one bundle directory (checksums, input example); throws when broken. */
+/** Loads and verifies one bundle directory (every check of `servicepath verify`, the signature); throws when broken. */
 export type BundleLoader = (dir: string) => Promise<LoadedBundleLike>;
 
 /** Turning points and counterfactual candidates of one path (src/explain's explainPath). */

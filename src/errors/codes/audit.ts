@@ -12,6 +12,14 @@ export const auditCodes = defineCodes({
     message: 'Could not append to the audit log {file}.',
     httpStatus: 500,
     exitCode: EXIT.audit,
-    description: 'Writing the audit log failed (disk full, permissions); the cause is in the log. The service stops answering rather than serve unaudited.',
+    description:
+      'Writing the audit log failed (disk full, permissions, I/O error); the cause is in the service log. The service keeps the unwritten entries in memory, cuts any partly written line off the file, answers AUDIT_UNAVAILABLE to requests that must be audited, reports the state on /healthz and retries; it serves again as soon as a write succeeds. Free space or fix the file.',
+  },
+  AUDIT_UNAVAILABLE: {
+    message: 'The audit log cannot be written (since {since}); the request was not served. Retry later.',
+    httpStatus: 503,
+    exitCode: EXIT.audit,
+    description:
+      'Answered (with Retry-After) instead of serving a request unaudited while the audit log cannot be written; /healthz shows `audit: {state: "degraded", since, code, reason}`. The service recovers by itself once writing works again.',
   },
 });

@@ -66,13 +66,13 @@ export const serveCodes = defineCodes({
     message: 'Rate limit of {max} requests per {window} reached; retry after {retryAfter}.',
     httpStatus: 429,
     exitCode: EXIT.serve,
-    description: 'Each token has its own request budget per time window; slow down or ask an admin for a higher limit.',
+    description: 'Each address has a request budget per time window, checked before the token (--rate-limit-address), and each token its own (--rate-limit); slow down or ask an admin for a higher limit.',
   },
   SERVE_NOT_READY: {
     message: 'Not ready: {detail}',
     httpStatus: 503,
     exitCode: EXIT.serve,
-    description: 'GET /readyz answers this while bundles load, when none is served, or when a bundle was refused; the log says why.',
+    description: 'GET /readyz answers this while bundles load, when none is served, when a bundle was refused, or while the audit log cannot be written; the detail and the log say why.',
   },
   SERVE_TOKENS_REQUIRED: {
     message: 'Refusing to start without --tokens: {detail}',

@@ -71,10 +71,12 @@ const pathLike = fc.record(
   },
   { requiredKeys: ['events'] },
 );
+/** Labels mostly from the allowed characters (Finnish letters included), now and then any text. */
+const safeLabel = fc.string({ maxLength: 10, unit: fc.constantFrom(...'aZåÄöÖéš09 -_.,:()/#+'.split('')) });
 /** Valid paths (label, sex and index age optional), so that accepted bodies are compared often. */
 const goodPath = fc.record(
   {
-    label: fc.string({ maxLength: 10 }),
+    label: fc.oneof(safeLabel, safeLabel, safeLabel, fc.string({ maxLength: 10 })),
     sex: fc.constantFrom('F', 'M', 'X', 'unknown'),
     indexAgeDays: fc.integer({ min: 1500, max: 36_525 }),
     events: fc.array(goodEvent, { minLength: 1, maxLength: 12 }).map((es) => [...es].sort((a, b) => a.ageDays - b.ageDays)),
@@ -101,7 +103,7 @@ describe('fastScoreBody', () => {
           items: {
             type: 'object',
             properties: {
-              label: { type: 'string', maxLength: 200 },
+              label: { type: 'string', maxLength: 200, pattern: '^[A-Za-z\\u00C0-\\u00D6\\u00D8-\\u00F6\\u00F8-\\u024F0-9 _.,:()/#+-]*$' },
               sex: { type: 'string', enum: ['F', 'M', 'X', 'unknown'] },
               indexAgeDays: { type: 'integer', minimum: 0, maximum: 36525 },
               events: {
@@ -169,6 +171,13 @@ describe('fastScoreBody', () => {
     }
     expect(agree({ paths: [{ label: 'l'.repeat(200), events: [e(1)] }] })).toBe('fast');
     expect(agree({ paths: [{ label: 'l'.repeat(201), events: [e(1)] }] })).toBe('refused');
+    // The label's character set (Finnish and Swedish letters in it) and the refusal of person-id shapes.
+    for (const label of ['Perhetyö, äiti (Åbo) #3: 0-6m/18y+', 'cp-0a1b2c3d4e5f', '', '010203-12', '311299G123A', '321299-123A']) {
+      expect(agree({ paths: [{ label, events: [e(1)] }] }), label).toBe('fast');
+    }
+    for (const label of ['<b>x</b>', 'a"b', "O'Brien", 'tab\tx', 'emoji \u{1F600}', 'Ω', 'a;b', 'x=1', '010203-123A', 'id 311299A9876', '150500+123x', 'p 010101Y001Z', '311299X123A']) {
+      expect(agree({ paths: [{ label, events: [e(1)] }] }), label).toBe('refused');
+    }
     for (const [ageDays, outcome] of [
       [-36_525, 'fast'],
       [36_525, 'fast'],
