@@ -22,6 +22,7 @@ import { trainPipeline, type TrainOutcome } from '../train/pipeline.js';
 import type { Progress } from '../train/sequence.js';
 import { sha256Hex } from '../util/hash.js';
 import { INPUT_EXAMPLE_TOLERANCE, inputExamplePaths } from './input-example.js';
+import type { IdentifiedKey } from './signing.js';
 import { type ManifestDraft, writeBundle } from './write.js';
 
 const NAME_RE = /^[a-z0-9][a-z0-9_-]{0,63}$/;
@@ -45,6 +46,8 @@ export interface TrainBundleOptions {
   resume?: boolean;
   /** Tests only: stop as if killed after this epoch (no bundle is written). */
   stopAfterEpoch?: number;
+  /** Signs the bundle's manifest (src/bundle/signing.ts resolveSigningKey); absent: the bundle is unsigned. */
+  signingKey?: IdentifiedKey | null;
 }
 
 export interface TrainBundleResult {
@@ -58,6 +61,8 @@ export interface TrainBundleResult {
   test: { auroc: number | null; auprc: number | null; brier: number | null; calibrationSlope: number | null; oracleAuroc: number | null };
   epochs: number;
   interrupted: boolean;
+  /** The id of the key that signed the manifest; null when unsigned (or interrupted). */
+  signingKeyId: string | null;
 }
 
 /** Progress callbacks (the CLI prints them). */
@@ -125,7 +130,7 @@ export async function trainBundle(opts: TrainBundleOptions, hooks: TrainHooks = 
       },
       epochs: outcome.trainingLog.length,
     };
-    if (outcome.interrupted) return { ...base, bundle: null, version: null, interrupted: true };
+    if (outcome.interrupted) return { ...base, bundle: null, version: null, interrupted: true, signingKeyId: null };
     const written = await assembleBundle(outcome, {
       modelsDir: opts.out,
       name: opts.name,
@@ -134,9 +139,10 @@ export async function trainBundle(opts: TrainBundleOptions, hooks: TrainHooks = 
       catalogue,
       dataFingerprint,
       servicepathVersion: await packageVersion(),
+      signingKey: opts.signingKey ?? null,
     });
     await rm(checkpointDir, { recursive: true, force: true });
-    return { ...base, bundle: written.dir, version: written.manifest.version, interrupted: false };
+    return { ...base, bundle: written.dir, version: written.manifest.version, interrupted: false, signingKeyId: written.manifest.manifestSignature?.keyId ?? null };
   } finally {
     outcome.dispose();
   }
@@ -152,6 +158,7 @@ interface AssembleContext {
   catalogue: Catalogue;
   dataFingerprint: DataFingerprint;
   servicepathVersion: string;
+  signingKey: IdentifiedKey | null;
 }
 
 /**
@@ -161,8 +168,10 @@ interface AssembleContext {
 async function assembleBundle(outcome: TrainOutcome, ctx: AssembleContext): Promise<{ dir: string; manifest: Manifest }> {
   const { task, catalogue, dataFingerprint } = ctx;
   const config = outcome.resolvedConfig;
-  const { k, roundTo } = config.evaluation;
-  const cohortPaths = mineCohortPaths(outcome.trainExamples, catalogue, { k, roundTo });
+  const { k, minCount, roundTo } = config.evaluation;
+  // With privacy.epsilon the noise is seeded with a fresh secret (never stored): a seed in the manifest would let any
+  // reader recompute and subtract it. Such a bundle's cohort paths (and id) differ between runs.
+  const cohortPaths = mineCohortPaths(outcome.trainExamples, catalogue, { k, minCount, roundTo, epsilon: config.privacy.epsilon });
   const m = outcome.model;
   const scorer = createScorer(outcome.prep, m.kind === 'logreg' ? m : { kind: m.kind, network: m.network }, outcome.calibration, outcome.effect);
   const examplePaths = inputExamplePaths(
@@ -187,7 +196,7 @@ async function assembleBundle(outcome: TrainOutcome, ctx: AssembleContext): Prom
     },
     dataFingerprint,
     splits: { method: config.split.method, seed: config.seed, ...outcome.splits.counts },
-    privacy: { k, roundTo, minPersonsPerCode: task.minPersonsPerCode },
+    privacy: { k, minCount, roundTo, minPersonsPerCode: task.minPersonsPerCode },
     signature: { input: 'Path', output: 'trajectory' },
   };
   return writeBundle({
@@ -210,6 +219,7 @@ async function assembleBundle(outcome: TrainOutcome, ctx: AssembleContext): Prom
       },
       trainingLog: outcome.trainingLog,
     },
+    signingKey: ctx.signingKey,
     writeCard: async (dir, manifest) => {
       const card = buildModelCard({ manifest, metrics: outcome.metrics, trainingLog: [...outcome.trainingLog] });
       await writeCardFiles(card, dir);

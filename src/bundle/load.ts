@@ -2,7 +2,8 @@
 // input example run before anything is returned. verifyBundle lists every problem instead of stopping.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ServicepathError, isServicepathError } from '../errors/index.js';
+import { formatZodIssues, isServicepathError, ServicepathError, zodIssueList } from '../errors/index.js';
+import { auditBundle } from '../privacy/audit.js';
 import { type Calibration, CalibrationSchema } from '../schemas/fitted-models.js';
 import { LogregModelSchema } from '../schemas/fitted-models.js';
 import { type Preprocessing, PreprocessingSchema } from '../schemas/fitted-models.js';
@@ -42,12 +43,28 @@ interface BundleProblem {
 const REQUIRED = ['preprocessing.json', 'calibration.json', 'metrics.json', 'catalogue.json', 'cohort-paths.json', 'input-example.json', 'model-card.json', 'model-card.md', 'model-card.html'];
 
 export async function readManifest(dir: string): Promise<Manifest> {
+  return (await readManifestFile(dir)).manifest;
+}
+
+/** The manifest, and manifest.json as plain JSON (what a signature covers), from one read of the file. */
+export async function readManifestFile(dir: string): Promise<{ manifest: Manifest; raw: object }> {
+  let text: string;
   try {
-    await readFile(join(dir, MANIFEST_FILE));
+    text = await readFile(join(dir, MANIFEST_FILE), 'utf8');
   } catch (err) {
     throw new ServicepathError('BUNDLE_NOT_FOUND', { dir }, { cause: err });
   }
-  return readBundleJson(dir, MANIFEST_FILE, StoredManifestSchema);
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (err) {
+    throw new ServicepathError('BUNDLE_INVALID', { dir, file: MANIFEST_FILE, issues: 'not valid JSON' }, { cause: err });
+  }
+  const parsed = StoredManifestSchema.safeParse(raw);
+  if (!parsed.success) {
+    throw new ServicepathError('BUNDLE_INVALID', { dir, file: MANIFEST_FILE, issues: formatZodIssues(parsed.error) }, { cause: parsed.error, details: zodIssueList(parsed.error) });
+  }
+  return { manifest: parsed.data, raw: raw as object };
 }
 
 /** Checks that every listed file exists with its checksum and that the required files are listed. */
@@ -101,10 +118,34 @@ interface LoadBundleOptions {
   backend?: BackendPreference;
 }
 
+/** The privacy audit as a loading error: BUNDLE_PRIVACY_VIOLATION naming the first finding, or null when clean. */
+async function privacyProblem(dir: string): Promise<ServicepathError | null> {
+  const audit = await auditBundle(dir);
+  const first = audit.findings[0];
+  if (first === undefined) return null;
+  const { k, minCount, roundTo } = audit.rules;
+  return new ServicepathError('BUNDLE_PRIVACY_VIOLATION', { dir, count: audit.findings.length, k, minCount, roundTo, file: first.file, pointer: first.pointer, detail: first.message });
+}
+
+/**
+ * Loads a bundle to score with: the manifest, every checksum, the privacy audit, then openBundle. The service loads
+ * through src/bundle/verify.ts loadVerifiedBundle instead, which runs every check of `servicepath verify` (load = verify).
+ */
 export async function loadBundle(dir: string, opts: LoadBundleOptions = {}): Promise<LoadedBundle> {
   const manifest = await readManifest(dir);
   const problems = await checkFiles(dir, manifest);
   if (problems.length > 0) throw problems[0] as ServicepathError;
+  // Nothing is served or scored from a bundle whose published numbers break the disclosure rules.
+  const disclosure = await privacyProblem(dir);
+  if (disclosure !== null) throw disclosure;
+  return openBundle(dir, manifest, opts);
+}
+
+/**
+ * Reads every file's schema, loads the model and re-scores the input example. The caller has checked the files'
+ * checksums and the privacy audit (loadBundle, or verify's own checks).
+ */
+export async function openBundle(dir: string, manifest: Manifest, opts: LoadBundleOptions = {}): Promise<LoadedBundle> {
   const preprocessing = await readBundleJson(dir, 'preprocessing.json', PreprocessingSchema);
   const calibration = await readBundleJson(dir, 'calibration.json', CalibrationSchema);
   const metrics = await readBundleJson(dir, 'metrics.json', MetricsFileSchema);

@@ -16,11 +16,12 @@ import type { MetricsFile } from '../schemas/metrics.js';
 import { describeFiles, listFiles } from './files.js';
 import { sha256Hex } from '../util/hash.js';
 import type { InputExample } from './input-example.js';
+import { type IdentifiedKey, signManifest } from './signing.js';
 
 export const MANIFEST_FILE = 'manifest.json';
 export const CARD_FILE_NAMES = ['model-card.json', 'model-card.md', 'model-card.html'];
 
-export type ManifestDraft = Omit<Manifest, 'formatVersion' | 'name' | 'version' | 'id' | 'files'>;
+export type ManifestDraft = Omit<Manifest, 'formatVersion' | 'name' | 'version' | 'id' | 'files' | 'manifestSignature'>;
 
 export interface BundleContents {
   model: { kind: 'logreg'; logreg: LogregModel } | { kind: 'gru' | 'transformer'; network: LayersModel };
@@ -44,6 +45,8 @@ interface WriteBundleOptions {
   contents: BundleContents;
   /** Writes the model card files into the folder, given the manifest as it will be (less the card's own files). */
   writeCard?: (dir: string, manifest: Manifest) => Promise<void>;
+  /** Signs the manifest (manifestSignature, src/bundle/signing.ts); absent or null: the bundle is unsigned. */
+  signingKey?: IdentifiedKey | null;
 }
 
 async function nextVersion(nameDir: string): Promise<string> {
@@ -93,7 +96,9 @@ export async function writeBundle(opts: WriteBundleOptions): Promise<{ dir: stri
     const id = `sha256:${sha256Hex(contentFiles.map((f) => `${f.path}:${f.sha256}`).join('\n'))}`;
     const base = { formatVersion: 1 as const, name: opts.name, version, id, ...opts.manifest };
     if (opts.writeCard !== undefined) await opts.writeCard(tmp, ManifestSchema.parse({ ...base, files: contentFiles }));
-    const manifest = ManifestSchema.parse({ ...base, files: await describeFiles(tmp, await listFiles(tmp)) });
+    const unsigned = ManifestSchema.parse({ ...base, files: await describeFiles(tmp, await listFiles(tmp)) });
+    // Signed last: the signature covers every other field, the checksums of every file included.
+    const manifest = opts.signingKey === undefined || opts.signingKey === null ? unsigned : ManifestSchema.parse({ ...unsigned, manifestSignature: signManifest(unsigned, opts.signingKey) });
     await writeFile(join(tmp, MANIFEST_FILE), json(manifest));
     if (await exists(target)) throw new ServicepathError('FILE_EXISTS', { file: target });
     try {

@@ -142,6 +142,27 @@ function dataGovernance(mf: SourceReader, manifest: Manifest): ModelCard['data_g
   };
 }
 
+/** The membership-inference attack of metrics.json /privacy/membership, when the bundle measured it. */
+function membershipInference(m: SourceReader, metrics: MetricsFile): ModelCard['privacy_measures']['membership_inference'] {
+  const attack = metrics.privacy?.membership;
+  if (attack === undefined) return undefined;
+  const at = '/privacy/membership';
+  return {
+    method: m.string(`${at}/method`, 'membership method'),
+    auc: {
+      value: m.number(`${at}/auc/estimate`, 'membership auc'),
+      lower: m.number(`${at}/auc/lower`, 'membership auc lower'),
+      upper: m.number(`${at}/auc/upper`, 'membership auc upper'),
+    },
+    members: m.number(`${at}/members`, 'membership members'),
+    non_members: m.number(`${at}/nonMembers`, 'membership non-members'),
+    balancing: m.string(`${at}/balancing`, 'membership balancing'),
+    bootstrap_unit: m.string(`${at}/bootstrap/unit`, 'membership bootstrap unit'),
+    target: m.number(`${at}/target`, 'membership target'),
+    within_target: attack.auc.estimate === null ? null : attack.auc.estimate <= attack.target,
+  };
+}
+
 /** Pointers of the leaves of a config object (arrays count as leaves). */
 function configPaths(value: unknown, tokens: string[], out: Set<string>): void {
   if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
@@ -184,6 +205,10 @@ function changeLog(card: Omit<ModelCard, 'change_log'>, previous: ModelCard): No
 
 export function buildModelCard(input: BuildModelCardInput): ModelCard {
   const manifest = parseOrThrow(ManifestSchema, input.manifest, 'manifest.json');
+  // Read from the manifest as stored: a field the stored file lacks (an older bundle) is not cited.
+  const rawManifest = input.manifest as { privacy?: { minCount?: unknown }; resolvedConfig?: { privacy?: { epsilon?: unknown } } } | null;
+  const rawPrivacy = rawManifest?.privacy;
+  const rawConfigPrivacy = rawManifest?.resolvedConfig?.privacy;
   const config = manifest.resolvedConfig;
   const base = manifest.stages.find((s) => s.stage === 'base-model');
   const deep = base !== undefined && base.kind !== 'logreg';
@@ -199,6 +224,8 @@ export function buildModelCard(input: BuildModelCardInput): ModelCard {
     ...reportMetrics(m, metrics.test, '/test', 'test'),
     ...(metrics.validation === undefined ? [] : reportMetrics(m, { ...metrics.validation, subgroups: {} }, '/validation', 'validation')),
   ];
+  const membership = membershipInference(m, metrics);
+  const limitations = membership === undefined ? text.LIMITATIONS : [...text.LIMITATIONS, text.MEMBERSHIP_LIMITATION(membership.within_target)];
   const card: Omit<ModelCard, 'change_log'> = {
     schema_version: CARD_SCHEMA_VERSION,
     model_details: {
@@ -212,6 +239,7 @@ export function buildModelCard(input: BuildModelCardInput): ModelCard {
         { reference: 'Model Cards for Model Reporting (Mitchell et al., 2019)' },
         { reference: 'TRIPOD+AI statement (Collins et al., BMJ 2024)' },
         { reference: 'EU AI Act, Annex III point 5(a) and Annex IV' },
+        ...(membership === undefined ? [] : [{ reference: text.MEMBERSHIP_REFERENCE }]),
       ],
       licence: { identifier: input.licence ?? 'Apache-2.0' },
       created: mf.string('/createdAt', 'createdAt'),
@@ -264,7 +292,7 @@ export function buildModelCard(input: BuildModelCardInput): ModelCard {
     considerations: {
       users: text.USERS,
       use_cases: text.USE_CASES,
-      limitations: text.LIMITATIONS,
+      limitations,
       tradeoffs: text.TRADEOFFS,
       ethical_considerations: text.ETHICAL_CONSIDERATIONS,
     },
@@ -276,12 +304,26 @@ export function buildModelCard(input: BuildModelCardInput): ModelCard {
       k: mf.number('/privacy/k', 'privacy k'),
       round_to: mf.number('/privacy/roundTo', 'privacy roundTo'),
       min_persons_per_code: mf.number('/privacy/minPersonsPerCode', 'minPersonsPerCode'),
+      ...(rawPrivacy?.minCount === undefined ? {} : { min_count: mf.number('/privacy/minCount', 'privacy minCount') }),
+      ...(typeof rawConfigPrivacy?.epsilon === 'number'
+        ? {
+            differential_privacy: {
+              epsilon: mf.number('/resolvedConfig/privacy/epsilon', 'privacy epsilon'),
+              mechanism: text.DP_MECHANISM,
+              accounting: text.DP_ACCOUNTING,
+            },
+          }
+        : {}),
       statements: [
+        text.COHORT_DISCLOSURE,
         'Subgroups, calibration bins and histogram cells with fewer than k persons (or positives or negatives) are suppressed.',
+        'Outcome counts, and their complements, under the minimum count are never shown as a count or a rate: such calibration bins show no observed rate, such operating points no sensitivity, specificity, PPV or NPV (the tables say "<" and the minimum count), and histogram cells are left out.',
         'Shown counts are rounded.',
         'Codes seen in fewer than the minimum number of persons are folded into a per-domain <rare> token.',
         'No person identifier or person-level record is stored in the bundle.',
+        ...(membership === undefined ? [] : [text.MEMBERSHIP_STATEMENT]),
       ],
+      ...(membership === undefined ? {} : { membership_inference: membership }),
     },
     evaluation_design: {
       split_unit: text.SPLIT_UNIT,
@@ -298,7 +340,7 @@ export function buildModelCard(input: BuildModelCardInput): ModelCard {
         auroc: m.number(`/external/${i}/overall/auroc/estimate`, 'external auroc'),
       })),
     },
-    limitations: text.LIMITATIONS,
+    limitations,
     tripod_ai_checklist: [...TRIPOD_AI_ITEMS],
   };
   if (metrics.interventions !== undefined) card.intervention_validation = m.data('/interventions', 'interventions');

@@ -1,6 +1,8 @@
 // The card laid out once as sections of paragraphs, lists, tables and figures; Markdown and HTML render this.
 import type { CalibrationPoint, CurvePoint, EvaluationReport, SubgroupSlice } from '../schemas/metrics.js';
 import type { Graphic, ModelCard, SourcedNumber } from '../schemas/model-card.js';
+import { DEFAULT_MIN_COUNT } from '../schemas/disclosure.js';
+import { ResolvedTrainConfigSchema } from '../schemas/train-config.js';
 import { type IntervalRow, intervalChart, lineChart, type Point } from './svg.js';
 
 export interface Table {
@@ -36,11 +38,20 @@ function curveFigure(g: Graphic, xLabel: string, yLabel: string, diagonal: boole
   return lineChart(frame, [{ name: g.name === 'roc' ? 'ROC' : 'Precision-recall', points }], { diagonal });
 }
 
-function calibrationFigure(g: Graphic): string {
+/** The minimum count the evaluation ran under: the resolved training config's (configs from before it: the default). */
+function minCountOf(card: ModelCard): number {
+  const config = ResolvedTrainConfigSchema.safeParse(card.model_parameters.resolved_config.value);
+  return config.success ? config.data.evaluation.minCount : DEFAULT_MIN_COUNT;
+}
+
+/** Bins with a shown rate are drawn; bins whose rate the disclosure rules hide are counted in the text alternative. */
+function calibrationFigure(g: Graphic, minCount: number): string {
   const curve = g.data.value as unknown as EvaluationReport['calibrationCurve'];
-  const shown = curve.points.filter((p): p is Extract<CalibrationPoint, { suppressed: false }> => !p.suppressed);
+  const shown = curve.points.filter((p): p is Extract<CalibrationPoint, { observedRate: number }> => !p.suppressed && p.observedRate !== null);
+  const hidden = curve.points.filter((p) => !p.suppressed && p.observedRate === null).length;
   const upper = Math.min(1, Math.max(0.1, ...shown.flatMap((p) => [p.meanPredicted, p.observedRate])));
-  const frame = { id: 'fig-calibration', title: g.title, desc: g.description, xLabel: 'Mean predicted risk', yLabel: 'Observed outcome rate', xDomain: [0, upper] as [number, number], yDomain: [0, upper] as [number, number] };
+  const desc = hidden === 0 ? g.description : `${g.description} Not drawn: ${hidden} bin(s) whose observed rate is hidden (<${minCount} with or without the outcome).`;
+  const frame = { id: 'fig-calibration', title: g.title, desc, xLabel: 'Mean predicted risk', yLabel: 'Observed outcome rate', xDomain: [0, upper] as [number, number], yDomain: [0, upper] as [number, number] };
   return lineChart(frame, [{ name: 'Observed', points: shown.map((p) => ({ x: p.meanPredicted, y: p.observedRate })), markers: true }], { diagonal: true });
 }
 
@@ -87,14 +98,14 @@ function trainingFigure(g: Graphic): string {
   ]);
 }
 
-function figureSvg(g: Graphic): string {
+function figureSvg(g: Graphic, minCount: number): string {
   switch (g.name) {
     case 'roc':
       return curveFigure(g, 'False-positive rate', 'True-positive rate', true);
     case 'precision_recall':
       return curveFigure(g, 'Recall', 'Precision', false);
     case 'calibration':
-      return calibrationFigure(g);
+      return calibrationFigure(g, minCount);
     case 'risk_distribution':
       return riskFigure(g);
     case 'subgroups':
@@ -126,6 +137,36 @@ function subgroupTable(card: ModelCard): Table {
   };
 }
 
+type MembershipInference = NonNullable<ModelCard['privacy_measures']['membership_inference']>;
+
+function membershipVerdict(mi: MembershipInference): string {
+  if (mi.within_target === null) return 'not measured (the AUC is not defined)';
+  return mi.within_target ? 'within the target' : 'exceeds the target';
+}
+
+function membershipTable(mi: MembershipInference): Table {
+  return {
+    caption: 'Membership inference: AUC of the attack, training persons against held-out test persons (0.5 = no leakage)',
+    headers: ['Field', 'Value'],
+    rows: [
+      ['Method', mi.method.value],
+      ['AUC', num(mi.auc.value)],
+      ['95% bootstrap interval', interval(mi.auc.lower, mi.auc.upper)],
+      ['Target (at most)', num(mi.target)],
+      ['Verdict', membershipVerdict(mi)],
+      ['Members (training persons)', num(mi.members)],
+      ['Non-members (test persons)', num(mi.non_members)],
+      ['Balancing', mi.balancing.value],
+      ['Bootstrap unit', mi.bootstrap_unit.value],
+    ],
+  };
+}
+
+/** The limitation's figures, rendered beside the limitation line from the card's sourced values. */
+function membershipSummary(mi: MembershipInference): string {
+  return `Membership inference by the ${mi.method.value} attack: AUC ${num(mi.auc.value)} (95% interval ${interval(mi.auc.lower, mi.auc.upper)}) against a target of at most ${num(mi.target)}: ${membershipVerdict(mi)}.`;
+}
+
 const table = (t: Table): Block => ({ kind: 'table', table: t });
 const list = (items: string[]): Block => ({ kind: 'list', items });
 const paragraph = (text: string): Block => ({ kind: 'paragraph', text });
@@ -134,6 +175,9 @@ export function cardSections(card: ModelCard): Section[] {
   const d = card.model_details;
   const p = card.model_parameters;
   const q = card.quantitative_analysis;
+  // Under the disclosure rules a null operating-point figure is hidden (or rests on a zero cell): a count under minCount.
+  const minCount = minCountOf(card);
+  const hiddenOr = (v: SourcedNumber) => (v.value === null ? `<${minCount}` : num(v));
   const g = card.data_governance;
   const e = card.evaluation_design;
   const sections: Section[] = [
@@ -188,12 +232,12 @@ export function cardSections(card: ModelCard): Section[] {
       blocks: [
         table(performanceTable(card)),
         table({
-          caption: 'Operating points by alert rate (test split)',
+          caption: `Operating points by alert rate (test split); <${minCount}: hidden, some count of people flagged or not, with or without the outcome, behind it is under ${minCount}`,
           headers: ['Alert rate', 'Threshold', 'Alerts (rounded)', 'Sensitivity', 'PPV', 'Specificity', 'NPV'],
-          rows: q.thresholds.map((t) => [num(t.alert_rate), num(t.threshold), num(t.alerts), num(t.sensitivity), num(t.ppv), num(t.specificity), num(t.npv)]),
+          rows: q.thresholds.map((t) => [num(t.alert_rate), num(t.threshold), num(t.alerts), ...[t.sensitivity, t.ppv, t.specificity, t.npv].map(hiddenOr)]),
         }),
         table(subgroupTable(card)),
-        ...q.graphics.collection.map((gr): Block => ({ kind: 'figure', name: gr.name, title: gr.title, description: gr.description, svg: figureSvg(gr) })),
+        ...q.graphics.collection.map((gr): Block => ({ kind: 'figure', name: gr.name, title: gr.title, description: gr.description, svg: figureSvg(gr, minCount) })),
       ],
     },
     {
@@ -228,11 +272,17 @@ export function cardSections(card: ModelCard): Section[] {
           headers: ['Parameter', 'Value'],
           rows: [
             ['k (minimum group size)', num(card.privacy_measures.k)],
+            ...(card.privacy_measures.min_count === undefined ? [] : [['Minimum outcome count (and complement) behind a rate', num(card.privacy_measures.min_count)]]),
             ['Counts rounded to', num(card.privacy_measures.round_to)],
             ['Rare-code folding: minimum persons per code', num(card.privacy_measures.min_persons_per_code)],
+            ...(card.privacy_measures.differential_privacy === undefined ? [] : [['Differential privacy: epsilon of the cohort-path counts', num(card.privacy_measures.differential_privacy.epsilon)]]),
           ],
         }),
         list(card.privacy_measures.statements),
+        ...(card.privacy_measures.differential_privacy === undefined
+          ? []
+          : [paragraph(`Differential privacy: ${card.privacy_measures.differential_privacy.mechanism}. ${card.privacy_measures.differential_privacy.accounting}`)]),
+        ...(card.privacy_measures.membership_inference === undefined ? [] : [table(membershipTable(card.privacy_measures.membership_inference))]),
       ],
     },
     {
@@ -259,7 +309,13 @@ export function cardSections(card: ModelCard): Section[] {
     sections.push({ title: 'Intervention-point validation', blocks: [paragraph('Validated against the generator\u2019s known effects; the figures are in metrics.json under /interventions.')] });
   }
   sections.push(
-    { title: 'Limitations', blocks: [list(card.limitations)] },
+    {
+      title: 'Limitations',
+      blocks: [
+        list(card.limitations),
+        ...(card.privacy_measures.membership_inference === undefined ? [] : [paragraph(membershipSummary(card.privacy_measures.membership_inference))]),
+      ],
+    },
     {
       title: 'Considerations',
       blocks: [

@@ -37,6 +37,26 @@ export const LIMITATIONS = [
   'Subgroups smaller than k persons, positives or negatives are suppressed and their performance is unknown.',
 ];
 
+export const COHORT_DISCLOSURE =
+  'Cohort paths, their "followed by" sides and the intervention support follow the same rules, with secondary suppression so that no hidden cell can be recovered by differencing along the cohort-path tree or a received / not-received split; servicepath privacy-check audits every published number, and the service refuses a bundle that fails it (docs/privacy.md).';
+export const DP_MECHANISM = 'two-sided geometric mechanism (Ghosh, Roughgarden and Sundararajan) on the cohort-path counts, before the disclosure rules';
+export const DP_ACCOUNTING =
+  'Pure differential privacy under adding or removing one person: half of epsilon for person counts and half for outcome counts, each spread evenly over the prefix depths (sequential composition) and shared within a depth (parallel composition); the per-count scales are in cohort-paths.json under privacy.dp (docs/differential-privacy.md).';
+export const MEMBERSHIP_REFERENCE = 'Privacy Risk in Machine Learning: Analyzing the Connection to Overfitting (Yeom et al., IEEE CSF 2018)';
+export const MEMBERSHIP_STATEMENT =
+  'Membership inference is measured: the loss-threshold attack of Yeom et al. ranks persons by the loss of the calibrated prediction the bundle serves, training persons against an equal number of held-out test persons; an AUC of one half means the attack learns nothing.';
+
+/**
+ * The limitation line of the loss-threshold membership-inference attack, by whether its AUC is within the target
+ * (null: not defined). The figures themselves are sourced values under privacy_measures.membership_inference.
+ */
+export const MEMBERSHIP_LIMITATION = (withinTarget: boolean | null): string =>
+  withinTarget === null
+    ? 'Membership inference: the loss-threshold attack of Yeom et al. could not be measured on this bundle (its AUC is not defined), so how much the model reveals about who was in its training data is unknown.'
+    : withinTarget
+      ? 'Membership inference: the AUC of the loss-threshold attack of Yeom et al. is within its target (privacy measures give the figure, its interval and the target); stronger attacks were not measured, so this bounds only what this attack can see.'
+      : 'Membership inference: the AUC of the loss-threshold attack of Yeom et al. exceeds its target (privacy measures give the figure, its interval and the target): the model tells its training persons from held-out persons better than intended, so its outputs reveal more about who was in the training data.';
+
 export const USERS = ['Social-services and health-services planners', 'Data scientists who train and compare models', 'Auditors and supervisory authorities'];
 export const USE_CASES = [
   'Comparing anonymised service paths and where risk turns upward.',

@@ -17,23 +17,26 @@ service, the outcome rates of those who got it after the prefix and those who di
 
 export function sortCohortPaths(paths: readonly CohortPath[], sort: 'size' | 'risk'): CohortPath[] {
   const bySize = (a: CohortPath, b: CohortPath) => b.persons - a.persons || (a.id < b.id ? -1 : 1);
-  return [...paths].sort(sort === 'size' ? bySize : (a, b) => b.outcomeRate - a.outcomeRate || bySize(a, b));
+  return [...paths].sort(sort === 'size' ? bySize : (a, b) => (b.outcomeRate ?? -1) - (a.outcomeRate ?? -1) || bySize(a, b));
 }
 
 const pct = (x: number) => `${(x * 100).toFixed(0)}%`;
+/** A shown rate, or what the disclosure rules say in its place. */
+const rateText = (x: number | null, why: string | undefined, minCount: number) =>
+  x !== null ? pct(x) : why === 'numerator' ? `<${minCount} children` : why === 'complement' ? `all but <${minCount} children` : 'suppressed';
 
 function renderText(file: CohortPathsFile, shown: readonly CohortPath[], total: number): string {
   const lines = [
-    `${total} cohort paths (k = ${file.privacy.k}, counts rounded to ${file.privacy.roundTo}); showing ${shown.length}.`,
+    `${total} cohort paths (k = ${file.privacy.k}, outcome counts of at least ${file.privacy.minCount}, counts rounded to ${file.privacy.roundTo}); showing ${shown.length}.`,
     `Groups: ${file.grouping}`,
     '',
   ];
   for (const p of shown) {
-    lines.push(`${p.id}  through ${p.throughBand}  persons ${p.persons}  outcome ${pct(p.outcomeRate)}  mean predicted ${pct(p.meanPredictedRisk)}`);
+    lines.push(`${p.id}  through ${p.throughBand}  persons ${p.persons}  outcome ${rateText(p.outcomeRate, p.outcomeSuppressed, file.privacy.minCount)}  mean predicted ${pct(p.meanPredictedRisk)}`);
     for (const s of p.steps) lines.push(`    ${s.band.padEnd(12)} ${s.groups.length === 0 ? '(no events)' : s.groups.join(', ')}`);
     for (const f of p.followedBy) {
       if ('persons' in f.received && 'persons' in f.notReceived) {
-        lines.push(`    then ${f.label}: got it ${f.received.persons} (outcome ${pct(f.received.outcomeRate)}), did not ${f.notReceived.persons} (outcome ${pct(f.notReceived.outcomeRate)})`);
+        lines.push(`    then ${f.label}: got it ${f.received.persons} (outcome ${rateText(f.received.outcomeRate, f.received.outcomeSuppressed, file.privacy.minCount)}), did not ${f.notReceived.persons} (outcome ${rateText(f.notReceived.outcomeRate, f.notReceived.outcomeSuppressed, file.privacy.minCount)})`);
       }
     }
   }

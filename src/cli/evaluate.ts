@@ -83,6 +83,7 @@ export const command: CommandModule = {
           languageGroup: examples.map((e) => e.subgroups.languageGroup),
         },
         k: bundle.manifest.privacy.k,
+        minCount: bundle.manifest.privacy.minCount,
         roundTo: bundle.manifest.privacy.roundTo,
         bootstrapSamples: intOption(values, 'bootstrap', config.evaluation.bootstrapSamples),
         seed: bundle.manifest.seed,

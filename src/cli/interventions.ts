@@ -27,8 +27,9 @@ const pp = (x: number) => `${x >= 0 ? '-' : '+'}${Math.abs(x * 100).toFixed(1)} 
 function supportText(c: Candidate): string {
   const s = c.support;
   if (s === null) return 'no published cohort path matches';
-  const side = (g: typeof s.received) => ('persons' in g ? `${pct(g.outcomeRate)} of ${g.persons}` : 'suppressed (< k)');
-  return `cohort ${s.cohortPathId} (through ${s.throughBand}, ${s.persons} persons, outcome ${pct(s.outcomeRate)}): got it later ${side(s.received)}, did not ${side(s.notReceived)}`;
+  const rate = (x: number | null) => (x === null ? 'hidden (fewer than the minimum count with or without the outcome)' : pct(x));
+  const side = (g: typeof s.received) => ('persons' in g ? `${rate(g.outcomeRate)} of ${g.persons}` : 'suppressed');
+  return `cohort ${s.cohortPathId} (through ${s.throughBand}, ${s.persons} persons, outcome ${rate(s.outcomeRate)}): got it later ${side(s.received)}, did not ${side(s.notReceived)}`;
 }
 
 export function renderInterventions(r: InterventionsResult): string {

@@ -20,10 +20,12 @@ const COMMANDS: Record<string, { file: string; summary: string }> = {
   'evaluate-interventions': { file: './evaluate-interventions.js', summary: 'compare estimated effects with the generator\'s truth' },
   card: { file: './card.js', summary: '(re)render the model card of a bundle' },
   verify: { file: './verify.js', summary: 'check a bundle: schema, checksums, input example' },
+  'privacy-check': { file: './privacy-check.js', summary: 'audit every published number of a bundle against the disclosure rules' },
   reproduce: { file: './reproduce.js', summary: 'retrain from a bundle\'s manifest and compare metrics' },
   serve: { file: './serve.js', summary: 'start the inference service' },
   audit: { file: './audit.js', summary: 'audit log tools (audit verify --log FILE)' },
   tokens: { file: './tokens.js', summary: 'create a tokens file entry (hash only) for the service' },
+  keys: { file: './keys.js', summary: 'create an Ed25519 key pair for signing bundles' },
 };
 
 function mainHelp(): string {

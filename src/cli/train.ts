@@ -1,13 +1,14 @@
 // `servicepath train`: parses the flags, prints progress and the result. The work is src/bundle/assemble.ts
 // trainBundle (inputs -> training stages -> bundle); docs/training.md.
 import { type TrainBundleOptions, type TrainBundleResult, trainBundle } from '../bundle/assemble.js';
+import { resolveSigningKey, SIGNING_KEY_ENV } from '../bundle/signing.js';
 import type { Progress } from '../train/sequence.js';
 import { type CommandIo, type CommandModule, emit, intOption, parseOptions, requireOption } from './common.js';
 
 const usage = `Usage: servicepath train --store STORE --task FILE --model logreg|gru|transformer [--out MODELS] --name NAME
                         [--catalogue FILE] [--truth DIR (--key-file FILE | --demo-key)] [--epochs N]
                         [--batch-size N] [--seed S] [--backend auto|wasm|cpu|tensorflow] [--version V]
-                        [--config FILE] [--resume] [--json]
+                        [--config FILE] [--resume] [--signing-key FILE] [--json]
 
 Builds one example per eligible person at the task's index date (own and relatives' events of the lookback
 window, nothing after the index), splits by family, fits the model, calibrates it on the validation split,
@@ -29,6 +30,9 @@ evaluates it on the test split and writes an immutable bundle to MODELS/NAME/<ve
   --version V         bundle version (default: next number); an existing version is refused
   --config FILE       training overrides (JSON or YAML; unknown keys fail; docs/training.md)
   --resume            continue an interrupted run from MODELS/.NAME.checkpoint/
+  --signing-key FILE  sign the manifest with this Ed25519 private key (PEM PKCS#8, \`servicepath keys new\`); else
+                      the key in ${SIGNING_KEY_ENV} (its PEM text), else the bundle is unsigned and
+                      \`serve\` loads it only with --allow-unsigned
   --json              print the result as JSON`;
 
 function progressPrinter(io: CommandIo): { onProgress: (p: Progress) => void; done: () => void } {
@@ -58,6 +62,7 @@ function renderResult(r: TrainBundleResult): string {
     `Model ${r.modelKind}; ${r.examples} examples (${r.positives} with the outcome); ${r.epochs} epochs`,
     `Splits (persons/families/positives): train ${s.train.persons}/${s.train.families}/${s.train.positives}, validation ${s.validation.persons}/${s.validation.families}/${s.validation.positives}, test ${s.test.persons}/${s.test.families}/${s.test.positives}`,
     `Test AUROC ${fmt(r.test.auroc)}, AUPRC ${fmt(r.test.auprc)}, Brier ${fmt(r.test.brier)}, calibration slope ${fmt(r.test.calibrationSlope)}${r.test.oracleAuroc === null ? '' : `, oracle AUROC ${fmt(r.test.oracleAuroc)}`}`,
+    ...(r.bundle === null ? [] : [r.signingKeyId === null ? `Unsigned (no --signing-key or ${SIGNING_KEY_ENV}): serve loads it only with --allow-unsigned` : `Manifest signed with key ${r.signingKeyId}`]),
   ].join('\n');
 }
 
@@ -85,6 +90,7 @@ export const command: CommandModule = {
         version: { type: 'string' },
         config: { type: 'string' },
         resume: { type: 'boolean' },
+        'signing-key': { type: 'string' },
       },
       usage,
     );
@@ -105,6 +111,8 @@ export const command: CommandModule = {
       ...(values.version === undefined ? {} : { version: values.version }),
       ...(values.config === undefined ? {} : { config: values.config }),
       ...(values.resume === true ? { resume: true } : {}),
+      // Read before training: a bad key fails now, not after an hour of training.
+      signingKey: await resolveSigningKey({ keyFile: values['signing-key'] }),
     };
     const progress = progressPrinter(io);
     const result = await trainBundle(opts, {

@@ -118,8 +118,9 @@ type BinStrategy = 'uniform' | 'quantile';
 interface CalibrationBin {
   meanPredicted: number;
   observedRate: number;
-  /** Exact count; callers that publish it round or suppress it. */
+  /** Exact counts of people and of those with the outcome; callers that publish them round or suppress them. */
   n: number;
+  positives: number;
 }
 
 /** Bin membership: `uniform` = equal-width bins on [0, 1]; `quantile` = equal-count bins by rank of p. */
@@ -156,7 +157,7 @@ export function calibrationCurve(
   const out: CalibrationBin[] = [];
   for (let b = 0; b < bins; b++) {
     const n = count[b]!;
-    if (n > 0) out.push({ meanPredicted: sumP[b]! / n, observedRate: sumY[b]! / n, n });
+    if (n > 0) out.push({ meanPredicted: sumP[b]! / n, observedRate: sumY[b]! / n, n, positives: sumY[b]! });
   }
   return out;
 }

@@ -4,6 +4,6 @@ export { brier, calibrationCurve, calibrationSlopeIntercept, ece } from './calib
 export { auprc, prCurve, rocCurve } from './discrimination.js';
 export { auroc } from '../util/rank.js';
 export { evaluateBinary } from './evaluate-binary.js';
-export { roundCount } from './privacy.js';
+export { membershipAttack } from './membership.js';
 export { thresholdTable } from './thresholds.js';
 export { COMPARED_METRICS, comparePaired, type PairedComparison } from './compare.js';

@@ -14,6 +14,8 @@ interface ThresholdResult {
   specificity: number | null;
   ppv: number | null;
   npv: number | null;
+  /** The exact confusion matrix behind the four figures (callers that publish the figures check these). */
+  counts: { truePositives: number; falsePositives: number; falseNegatives: number; trueNegatives: number };
 }
 
 function ratio(num: number, den: number): number | null {
@@ -51,6 +53,7 @@ export function thresholdTable(
       specificity: ratio(tn, negatives),
       ppv: ratio(tp, tp + fp),
       npv: ratio(tn, tn + fn),
+      counts: { truePositives: tp, falsePositives: fp, falseNegatives: fn, trueNegatives: tn },
     };
   });
 }

@@ -1,9 +1,13 @@
 // Mines anonymised cohort paths from the training split (coarsened prefixes shared by >= k persons) and
 // matches a planner's path to them. Counts are rounded; every count or rate stands for at least k persons.
+// With `epsilon` the counts carry differential-privacy noise first (src/privacy/dp.ts, docs/differential-privacy.md).
 import { createHash } from 'node:crypto';
 import { ServicepathError } from '../errors/index.js';
 import { type TreatmentRule, treatedServices, treatmentOf } from '../scoring/treatment.js';
-import { roundCount as roundToMultiple } from '../evaluate/privacy.js';
+import { enforceCohortPaths } from '../privacy/cohort-paths.js';
+import { type CohortPathsBudget, capToTotal, clampCount, cohortPathsBudget, type DpSeed, geometricNoise, rescaleToTotal, secretSeed } from '../privacy/dp.js';
+import { outcomeCell, shownCount } from '../privacy/rules.js';
+import { type DisclosureRules, DisclosureRulesSchema } from '../schemas/disclosure.js';
 import type { ActionableService, Catalogue } from '../schemas/catalogue.js';
 import {
   type CohortPath,
@@ -26,29 +30,39 @@ interface CohortExample {
 interface MineOptions {
   /** Smallest group shown (>= 5; default 10). */
   k: number;
+  /** Smallest outcome count, and complement, behind a shown rate (>= 3; default 5). */
+  minCount?: number;
   /** Counts are rounded to a multiple of this (default 5). */
   roundTo: number;
   /** Keep at most this many cohort paths, largest first (default 2000). */
   maxPaths?: number;
-}
-
-/** Rounds a count of at least k to the nearest multiple of roundTo, never showing less than k. */
-export function roundCount(n: number, k: number, roundTo: number): number {
-  const floor = Math.ceil(k / roundTo) * roundTo;
-  return Math.max(floor, roundToMultiple(n, roundTo));
+  /**
+   * Differential privacy of the counts (docs/differential-privacy.md): the total privacy loss (> 0) of the file's
+   * counts and outcome counts; undefined or null: exact counts under the disclosure rules alone.
+   */
+  epsilon?: number | null;
+  /** Seeds the noise (with epsilon), so that a run repeats; default: a fresh secret seed. */
+  seed?: number;
 }
 
 const round = (x: number, step: number): number => Math.round(x / step) * step;
-const rate = (positives: number, n: number): number => Number(round(positives / n, 0.01).toFixed(2));
 
-function groupStat(n: number, positives: number, opts: MineOptions): GroupStat {
-  return n >= opts.k ? { persons: roundCount(n, opts.k, opts.roundTo), outcomeRate: rate(positives, n) } : { suppressed: true };
+function groupStat(n: number, positives: number, rules: DisclosureRules): GroupStat {
+  return n >= rules.k ? { persons: shownCount(n, rules), ...outcomeCell(n, positives, rules) } : { suppressed: true, reason: 'group' };
 }
 
-function checkPrivacy(opts: MineOptions): void {
-  if (!Number.isInteger(opts.k) || opts.k < MIN_COHORT_K || !Number.isInteger(opts.roundTo) || opts.roundTo < 1) {
-    throw new ServicepathError('EXPLAIN_PRIVACY_THRESHOLD', { minK: MIN_COHORT_K, k: opts.k, roundTo: opts.roundTo });
+function checkEpsilon(epsilon: number | null | undefined): number | null {
+  if (epsilon === undefined || epsilon === null) return null;
+  if (!Number.isFinite(epsilon) || epsilon <= 0) {
+    throw new ServicepathError('CONFIG_INVALID', { file: 'cohort-paths options', issues: 'privacy.epsilon: must be greater than 0 (allowed: a number > 0, or null for no noise)' });
   }
+  return epsilon;
+}
+
+function checkPrivacy(opts: MineOptions): DisclosureRules {
+  const parsed = DisclosureRulesSchema.safeParse({ k: opts.k, roundTo: opts.roundTo, ...(opts.minCount === undefined ? {} : { minCount: opts.minCount }) });
+  if (!parsed.success) throw new ServicepathError('EXPLAIN_PRIVACY_THRESHOLD', { minK: MIN_COHORT_K, k: opts.k, roundTo: opts.roundTo });
+  return parsed.data;
 }
 
 interface PrefixStats {
@@ -64,6 +78,89 @@ interface PrefixStats {
   earlierPositives: number[];
   /** band -> group -> "relation\0code" -> persons holding it. */
   codes: Map<string, number>[][];
+}
+
+/** A prefix's counts as published: the true ones, or noisy ones made consistent (`noisyCounts`). */
+interface PrefixCounts {
+  n: number;
+  positives: number;
+  /** Per service: received after the prefix, and those of them with the outcome. */
+  got: number[];
+  gotPositives: number[];
+  /** Per service: did not receive it by the index date (those who got it earlier are the rest of n). */
+  not: number[];
+  notPositives: number[];
+}
+
+function trueCounts(s: PrefixStats): PrefixCounts {
+  return {
+    n: s.n,
+    positives: s.positives,
+    got: s.got,
+    gotPositives: s.gotPositives,
+    not: s.got.map((got, si) => s.n - got - s.earlier[si]!),
+    notPositives: s.gotPositives.map((gotPositives, si) => s.positives - gotPositives - s.earlierPositives[si]!),
+  };
+}
+
+/** The parent of the first band's prefixes: all training persons (sourcePersons); no prefix key looks like it. */
+const ROOT = '\u0000root';
+
+/**
+ * The counts with two-sided geometric noise (src/privacy/dp.ts), each count's noise seeded by its own label, then
+ * made consistent, parents first: negative counts become 0; prefixes whose noisy counts add up to more than their
+ * parent's are scaled down to fit under it; per service, received, not received and got earlier are rescaled to
+ * add up to the prefix's count; outcome counts lie between 0 and their count. All of it is post-processing of the
+ * noisy counts, which keeps the guarantee.
+ */
+function noisyCounts(
+  stats: ReadonlyMap<string, PrefixStats>,
+  sourceN: number,
+  services: readonly { code: string }[],
+  budget: CohortPathsBudget,
+  seed: DpSeed,
+): { source: number; counts: Map<string, PrefixCounts> } {
+  const source = clampCount(sourceN + geometricNoise(seed, 'source', budget.source));
+  const n = new Map<string, number>([[ROOT, source]]);
+  const children = new Map<string, string[]>();
+  for (const [key, s] of stats) {
+    n.set(key, clampCount(s.n + geometricNoise(seed, `persons\u0000${key}`, budget.persons)));
+    const parent = s.steps.length === 1 ? ROOT : prefixKey(s.steps.slice(0, -1));
+    const siblings = children.get(parent);
+    if (siblings === undefined) children.set(parent, [key]);
+    else siblings.push(key);
+  }
+  const depth = (key: string): number => (key === ROOT ? 0 : stats.get(key)!.steps.length);
+  for (const parent of [ROOT, ...[...stats.keys()].sort((a, b) => depth(a) - depth(b))]) {
+    const kids = children.get(parent) ?? [];
+    const capped = capToTotal(kids.map((k) => n.get(k)!), n.get(parent)!);
+    kids.forEach((k, i) => {
+      n.set(k, capped[i]!);
+    });
+  }
+  const counts = new Map<string, PrefixCounts>();
+  for (const [key, s] of stats) {
+    const total = n.get(key)!;
+    const noisy = (label: string, q: CohortPathsBudget['split'], value: number) => clampCount(value + geometricNoise(seed, `${label}\u0000${key}`, q));
+    const c: PrefixCounts = { n: total, positives: clampCount(noisy('outcomes', budget.outcomes, s.positives), total), got: [], gotPositives: [], not: [], notPositives: [] };
+    services.forEach((svc, si) => {
+      const got = s.got[si]!;
+      const earlier = s.earlier[si]!;
+      const sides = [
+        noisy(`received\u0000${svc.code}`, budget.split, got),
+        noisy(`notReceived\u0000${svc.code}`, budget.split, s.n - got - earlier),
+        noisy(`earlier\u0000${svc.code}`, budget.split, earlier),
+      ];
+      const [r, u] = rescaleToTotal(sides, total) as [number, number, number];
+      const gotPositives = s.gotPositives[si]!;
+      c.got.push(r);
+      c.not.push(u);
+      c.gotPositives.push(clampCount(noisy(`receivedOutcomes\u0000${svc.code}`, budget.splitOutcomes, gotPositives), r));
+      c.notPositives.push(clampCount(noisy(`notReceivedOutcomes\u0000${svc.code}`, budget.splitOutcomes, s.positives - gotPositives - s.earlierPositives[si]!), u));
+    });
+    counts.set(key, c);
+  }
+  return { source, counts };
 }
 
 function prefixesOf(path: Path): { steps: string[][]; last: number } {
@@ -153,9 +250,16 @@ function cohortId(key: string): string {
  * up to b; it is kept when at least k persons share it. `followedBy` counts, per catalogue service, those who got
  * it after the prefix and on or before their index date, against those who did not; both sides are suppressed
  * unless each has at least k persons. Throws EXPLAIN_PRIVACY_THRESHOLD when k < 5.
+ *
+ * With `epsilon` (> 0; CONFIG_INVALID otherwise) the counts of the prefixes shared by at least k persons, and the
+ * number of training persons, carry two-sided geometric noise with total privacy loss epsilon (the budget split and
+ * its accounting: cohortPathsBudget in src/privacy/dp.ts; the file's privacy.dp records it), are made consistent,
+ * and the disclosure rules then apply to the noisy counts; rates are noisy outcome counts over noisy counts.
+ * Without it the file is exactly what it was before differential privacy existed.
  */
 export function mineCohortPaths(examples: readonly CohortExample[], catalogue: Catalogue, opts: MineOptions): CohortPathsFile {
-  checkPrivacy(opts);
+  const rules = checkPrivacy(opts);
+  const epsilon = checkEpsilon(opts.epsilon);
   const services = catalogue.services;
   const rule = treatedServices(catalogue);
   // Pass 1: sizes only, so that detail is gathered only for prefixes that will be published.
@@ -175,7 +279,7 @@ export function mineCohortPaths(examples: readonly CohortExample[], catalogue: C
     const indexAge = indexAgeOf(ex.path);
     for (let b = 0; b < steps.length; b++) {
       const key = prefixKey(steps.slice(0, b + 1));
-      if ((sizes.get(key) ?? 0) < opts.k) break; // longer prefixes are subsets: smaller still
+      if ((sizes.get(key) ?? 0) < rules.k) break; // longer prefixes are subsets: smaller still
       let s = stats.get(key);
       if (s === undefined) {
         const prefix = steps.slice(0, b + 1);
@@ -213,38 +317,51 @@ export function mineCohortPaths(examples: readonly CohortExample[], catalogue: C
     }
   });
   const globalCodes = globalCodeCounts(examples);
-  const paths: CohortPath[] = [...stats.entries()].map(([key, s]) => {
+  // Differential privacy over the depths that have prefixes to publish (those held by at least k persons).
+  const depths = [...stats.values()].reduce((d, s) => Math.max(d, s.steps.length), 0);
+  const budget = epsilon === null ? null : cohortPathsBudget(epsilon, AGE_BANDS.slice(0, depths).map((b) => b.name), services.length);
+  const published =
+    budget === null
+      ? { source: examples.length, counts: new Map([...stats].map(([key, s]) => [key, trueCounts(s)])) }
+      : noisyCounts(stats, examples.length, services, budget, opts.seed ?? secretSeed());
+  const shownPrefixes = [...stats.entries()].filter(([key]) => published.counts.get(key)!.n >= rules.k);
+  const paths: CohortPath[] = shownPrefixes.map(([key, s]) => {
+    const c = published.counts.get(key)!;
     const followedBy: FollowedBy[] = services.map((svc, si) => {
-      const got = s.got[si]!;
-      const not = s.n - got - s.earlier[si]!;
-      const shown = got >= opts.k && not >= opts.k; // complementary suppression: one side would reveal the other
+      const got = c.got[si]!;
+      const not = c.not[si]!;
+      const earlier = c.n - got - not;
+      // Complementary suppression: one side, or those who got it earlier (the cohort path minus both sides), would
+      // be a group below k.
+      const shown = got >= rules.k && not >= rules.k && (earlier === 0 || earlier >= rules.k);
+      const hidden = { suppressed: true as const, reason: got < rules.k || not < rules.k ? ('group' as const) : ('secondary' as const) };
       return {
         code: svc.code,
         label: svc.label,
-        received: shown ? groupStat(got, s.gotPositives[si]!, opts) : { suppressed: true },
-        notReceived: shown ? groupStat(not, s.positives - s.gotPositives[si]! - s.earlierPositives[si]!, opts) : { suppressed: true },
+        received: shown ? groupStat(got, c.gotPositives[si]!, rules) : hidden,
+        notReceived: shown ? groupStat(not, c.notPositives[si]!, rules) : hidden,
       };
     });
     return {
       id: cohortId(key),
       throughBand: AGE_BANDS[s.steps.length - 1]!.name,
       steps: s.steps.map((groups, b) => ({ band: AGE_BANDS[b]!.name, groups })),
-      persons: roundCount(s.n, opts.k, opts.roundTo),
-      outcomeRate: rate(s.positives, s.n),
+      persons: shownCount(c.n, rules),
+      ...outcomeCell(c.n, c.positives, rules),
       meanPredictedRisk: Number(round(s.predictedSum / s.n, 0.001).toFixed(3)),
       followedBy,
-      representative: representativePath(s, globalCodes, opts.k),
+      representative: representativePath(s, globalCodes, rules.k),
     };
   });
   paths.sort((a, b) => b.persons - a.persons || (a.id < b.id ? -1 : 1));
-  return {
+  return enforceCohortPaths({
     formatVersion: 1,
-    privacy: { k: opts.k, roundTo: opts.roundTo },
+    privacy: budget === null ? rules : { ...rules, dp: budget.accounting },
     grouping: GROUPING_DESCRIPTION,
     bands: [...AGE_BANDS],
-    sourcePersons: examples.length >= opts.k ? roundCount(examples.length, opts.k, opts.roundTo) : 0,
+    sourcePersons: published.source >= rules.k ? shownCount(published.source, rules) : 0,
     paths: paths.slice(0, opts.maxPaths ?? 2000),
-  };
+  });
 }
 
 /** Cohort paths by their coarsened prefix, for matching planners' paths. */

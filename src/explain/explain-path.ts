@@ -117,6 +117,7 @@ function supportOf(found: SupportMatch): Candidate['support'] {
         throughBand: found.cohort.throughBand,
         persons: found.cohort.persons,
         outcomeRate: found.cohort.outcomeRate,
+        ...(found.cohort.outcomeSuppressed === undefined ? {} : { outcomeSuppressed: found.cohort.outcomeSuppressed }),
         received: found.followed.received,
         notReceived: found.followed.notReceived,
       };

@@ -3,8 +3,9 @@
 import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { ServicepathError } from '../errors/index.js';
+import type { DisclosureRules } from '../schemas/disclosure.js';
 import type { PersonHistory } from '../schemas/store.js';
-import { MIN_PERSONS, PROFILE_TABLES, ProfileAccumulator, type ProfileTables, type Row } from './aggregate.js';
+import { allButUnderMin, DEFAULT_PROFILE_RULES, PROFILE_TABLES, ProfileAccumulator, type ProfileTables, type Row, underK } from './aggregate.js';
 
 /** What the profile needs of a store: its person histories and, when it has one, the code dictionary. */
 export interface ProfileSource {
@@ -15,14 +16,21 @@ export interface ProfileSource {
 interface ProfileOptions {
   /** Rows of persons_per_code (most persons first). */
   topCodes: number;
+  /** The disclosure rules (default k 10, minCount 5, roundTo 5). */
+  rules?: DisclosureRules;
 }
 export const DEFAULT_TOP_CODES = 50;
 
 interface Profile {
   format: 'servicepath-profile';
   version: 1;
-  /** Counts of 1–9 persons are shown as this string. */
-  suppression: { minPersons: number; shownAs: string };
+  /** The disclosure rules the tables follow (src/privacy/rules.ts); `servicepath privacy-check --profile` audits them. */
+  privacy: DisclosureRules;
+  /**
+   * How hidden cells read: groups of 1 to minPersons - 1 (= k) persons as `shownAs` (`<10`), counts under minCount
+   * as `underMinCount` (`<5`), and counts whose complement is under minCount as `complementUnderMinCount`.
+   */
+  suppression: { minPersons: number; shownAs: string; underMinCount: string; complementUnderMinCount: string };
   tables: ProfileTables;
 }
 
@@ -36,8 +44,10 @@ export async function buildProfile(source: ProfileSource, options: ProfileOption
     codeNames = new Map();
     for (const [code, info] of await source.codeDictionary()) codeNames.set(code, info.name);
   }
-  const tables = acc.finish(codeNames === undefined ? { topCodes: options.topCodes } : { topCodes: options.topCodes, codeNames });
-  return { format: 'servicepath-profile', version: 1, suppression: { minPersons: MIN_PERSONS, shownAs: '<10' }, tables };
+  const rules = options.rules ?? DEFAULT_PROFILE_RULES;
+  const tables = acc.finish(codeNames === undefined ? { topCodes: options.topCodes, rules } : { topCodes: options.topCodes, codeNames, rules });
+  const suppression = { minPersons: rules.k, shownAs: underK(rules), underMinCount: `<${rules.minCount}`, complementUnderMinCount: allButUnderMin(rules) };
+  return { format: 'servicepath-profile', version: 1, privacy: { ...rules }, suppression, tables };
 }
 
 type Danfo = typeof import('danfojs-node');
@@ -82,7 +92,10 @@ export async function renderProfileText(profile: Profile): Promise<string> {
     blocks.push(`## ${name}`);
     blocks.push(rows.length === 0 ? '(empty)' : (await frameOf(name, rows)).toString());
   }
-  blocks.push(`Counts of fewer than ${profile.suppression.minPersons} persons are shown as ${profile.suppression.shownAs}.`);
+  const { minPersons, shownAs, underMinCount, complementUnderMinCount } = profile.suppression;
+  blocks.push(
+    `Counts of fewer than ${minPersons} persons are shown as ${shownAs}; a count, or its complement, under ${profile.privacy.minCount} as ${underMinCount} or ${complementUnderMinCount}; counts are rounded to ${profile.privacy.roundTo}.`,
+  );
   return blocks.join('\n');
 }
 

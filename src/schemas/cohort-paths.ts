@@ -1,33 +1,35 @@
 // cohort-paths.json: anonymised, coarsened path prefixes shared by at least k persons (docs/interventions.md).
 // Every count is rounded; every count or rate comes with its own group of at least k persons, or is suppressed.
 import { z } from 'zod';
+import { DisclosureRulesSchema, MIN_K, OUTCOME_SUPPRESSIONS } from './disclosure.js';
 import { PathSchema } from './path.js';
 
 /** Privacy floor: no deployment may publish groups smaller than this (DESIGN.md, cohort paths and privacy). */
-export const MIN_COHORT_K = 5;
-const DEFAULT_COHORT_K = 10;
-const DEFAULT_ROUND_TO = 5;
+export const MIN_COHORT_K = MIN_K;
 
-export const CohortPrivacySchema = z
-  .object({
-    /** Smallest group whose count or rate is shown. */
-    k: z.number().int().min(MIN_COHORT_K, `k must be at least ${MIN_COHORT_K}`).default(DEFAULT_COHORT_K),
-    /** Counts are rounded to a multiple of this (and never shown below k). */
-    roundTo: z.number().int().min(1).default(DEFAULT_ROUND_TO),
-  })
-  .strict();
+/**
+ * The rules the file was made under (src/privacy): k, minCount, roundTo. Files written before minCount was
+ * recorded read as minCount 5 (the default), and the privacy check holds them to it.
+ */
+export const CohortPrivacySchema = DisclosureRulesSchema;
+
+/** A published outcome rate, or null with the reason it is hidden ("<minCount" with or without the outcome). */
+const outcomeFields = {
+  /** Observed outcome rate, rounded to 0.01; null when hidden. */
+  outcomeRate: z.number().min(0).max(1).nullable(),
+  outcomeSuppressed: z.enum(OUTCOME_SUPPRESSIONS).optional(),
+};
 
 /** A group of persons with its rounded size and outcome rate, or a marker that it is too small to show. */
 export const GroupStatSchema = z.union([
   z
     .object({
       /** Rounded to `roundTo`, at least k. */
-      persons: z.number().int().min(MIN_COHORT_K),
-      /** Observed outcome rate, rounded to 0.01. */
-      outcomeRate: z.number().min(0).max(1),
+      persons: z.number().int().min(0),
+      ...outcomeFields,
     })
     .strict(),
-  z.object({ suppressed: z.literal(true) }).strict(),
+  z.object({ suppressed: z.literal(true), reason: z.enum(['group', 'secondary']).optional() }).strict(),
 ]);
 export type GroupStat = z.infer<typeof GroupStatSchema>;
 
@@ -47,7 +49,8 @@ const FollowedBySchema = z
     received: GroupStatSchema,
     /**
      * Those who did not get it by their index date (those who got it before the prefix ended are on neither side).
-     * Both sides are suppressed when either is below k (complementary suppression).
+     * Both sides are suppressed when either is below k, or when the rest of the cohort path (those who got it
+     * earlier) would be a group below k (secondary suppression).
      */
     notReceived: GroupStatSchema,
   })
@@ -62,8 +65,8 @@ export const CohortPathSchema = z
     throughBand: z.string(),
     steps: z.array(CohortStepSchema).min(1),
     /** Rounded to `roundTo`, at least k. */
-    persons: z.number().int().min(MIN_COHORT_K),
-    outcomeRate: z.number().min(0).max(1),
+    persons: z.number().int().min(0),
+    ...outcomeFields,
     /** Mean predicted risk (the model's, at the index date) of the persons sharing the prefix; rounded to 0.001. */
     meanPredictedRisk: z.number().min(0).max(1),
     followedBy: z.array(FollowedBySchema),

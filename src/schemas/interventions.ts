@@ -1,5 +1,6 @@
 // The answer to "where along this path would acting lower the risk most" (docs/interventions.md).
 import { z } from 'zod';
+import { OUTCOME_SUPPRESSIONS } from './disclosure.js';
 import { GroupStatSchema } from './cohort-paths.js';
 import { PathRelationSchema } from './path.js';
 
@@ -43,7 +44,9 @@ const CandidateSupportSchema = z
     cohortPathId: z.string(),
     throughBand: z.string(),
     persons: z.number().int(),
-    outcomeRate: z.number(),
+    /** Null when hidden by the disclosure rules (outcomeSuppressed says why). */
+    outcomeRate: z.number().nullable(),
+    outcomeSuppressed: z.enum(OUTCOME_SUPPRESSIONS).optional(),
     received: GroupStatSchema,
     notReceived: GroupStatSchema,
   })

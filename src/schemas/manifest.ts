@@ -1,6 +1,7 @@
 // The bundle's root manifest (manifest.json): how to load the bundle and what it was made from (docs/bundle-format.md).
 // Written once by the trainer; the loader checks it, every file checksum and the input example before serving.
 import { z } from 'zod';
+import { DEFAULT_MIN_COUNT, MIN_K, MIN_MIN_COUNT } from './disclosure.js';
 import { TaskSpecSchema } from './task.js';
 import { fitsEffectModel, MODEL_KINDS, type ModelKind, type ResolvedTrainConfig, ResolvedTrainConfigSchema } from './train-config.js';
 
@@ -95,6 +96,16 @@ const DataFingerprintSchema = z
   .strict();
 export type DataFingerprint = z.infer<typeof DataFingerprintSchema>;
 
+/** keyId: the first 16 hex digits of the sha256 of the public key (SPKI DER); value: the 64-byte signature, base64. */
+const ManifestSignatureSchema = z
+  .object({
+    algorithm: z.literal('ed25519'),
+    keyId: z.string().regex(/^[0-9a-f]{16}$/, 'not a key id (16 hex digits)'),
+    value: z.string().regex(/^[A-Za-z0-9+/]{86}==$/, 'not a base64 Ed25519 signature'),
+  })
+  .strict();
+export type ManifestSignature = z.infer<typeof ManifestSignatureSchema>;
+
 export const ManifestSchema = z
   .object({
     formatVersion: z.literal(BUNDLE_FORMAT_VERSION),
@@ -132,10 +143,24 @@ export const ManifestSchema = z
         test: SplitSummarySchema,
       })
       .strict(),
-    privacy: z.object({ k: z.number().int().min(5), roundTo: z.number().int().min(1), minPersonsPerCode: z.number().int().min(1) }).strict(),
+    /** The disclosure rules the bundle's published aggregates follow (src/privacy), and the vocabulary's floor. */
+    privacy: z
+      .object({
+        k: z.number().int().min(MIN_K),
+        /** Bundles written before it was recorded read as the default (and are audited against it). */
+        minCount: z.number().int().min(MIN_MIN_COUNT).default(DEFAULT_MIN_COUNT),
+        roundTo: z.number().int().min(1),
+        minPersonsPerCode: z.number().int().min(1),
+      })
+      .strict(),
     signature: z.object({ input: z.literal('Path'), output: z.literal('trajectory') }).strict(),
     /** Every file of the bundle except manifest.json, sorted by path. */
     files: z.array(BundleFileSchema).min(1),
+    /**
+     * The trainer's Ed25519 signature over the canonical manifest without this field (src/bundle/signing.ts,
+     * docs/bundle-format.md "Signature"); absent when the bundle was trained without a signing key.
+     */
+    manifestSignature: ManifestSignatureSchema.optional(),
   })
   .strict()
   .superRefine((m, ctx) => {

@@ -147,7 +147,31 @@ export const ModelCardSchema = z
       })
       .strict(),
     privacy_measures: z
-      .object({ k: SourcedNumberSchema, round_to: SourcedNumberSchema, min_persons_per_code: SourcedNumberSchema, statements: z.array(z.string()) })
+      .object({
+        k: SourcedNumberSchema,
+        round_to: SourcedNumberSchema,
+        min_persons_per_code: SourcedNumberSchema,
+        /** Smallest outcome count (and complement) behind a published rate; absent for bundles written before it. */
+        min_count: SourcedNumberSchema.optional(),
+        /** Differential-privacy noise on the cohort-path counts (training config privacy.epsilon), when used. */
+        differential_privacy: z.object({ epsilon: SourcedNumberSchema, mechanism: z.string(), accounting: z.string() }).strict().optional(),
+        statements: z.array(z.string()),
+        /** The loss-threshold membership-inference attack (metrics.json /privacy/membership); absent for older bundles. */
+        membership_inference: z
+          .object({
+            method: SourcedStringSchema,
+            auc: z.object({ value: SourcedNumberSchema, lower: SourcedNumberSchema, upper: SourcedNumberSchema }).strict(),
+            members: SourcedNumberSchema,
+            non_members: SourcedNumberSchema,
+            balancing: SourcedStringSchema,
+            bootstrap_unit: SourcedStringSchema,
+            target: SourcedNumberSchema,
+            /** The AUC estimate is at most the target; null when the AUC is not defined. */
+            within_target: z.boolean().nullable(),
+          })
+          .strict()
+          .optional(),
+      })
       .strict(),
     evaluation_design: z
       .object({

@@ -3,6 +3,7 @@
 // bundle manifest's `resolvedConfig`. The sequence network's fields are defined once here (NETWORK_FIELDS) and the
 // model config (src/model/config.ts) is derived from them, so a default never has two homes.
 import { z } from 'zod';
+import { DEFAULT_K, DEFAULT_MIN_COUNT, DEFAULT_ROUND_TO, MIN_K, MIN_MIN_COUNT } from './disclosure.js';
 
 export const SEQUENCE_KINDS = ['gru', 'transformer'] as const;
 export const MODEL_KINDS = ['logreg', ...SEQUENCE_KINDS] as const;
@@ -118,11 +119,13 @@ export const TrainConfigSchema = z
       .object({
         bootstrapSamples: z.number().int().min(0).max(10_000).default(200),
         /** Smallest group shown in subgroup tables and cohort paths (never below 5). */
-        k: z.number().int().min(5).default(10),
-        roundTo: z.number().int().min(1).default(5),
+        k: z.number().int().min(MIN_K).default(DEFAULT_K),
+        /** Smallest outcome count, and complement, behind any published rate (never below 3); fewer show as "<5". */
+        minCount: z.number().int().min(MIN_MIN_COUNT).default(DEFAULT_MIN_COUNT),
+        roundTo: z.number().int().min(1).default(DEFAULT_ROUND_TO),
       })
       .strict()
-      .default({ bootstrapSamples: 200, k: 10, roundTo: 5 }),
+      .default({ bootstrapSamples: 200, k: DEFAULT_K, minCount: DEFAULT_MIN_COUNT, roundTo: DEFAULT_ROUND_TO }),
     /**
      * Confounding-by-indication adjustment: `ipw` multiplies each example's weight in the training loss by
      * stabilised inverse propensities of the catalogue's services (src/train/adjustment.ts computeAdjustmentWeights);
@@ -143,6 +146,17 @@ export const TrainConfigSchema = z
       .refine((t) => t.interactionTau < t.tausDays.length, { message: 'interactionTau must index tausDays', path: ['interactionTau'] })
       .default({ tausDays: [300, 1000, 3000], interactionTau: 1 }),
     backend: z.enum(['auto', 'tensorflow', 'wasm', 'cpu']).default('auto'),
+    /**
+     * Differential privacy of the published cohort-path counts and outcome counts (docs/differential-privacy.md):
+     * epsilon > 0 adds two-sided geometric noise whose total privacy loss is epsilon (smaller = more noise); null
+     * (the default) publishes the exact counts under the disclosure rules alone.
+     */
+    privacy: z
+      .object({
+        epsilon: z.number().positive('privacy.epsilon must be greater than 0 (allowed: a number > 0, or null for no noise)').nullable().default(null),
+      })
+      .strict()
+      .default({ epsilon: null }),
   })
   .strict()
   .refine((c) => c.wide || c.wideInit === 'zero', { message: 'wideInit other than zero needs the wide part (wide: true)', path: ['wideInit'] });

@@ -1,9 +1,10 @@
 // Public summary of a model version from its manifest and metrics.json: kind, task, signature, headline
-// metrics of the test split. Never the data fingerprint, the resolved config or anything person-level.
+// metrics of the test split, and the disclosure rules its published numbers follow. Never the data fingerprint,
+// the resolved config or anything person-level.
 import type { MetricEstimate } from '../schemas/metrics.js';
 import type { ModelEntry, VersionState } from './registry.js';
 import { compareVersions, DEFAULT_ALIAS } from './registry.js';
-import type { ServedMetrics } from './types.js';
+import type { LoadedBundleLike, ServedMetrics } from './types.js';
 
 /** The headline metrics, each a point estimate with its bootstrap interval. */
 const HEADLINE_METRICS = ['auroc', 'auprc', 'brier', 'calibrationSlope', 'ece'] as const;
@@ -12,6 +13,16 @@ function headlineMetrics(metrics: ServedMetrics) {
   const { n, positives, overall } = metrics.test;
   const pick = Object.fromEntries(HEADLINE_METRICS.map((m) => [m, overall[m]])) as Record<(typeof HEADLINE_METRICS)[number], MetricEstimate>;
   return { split: 'test' as const, n, positives, ...pick };
+}
+
+/**
+ * The disclosure rules in force: those the bundle's cohort paths were published under (the loader's privacy audit
+ * refuses a bundle whose cohort-paths file records weaker rules than its manifest), so that clients show hidden
+ * values as the API sends them ("<k", "<minCount").
+ */
+function privacyOf(bundle: LoadedBundleLike) {
+  const { k, minCount, roundTo } = bundle.cohortPaths.privacy;
+  return { k, minCount, roundTo };
 }
 
 function describeVersion(v: VersionState) {
@@ -24,7 +35,11 @@ function describeVersion(v: VersionState) {
     task: b?.manifest.task ?? null,
     createdAt: b?.manifest.createdAt ?? null,
     signature: b?.manifest.signature ?? null,
+    /** True when the manifest's signature verified with a trusted key; false when loaded unsigned or signed by an untrusted key (--allow-unsigned). */
+    signed: b === null ? null : b.signing?.status === 'verified',
+    signingKeyId: b?.signing?.keyId ?? null,
     headlineMetrics: b === null ? null : headlineMetrics(b.metrics),
+    privacy: b === null ? null : privacyOf(b),
     error: v.error,
   };
 }

@@ -6,7 +6,7 @@
 import { buildExamples, type Example, type ExampleCounts, type PersonSource } from '../cohort/examples.js';
 import { type Splits, splitExamples } from '../cohort/split.js';
 import { ServicepathError } from '../errors/index.js';
-import { evaluateBinary } from '../evaluate/index.js';
+import { evaluateBinary, membershipAttack } from '../evaluate/index.js';
 import { modelWindow } from '../features/preprocessing.js';
 import { chooseMaxLen, fitPreprocessing } from '../features/vocabulary.js';
 import { type BackendInfo, initialiseWideFromLogreg, type LayersModel, resolveModelConfig, type SequenceModelConfig, selectBackend } from '../model/index.js';
@@ -121,6 +121,7 @@ function evaluate(examples: readonly Example[], probs: Float64Array, config: Res
       languageGroup: examples.map((e) => e.subgroups.languageGroup),
     },
     k: config.evaluation.k,
+    minCount: config.evaluation.minCount,
     roundTo: config.evaluation.roundTo,
     bootstrapSamples: config.evaluation.bootstrapSamples,
     seed,
@@ -356,14 +357,28 @@ function calibrationStage(method: TrainConfig['calibration'], logits: Logits, va
   };
 }
 
-/** Stage 9: the metrics file: the test split's evaluation (the validation split's beside it). */
+/**
+ * Stage 9: the metrics file: the test split's evaluation (the validation split's beside it) and the loss-threshold
+ * membership-inference attack on the calibrated model, training persons against test persons.
+ */
 function evaluationStage(resolved: ResolvedTrainConfig, splits: Splits, sets: PerSplit<Example[]>, probs: Logits, calibration: Calibration, truth: ReadonlyMap<string, number> | undefined): MetricsFile {
+  const labels = (examples: readonly Example[]) => Float64Array.from(examples, (e) => e.label);
   return {
     schemaVersion: METRICS_SCHEMA_VERSION,
     splits: { train: { ...splits.counts.train }, validation: { ...splits.counts.validation }, test: { ...splits.counts.test } },
     test: evaluate(sets.test, probs.test, resolved, truth, resolved.seed),
     validation: evaluate(sets.validation, probs.validation, resolved, truth, resolved.seed + 1),
     calibration: { ...calibration },
+    privacy: {
+      membership: membershipAttack({
+        memberProbs: probs.train,
+        memberLabels: labels(sets.train),
+        nonMemberProbs: probs.test,
+        nonMemberLabels: labels(sets.test),
+        bootstrapSamples: resolved.evaluation.bootstrapSamples,
+        seed: resolved.seed + 2,
+      }),
+    },
   };
 }
 

@@ -138,20 +138,49 @@ describe('web page', () => {
     expect(problems).toEqual([]);
   });
 
-  it('shows suppressed cohort groups as <k, never their numbers', async () => {
+  it('shows suppressed cohort groups as <k and hidden rates as <minCount, never their numbers, and the rules in force', async () => {
     const page = await openPage();
     await signIn(page, world.tokens.planner);
     await page.locator('#cohort-table tbody tr').first().waitFor();
-    // Find, through the API the page uses, a path with a suppressed followed-by group.
+    // The same page of cohort paths, through the API the page uses.
+    type Stat = { suppressed?: true; reason?: string; persons?: number; outcomeRate?: number | null; outcomeSuppressed?: string };
     const res = await page.evaluate(async (token) => {
       const r = await fetch('/v1/models/cw-demo/cohort-paths?limit=20', { headers: { authorization: `Bearer ${token}` } });
-      return (await r.json()) as { privacy: { k: number }; paths: { id: string; followedBy: { received: object }[] }[] };
+      return (await r.json()) as {
+        privacy: { k: number; minCount: number; roundTo: number };
+        paths: { id: string; outcomeRate: number | null; outcomeSuppressed?: string; followedBy: { received: Stat; notReceived: Stat }[] }[];
+      };
     }, world.tokens.planner);
-    const index = res.paths.findIndex((p) => p.followedBy.some((f) => 'suppressed' in f.received));
+    const { k, minCount, roundTo } = res.privacy;
+    expect(await page.locator('#footer-rules').textContent()).toBe(
+      `Groups under ${k} children are not shown; outcome counts under ${minCount} show as <${minCount}; counts are rounded to ${roundTo}.`,
+    );
+    // Every row's observed outcome rate: a percentage, or the hidden form the API's reason calls for.
+    const hiddenText = (why: string | undefined) => (why === 'numerator' ? `<${minCount}` : why === 'complement' ? `all but <${minCount}` : 'hidden');
+    const shown = await page.locator('#cohort-table tbody tr').evaluateAll((rows) => rows.map((r) => [r.getAttribute('data-cohort-id'), r.querySelector('td:nth-child(3)')?.textContent ?? '']));
+    expect(shown.map(([id]) => id)).toEqual(res.paths.map((p) => p.id));
+    for (const [i, p] of res.paths.entries()) {
+      const text = shown[i]![1];
+      if (p.outcomeRate === null) expect(text, p.id).toBe(hiddenText(p.outcomeSuppressed));
+      else expect(text, p.id).toMatch(/^\d+(\.\d)?%$/);
+    }
+    // A followed-by group suppressed under k shows as <k.
+    const index = res.paths.findIndex((p) => p.followedBy.some((f) => f.received.suppressed === true && f.received.reason !== 'secondary'));
     expect(index).toBeGreaterThanOrEqual(0);
     await page.locator(`#cohort-table tbody tr[data-cohort-id="${res.paths[index]!.id}"]`).getByRole('button').click();
     await page.getByText('What followed in this cohort path').click();
-    expect(await page.locator('#followed-table').textContent()).toContain(`<${res.privacy.k}`);
+    expect(await page.locator('#followed-table').textContent()).toContain(`<${k}`);
+    // Each side as the API sends it: its size and rate, or the hidden forms.
+    const cells = await page.locator('#followed-table tbody tr').evaluateAll((rows) => rows.map((r) => [...r.querySelectorAll('td')].slice(1).map((td) => td.textContent ?? '')));
+    const sideText = (g: Stat) =>
+      g.suppressed === true ? (g.reason === 'secondary' ? 'hidden' : `<${k}`) : g.outcomeRate === null ? `${g.persons!.toLocaleString('en')} children, ${hiddenText(g.outcomeSuppressed)}` : null;
+    for (const [j, f] of res.paths[index]!.followedBy.entries()) {
+      for (const [side, g] of [f.received, f.notReceived].entries()) {
+        const want = sideText(g);
+        if (want === null) expect(cells[j]![side]).toMatch(new RegExp(`^${g.persons!.toLocaleString('en')} children, \\d+(\\.\\d)?%$`));
+        else expect(cells[j]![side]).toBe(want);
+      }
+    }
     expect(problems).toEqual([]);
   });
 

@@ -5,8 +5,8 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { type Browser, chromium } from 'playwright-core';
-import { loadBundle } from '../../src/bundle/index.js';
 import { runCli } from '../../src/cli/main.js';
+import { servingLoader } from '../../src/serve/default-loader.js';
 import { startServer, type RunningServer } from '../../src/serve/server.js';
 import { readTokensFile } from '../../src/serve/tokens-file.js';
 
@@ -50,7 +50,8 @@ export async function buildWorld(): Promise<World> {
     host: '127.0.0.1',
     port: 0,
     modelsDir: models,
-    loader: loadBundle,
+    // As `servicepath serve --allow-unsigned` (the demo's path): every verify check, the unsigned bundle accepted.
+    loader: servingLoader({ trustedKeys: [], allowUnsigned: true }),
     tokens: (await readTokensFile(tokensFile)).tokens,
     auditLogFile: join(dir, 'audit.jsonl'),
     watch: false,

@@ -114,14 +114,18 @@ describe.skipIf(!present)(`Eunomia GiBleed through ingest --format omop${present
   it('profiles the store: persons per code with names, and ages at first condition', async () => {
     const profile = await buildProfile(await openStore(storeDir), { topCodes: 500 }, storeDir);
     const code = (c: string) => profile.tables.persons_per_code.find((r) => r['code'] === c);
-    expect(code('80180')).toEqual({ code: '80180', name: 'Osteoarthritis', domain: 'condition', persons: 2694, events: 2694 });
-    expect(code('192671')).toMatchObject({ persons: 479, events: 479 });
-    expect(profile.tables.overview).toContainEqual({ metric: 'persons', value: 2694 });
+    // Every person but fewer than 5 has osteoarthritis: the count is not shown (docs/privacy.md); events are rounded.
+    expect(code('80180')).toEqual({ code: '80180', name: 'Osteoarthritis', domain: 'condition', persons: 'all but <5', events: 2695 });
+    expect(code('192671')).toMatchObject({ persons: 480, events: 480 }); // 479, rounded to 5
+    expect(profile.tables.overview).toContainEqual({ metric: 'persons', value: 2695 }); // 2694, rounded to 5
     const condition = profile.tables.age_at_first_event.find((r) => r['domain'] === 'condition')!;
-    expect(condition['persons']).toBe(2694);
+    expect(condition['persons']).toBe('all but <5'); // 2694 of the store's persons: fewer than 5 without a condition
     expect(typeof condition['median_years']).toBe('number');
-    // Every persons-per-code cell is 0, 10 or more, or the string <10.
-    for (const r of profile.tables.persons_per_code) expect(r['persons'] === '<10' || (r['persons'] as number) >= 10).toBe(true);
+    // Every persons-per-code cell is 0, 10 or more and a multiple of 5, or a marker (<10, <5, all but <5).
+    for (const r of profile.tables.persons_per_code) {
+      const p = r['persons'];
+      expect(p === '<10' || p === '<5' || p === 'all but <5' || (typeof p === 'number' && p >= 10 && p % 5 === 0)).toBe(true);
+    }
   });
 });
 

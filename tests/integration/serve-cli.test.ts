@@ -1,6 +1,7 @@
-// The serve, tokens and audit commands end to end: tokens stored as hashes only, refusal without tokens,
-// a running server answering over a real socket and closing on SIGTERM with its audit log flushed.
-import { mkdirSync, readFileSync } from 'node:fs';
+// The serve, tokens, keys and audit commands end to end: tokens stored as hashes only, refusal without tokens,
+// a key pair for signing bundles, refusal of a bad --trusted-keys, a running server answering over a real socket
+// and closing on SIGTERM with its audit log flushed.
+import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/main.js';
@@ -40,6 +41,35 @@ describe('servicepath tokens / serve / audit', () => {
     t.cleanup();
   });
 
+  it('keys new writes a private key (mode 0600) and a public key, prints the key id, and never overwrites', async () => {
+    const t = tempDir();
+    const c = capture();
+    expect(await runCli(['keys', 'new', '--out', join(t.dir, 'keys'), '--json'], c.io)).toBe(0);
+    const written = JSON.parse(c.out.join('')) as { keyId: string; privateKeyFile: string; publicKeyFile: string };
+    expect(written.keyId).toMatch(/^[0-9a-f]{16}$/);
+    expect(statSync(written.privateKeyFile).mode & 0o777).toBe(0o600);
+    expect(readFileSync(written.publicKeyFile, 'utf8')).toContain('BEGIN PUBLIC KEY');
+    const again = capture();
+    expect(await runCli(['keys', 'new', '--out', join(t.dir, 'keys')], again.io)).toBe(EXIT.usage);
+    expect(again.err.join('')).toContain('FILE_EXISTS');
+    const bad = capture();
+    expect(await runCli(['keys', 'old'], bad.io)).toBe(EXIT.usage);
+    t.cleanup();
+  });
+
+  it('refuses to start with a --trusted-keys that is not an Ed25519 public key', async () => {
+    const t = tempDir();
+    const keys = capture();
+    expect(await runCli(['keys', 'new', '--out', t.dir], keys.io)).toBe(0);
+    const c = capture();
+    expect(await runCli(['serve', '--models', t.dir, '--port', '0', '--dev', '--trusted-keys', join(t.dir, 'signing.key')], c.io)).toBe(EXIT.usage);
+    expect(c.err.join('')).toContain('BUNDLE_TRUSTED_KEYS_INVALID');
+    writeFileSync(join(t.dir, 'junk.pem'), 'no key here\n');
+    const d = capture();
+    expect(await runCli(['serve', '--models', t.dir, '--port', '0', '--dev', '--trusted-keys', join(t.dir, 'junk.pem')], d.io)).toBe(EXIT.usage);
+    t.cleanup();
+  });
+
   it('refuses to start without tokens, and --dev off loopback', async () => {
     const t = tempDir();
     const a = capture();
@@ -57,9 +87,10 @@ describe('servicepath tokens / serve / audit', () => {
     mkdirSync(models);
     const log = join(t.dir, 'audit.jsonl');
     const c = capture();
-    const running = runCli(['serve', '--models', models, '--port', '0', '--dev', '--audit-log', log, '--no-watch'], c.io);
+    const running = runCli(['serve', '--models', models, '--port', '0', '--dev', '--audit-log', log, '--no-watch', '--allow-unsigned'], c.io);
     const url = await waitFor(() => /serving at (http:\/\/\S+)/.exec(c.out.join('\n'))?.[1]);
     const token = await waitFor(() => /dev token[^:]*: (sp_\S+)/.exec(c.out.join('\n'))?.[1]);
+    expect(c.out.join('\n')).toContain('signatures: no trusted key; unsigned bundles are served (--allow-unsigned)');
     expect((await fetch(`${url}/healthz`)).status).toBe(200);
     expect((await fetch(`${url}/v1/models`)).status).toBe(401);
     const ok = await fetch(`${url}/v1/models`, { headers: { authorization: `Bearer ${token}` } });

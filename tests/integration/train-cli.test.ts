@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadBundle } from '../../src/bundle/index.js';
 import { runCli } from '../../src/cli/main.js';
-import { roundCount } from '../../src/evaluate/index.js';
+import { roundCount } from '../../src/privacy/rules.js';
 import { DEMO_KEY, openCanonicalSources, runIngest } from '../../src/ingest/index.js';
 
 const SAMPLES = join(import.meta.dirname, '..', '..', 'data-samples');

@@ -1,14 +1,30 @@
 // `servicepath verify` and `reproduce` on a logreg bundle trained from data-samples: a fresh bundle passes,
-// each kind of tampering (a weight byte, a manifest field, a removed file, an added file) fails with its code,
-// and retraining from the manifest reproduces the stored metrics. Also the GiBleed task's concept lists.
+// each kind of tampering (a weight byte, a manifest field, a removed file, an added file, a re-hashed model
+// edit) fails with its code in verify and in the service's loader (load = verify) while the genuine bundle
+// serves; a bundle trained with --signing-key verifies with its trusted key and a full re-forge fails only its
+// signature; retraining from the manifest reproduces the stored metrics. Also the GiBleed task's concept lists.
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { cp, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/main.js';
-import type { ReproduceReport } from '../../src/cli/reproduce.js';
-import type { VerifyReport } from '../../src/cli/verify.js';
+import { loadBundle } from '../../src/bundle/index.js';
+import { InputExampleSchema } from '../../src/bundle/input-example.js';
+import { readTrustedKeys } from '../../src/bundle/signing.js';
+import { CARD_FILE_NAMES } from '../../src/bundle/write.js';
+import { buildModelCard, writeCardFiles } from '../../src/card/index.js';
+import { readTrainingLog } from '../../src/card/read.js';
+import { LogregModelSchema } from '../../src/schemas/fitted-models.js';
+import { MetricsFileSchema } from '../../src/schemas/metrics.js';
+import { createScorer } from '../../src/scoring/scorer.js';
+import { loadBundleForServing, servingLoader } from '../../src/serve/default-loader.js';
+import type { BundleLoader } from '../../src/serve/types.js';
+import { ModelRegistry } from '../../src/serve/registry.js';
+import Fastify from 'fastify';
+import type { ReproduceReport } from '../../src/bundle/reproduce.js';
+import type { VerifyReport } from '../../src/bundle/verify.js';
 import { TaskSpecSchema } from '../../src/schemas/task.js';
 import { CatalogueSchema } from '../../src/schemas/catalogue.js';
 
@@ -31,6 +47,9 @@ async function cli(args: string[]) {
 let work: string;
 let store: string;
 let bundle: string;
+/** The same training, signed with keys/signing.key (`servicepath keys new --out keys`). */
+let signedBundle: string;
+let keysDir: string;
 
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'sp-verify-'));
@@ -42,6 +61,14 @@ beforeAll(async () => {
   const train = await cli(['train', '--store', store, '--task', join(SAMPLES, 'task.json'), '--model', 'logreg', '--out', join(work, 'models'), '--name', 'cw', '--config', config, '--json']);
   expect(train.code, train.err).toBe(0);
   bundle = (JSON.parse(train.out) as { bundle: string }).bundle;
+  keysDir = join(work, 'keys');
+  const keys = await cli(['keys', 'new', '--out', keysDir, '--json']);
+  expect(keys.code, keys.err).toBe(0);
+  const signed = await cli(['train', '--store', store, '--task', join(SAMPLES, 'task.json'), '--model', 'logreg', '--out', join(work, 'models'), '--name', 'cwsigned', '--config', config, '--signing-key', join(keysDir, 'signing.key'), '--json']);
+  expect(signed.code, signed.err).toBe(0);
+  const result = JSON.parse(signed.out) as { bundle: string; signingKeyId: string };
+  expect(result.signingKeyId).toBe((JSON.parse(keys.out) as { keyId: string }).keyId);
+  signedBundle = result.bundle;
 }, 180_000);
 
 afterAll(async () => {
@@ -49,15 +76,80 @@ afterAll(async () => {
 });
 
 /** A separate copy of the bundle to tamper with. */
-async function copyOf(name: string): Promise<string> {
+async function copyOf(name: string, from = bundle): Promise<string> {
   const dir = join(work, 'copies', name);
-  await cp(bundle, dir, { recursive: true });
+  await cp(from, dir, { recursive: true });
   return dir;
 }
 
-async function verify(dir: string): Promise<{ code: number; report: VerifyReport; err: string }> {
-  const r = await cli(['verify', '--bundle', dir, '--json']);
+async function verify(dir: string, ...flags: string[]): Promise<{ code: number; report: VerifyReport; err: string }> {
+  const r = await cli(['verify', '--bundle', dir, '--json', ...flags]);
   return { code: r.code, report: JSON.parse(r.out) as VerifyReport, err: r.err };
+}
+
+const sha256 = (data: string | Buffer) => createHash('sha256').update(data).digest('hex');
+const jsonText = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`;
+type ManifestJson = { id: string; version: string; files: { path: string; sha256: string; bytes: number }[]; manifestSignature?: unknown };
+const readManifestJson = async (dir: string) => JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8')) as ManifestJson;
+
+/** Writes a file of a bundle copy and updates its checksum in the manifest, as an editor covering their tracks would. */
+async function rehash(dir: string, file: string, text: string): Promise<void> {
+  await writeFile(join(dir, file), text);
+  const manifest = await readManifestJson(dir);
+  const entry = manifest.files.find((f) => f.path === file)!;
+  entry.sha256 = sha256(text);
+  entry.bytes = Buffer.byteLength(text);
+  await writeFile(join(dir, 'manifest.json'), jsonText(manifest));
+}
+
+/**
+ * The attack of issue 23: a copy whose calibration intercept is raised by 2 (a different model), with the input
+ * example's expected risks recomputed and every checksum in the manifest updated; the id is left as it was.
+ */
+async function raisedIntercept(name: string, from = bundle): Promise<string> {
+  const dir = await copyOf(name, from);
+  const original = await loadBundle(from);
+  original.dispose();
+  if (original.calibration.method !== 'platt') throw new Error('expected platt calibration');
+  const calibration = { ...original.calibration, intercept: original.calibration.intercept + 2 };
+  await rehash(dir, 'calibration.json', jsonText(calibration));
+  const logreg = LogregModelSchema.parse(JSON.parse(await readFile(join(dir, 'logreg.json'), 'utf8')));
+  const scorer = createScorer(original.preprocessing, { kind: 'logreg', logreg }, calibration, original.effect);
+  const example = InputExampleSchema.parse(JSON.parse(await readFile(join(dir, 'input-example.json'), 'utf8')));
+  const risks = await scorer.scoreTrajectories(example.examples.map((e) => e.path));
+  const rescored = { ...example, examples: example.examples.map((e, i) => ({ ...e, expected: Array.from(risks[i]!) })) };
+  expect(rescored.examples[0]!.expected.at(-1)).toBeGreaterThan(example.examples[0]!.expected.at(-1)!);
+  await rehash(dir, 'input-example.json', jsonText(rescored));
+  return dir;
+}
+
+/** Goes the whole way: the id recomputed from the content files and the card rebuilt from the edited manifest. */
+async function reforge(dir: string): Promise<void> {
+  const manifest = await readManifestJson(dir);
+  const content = manifest.files.filter((f) => !CARD_FILE_NAMES.includes(f.path)).sort((a, b) => (a.path < b.path ? -1 : 1));
+  manifest.id = `sha256:${sha256(content.map((f) => `${f.path}:${f.sha256}`).join('\n'))}`;
+  const { manifestSignature: _kept, ...unsigned } = manifest;
+  const metrics = MetricsFileSchema.parse(JSON.parse(await readFile(join(dir, 'metrics.json'), 'utf8')));
+  const trainingLog = await readTrainingLog(join(dir, 'training-log.jsonl'));
+  await writeCardFiles(buildModelCard({ manifest: { ...unsigned, files: content }, metrics, trainingLog }), dir);
+  for (const f of manifest.files.filter((x) => CARD_FILE_NAMES.includes(x.path))) {
+    const bytes = await readFile(join(dir, f.path));
+    f.sha256 = sha256(bytes);
+    f.bytes = bytes.length;
+  }
+  await writeFile(join(dir, 'manifest.json'), jsonText(manifest));
+}
+
+/** A models folder with the genuine bundle as good@1 and `dir` as bad@1, loaded by `loader`: [status, code] of each. */
+async function serveBoth(name: string, dir: string, loader: BundleLoader = loadBundleForServing, good = bundle) {
+  const models = join(work, `serve-${name}`);
+  await cp(good, join(models, 'good', '1'), { recursive: true });
+  await cp(dir, join(models, 'bad', '1'), { recursive: true });
+  const registry = new ModelRegistry({ modelsDir: models, loader, log: Fastify({ logger: false }).log, batch: { windowMs: 1, maxBatchPaths: 8 } });
+  await registry.reload();
+  const states = Object.fromEntries(registry.all().map((v) => [v.name, { status: v.status, code: v.error?.code ?? null, message: v.error?.message ?? null, signing: v.bundle?.signing ?? null }]));
+  await registry.close();
+  return states as Record<'good' | 'bad', { status: string; code: string | null; message: string | null; signing: unknown }>;
 }
 
 const failed = (report: VerifyReport) => Object.fromEntries(report.checks.filter((c) => c.status === 'fail').map((c) => [c.name, c.problems.map((p) => p.code)]));
@@ -68,18 +160,25 @@ describe('servicepath verify', () => {
     expect(err).toBe('');
     expect(code).toBe(0);
     expect(report.ok).toBe(true);
+    expect(report.signing).toEqual({ status: 'unsigned', keyId: null });
     expect(report.checks.map((c) => [c.name, c.status])).toEqual([
       ['manifest', 'pass'],
+      ['signature', 'pass'],
       ['files', 'pass'],
       ['unlisted', 'pass'],
       ['bundle-id', 'pass'],
       ['model-card', 'pass'],
       ['manifest-card', 'pass'],
       ['splits', 'pass'],
+      ['privacy', 'pass'],
       ['input-example', 'pass'],
     ]);
     const text = await cli(['verify', '--bundle', bundle]);
-    expect(text.out).toContain('All 8 checks passed.');
+    expect(text.out).toContain('All 10 checks passed.');
+    expect(text.out).toContain('Signature: not signed');
+    const privacy = await cli(['privacy-check', '--bundle', bundle]);
+    expect(privacy.code, privacy.err).toBe(0);
+    expect(privacy.out).toContain('No finding');
   });
 
   it('catches a changed byte of the logreg weights', async () => {
@@ -96,6 +195,61 @@ describe('servicepath verify', () => {
     expect(err).toContain('BUNDLE_VERIFY_FAILED');
     expect(failed(report)).toEqual({ files: ['BUNDLE_CHECKSUM_MISMATCH'] });
     expect(report.checks.find((c) => c.name === 'input-example')?.status).toBe('skipped');
+  });
+
+  it('catches a cohort path edited to show a group of 3, in verify, privacy-check and the service', async () => {
+    const dir = await copyOf('count-of-3');
+    const file = join(dir, 'cohort-paths.json');
+    const cohort = JSON.parse(await readFile(file, 'utf8')) as { paths: { persons: number }[] };
+    expect(cohort.paths.length).toBeGreaterThan(0);
+    cohort.paths[0]!.persons = 3;
+    const text = `${JSON.stringify(cohort, null, 2)}\n`;
+    await writeFile(file, text);
+    // As an editor would: the manifest's checksum of the file follows the edit, so only the content gives it away.
+    const manifestFile = join(dir, 'manifest.json');
+    const manifest = JSON.parse(await readFile(manifestFile, 'utf8')) as { files: { path: string; sha256: string; bytes: number }[] };
+    const entry = manifest.files.find((f) => f.path === 'cohort-paths.json')!;
+    entry.sha256 = createHash('sha256').update(text).digest('hex');
+    entry.bytes = Buffer.byteLength(text);
+    await writeFile(manifestFile, `${JSON.stringify(manifest, null, 2)}\n`);
+    const { code, report } = await verify(dir);
+    expect(code).toBe(5);
+    expect(failed(report).privacy).toContain('BUNDLE_PRIVACY_VIOLATION');
+    const check = await cli(['privacy-check', '--bundle', dir, '--json']);
+    expect(check.code).toBe(5);
+    expect(check.err).toContain('BUNDLE_PRIVACY_VIOLATION');
+    const audit = JSON.parse(check.out) as { findings: { file: string; pointer: string; message: string }[] };
+    expect(audit.findings.some((f) => f.file === 'cohort-paths.json' && f.pointer === '/paths/0/persons')).toBe(true);
+    // The service refuses that bundle and keeps serving the untouched one beside it.
+    const states = await serveBoth('count-of-3', dir);
+    expect(states.good).toMatchObject({ status: 'ready', code: null });
+    expect(states.bad).toMatchObject({ status: 'refused', code: 'BUNDLE_VERIFY_FAILED', message: expect.stringContaining('privacy (BUNDLE_PRIVACY_VIOLATION)') });
+  });
+
+  it('catches a re-hashed model edit (calibration intercept + 2, input example and checksums recomputed), in verify and the service', async () => {
+    const dir = await raisedIntercept('raised-intercept');
+    const { code, report, err } = await verify(dir);
+    expect(code).toBe(5);
+    expect(err).toContain('BUNDLE_VERIFY_FAILED');
+    expect(err).toContain('bundle-id (BUNDLE_MANIFEST_MISMATCH)');
+    expect(failed(report)['bundle-id']).toEqual(['BUNDLE_MANIFEST_MISMATCH']);
+    expect(report.checks.find((c) => c.name === 'input-example')?.status).toBe('skipped');
+    const states = await serveBoth('raised-intercept', dir);
+    expect(states.good).toMatchObject({ status: 'ready', code: null, signing: { status: 'unsigned', keyId: null } });
+    expect(states.bad).toMatchObject({ status: 'refused', code: 'BUNDLE_VERIFY_FAILED', message: expect.stringContaining('bundle-id (BUNDLE_MANIFEST_MISMATCH)') });
+  });
+
+  it('catches a manifest-only edit of the version, in verify and the service', async () => {
+    const dir = await copyOf('manifest-version');
+    const manifest = await readManifestJson(dir);
+    manifest.version = '7';
+    await writeFile(join(dir, 'manifest.json'), jsonText(manifest));
+    const { code, report } = await verify(dir);
+    expect(code).toBe(5);
+    expect(failed(report)).toEqual({ 'manifest-card': ['BUNDLE_MANIFEST_MISMATCH'] });
+    const states = await serveBoth('manifest-version', dir);
+    expect(states.good.status).toBe('ready');
+    expect(states.bad).toMatchObject({ status: 'refused', code: 'BUNDLE_VERIFY_FAILED', message: expect.stringContaining('manifest-card (BUNDLE_MANIFEST_MISMATCH)') });
   });
 
   it('catches a changed manifest field', async () => {
@@ -143,7 +297,56 @@ describe('servicepath verify', () => {
     const { code, report } = await verify(join(work, 'nowhere'));
     expect(code).toBe(5);
     expect(failed(report)).toEqual({ manifest: ['BUNDLE_NOT_FOUND'] });
-    expect(report.checks.filter((c) => c.status === 'skipped')).toHaveLength(7);
+    expect(report.checks.filter((c) => c.status === 'skipped')).toHaveLength(9);
+  });
+});
+
+describe('signed bundles (train --signing-key, verify --trusted-keys, the service)', () => {
+  it('verifies with the trusted key; another key or no signature fails unless --allow-unsigned', async () => {
+    const ok = await verify(signedBundle, '--trusted-keys', keysDir);
+    expect(ok.err).toBe('');
+    expect(ok.code).toBe(0);
+    expect(ok.report.signing).toMatchObject({ status: 'verified' });
+    const text = await cli(['verify', '--bundle', signedBundle, '--trusted-keys', join(keysDir, 'signing.pub')]);
+    expect(text.out).toMatch(/Signature: signed with trusted key [0-9a-f]{16}; the signature verifies/);
+    // Without --trusted-keys nothing is checked against a key: verify says so and passes.
+    const noKeys = await verify(signedBundle);
+    expect(noKeys.code).toBe(0);
+    expect(noKeys.report.signing).toMatchObject({ status: 'untrusted' });
+    const otherKeys = join(work, 'other-keys');
+    expect((await cli(['keys', 'new', '--out', otherKeys])).code).toBe(0);
+    const other = await verify(signedBundle, '--trusted-keys', otherKeys);
+    expect(other.code).toBe(5);
+    expect(failed(other.report)).toEqual({ signature: ['BUNDLE_SIGNATURE_UNTRUSTED'] });
+    expect((await verify(signedBundle, '--trusted-keys', otherKeys, '--allow-unsigned')).code).toBe(0);
+    const unsigned = await verify(bundle, '--trusted-keys', keysDir);
+    expect(failed(unsigned.report)).toEqual({ signature: ['BUNDLE_UNSIGNED'] });
+    expect((await verify(bundle, '--trusted-keys', keysDir, '--allow-unsigned')).code).toBe(0);
+  });
+
+  it('a full re-forge (the model edit, id recomputed, card rebuilt) passes every other check and fails the signature', async () => {
+    // Unsigned, the forgery is indistinguishable from a genuine bundle: what the signature is for.
+    const unsignedForgery = await raisedIntercept('reforged-unsigned');
+    await reforge(unsignedForgery);
+    expect((await verify(unsignedForgery)).code).toBe(0);
+    const dir = await raisedIntercept('reforged-signed', signedBundle);
+    await reforge(dir);
+    const { code, report } = await verify(dir, '--trusted-keys', keysDir);
+    expect(code).toBe(5);
+    expect(failed(report)).toEqual({ signature: ['BUNDLE_SIGNATURE_INVALID'] });
+    // The service with the trusted key refuses it, and refuses it even with --allow-unsigned; the genuine one serves.
+    const trustedKeys = await readTrustedKeys([keysDir]);
+    for (const allowUnsigned of [false, true]) {
+      const states = await serveBoth(`reforged-${allowUnsigned}`, dir, servingLoader({ trustedKeys, allowUnsigned }), signedBundle);
+      expect(states.good).toMatchObject({ status: 'ready', signing: { status: 'verified', keyId: trustedKeys[0]!.keyId } });
+      expect(states.bad).toMatchObject({ status: 'refused', code: 'BUNDLE_VERIFY_FAILED', message: expect.stringContaining('signature (BUNDLE_SIGNATURE_INVALID)') });
+    }
+    // Stripping the signature leaves an unsigned bundle: refused without --allow-unsigned.
+    const manifest = await readManifestJson(dir);
+    delete manifest.manifestSignature;
+    await writeFile(join(dir, 'manifest.json'), jsonText(manifest));
+    const stripped = await serveBoth('stripped', dir, servingLoader({ trustedKeys, allowUnsigned: false }), signedBundle);
+    expect(stripped.bad).toMatchObject({ status: 'refused', code: 'BUNDLE_VERIFY_FAILED', message: expect.stringContaining('signature (BUNDLE_UNSIGNED)') });
   });
 });
 

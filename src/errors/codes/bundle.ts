@@ -32,6 +32,13 @@ export const bundleCodes = defineCodes({
     exitCode: EXIT.bundle,
     description: 'The saved input example does not reproduce its saved risks at load time: the model, preprocessing or backend misbehaves.',
   },
+  BUNDLE_PRIVACY_VIOLATION: {
+    message: 'Bundle {dir}: {count} published cell(s) break the disclosure rules (k {k}, minimum count {minCount}, rounding {roundTo}); first: {file} {pointer}: {detail}.',
+    httpStatus: 500,
+    exitCode: EXIT.bundle,
+    description:
+      'A published number of the bundle (cohort paths, metrics) is a group below k, an outcome count or complement below the minimum count, or a hidden cell that can be recovered by differencing. The bundle is not loaded or served; run `servicepath privacy-check --bundle DIR` for every finding.',
+  },
   BUNDLE_FILE_UNLISTED: {
     message: 'Bundle {dir}: file {file} is in the bundle folder but not listed in the manifest.',
     httpStatus: 500,
@@ -45,10 +52,46 @@ export const bundleCodes = defineCodes({
     description: 'A manifest field was changed after the bundle was written: its id, the model card or metrics.json (all checksummed) no longer match it (servicepath verify).',
   },
   BUNDLE_VERIFY_FAILED: {
-    message: 'Bundle {dir} failed {failed} of {checks} verification checks: {codes}.',
+    message: 'Bundle {dir} failed {failed} of {checks} verification checks: {failures}. First problem: {first}',
     httpStatus: 500,
     exitCode: EXIT.bundle,
-    description: 'servicepath verify found tampering or damage; the report above the error lists each failed check with its own code. Do not serve the bundle: retrain or restore it.',
+    description:
+      'servicepath verify, or the service loading the bundle (load = verify), found tampering or damage: the message names each failed check with its own codes (`servicepath verify --bundle DIR` prints the report). The service refuses the bundle and keeps serving the others. Do not serve it: retrain or restore it.',
+  },
+  BUNDLE_UNSIGNED: {
+    message: 'Bundle {dir} is not signed; unsigned bundles are accepted only with --allow-unsigned.',
+    httpStatus: 500,
+    exitCode: EXIT.bundle,
+    description:
+      'The manifest has no signature (trained without --signing-key or SERVICEPATH_SIGNING_KEY). Sign it by retraining with a key (`servicepath keys new`), or accept unsigned bundles explicitly with --allow-unsigned (the demo does).',
+  },
+  BUNDLE_SIGNATURE_UNTRUSTED: {
+    message: 'Bundle {dir} is signed with key {keyId}, which is not among the trusted keys ({trusted}); such bundles are accepted only with --allow-unsigned.',
+    httpStatus: 500,
+    exitCode: EXIT.bundle,
+    description:
+      "The manifest's signature names a key that --trusted-keys does not list, so it cannot be checked. Add the trainer's public key (the .pub file of `servicepath keys new`) to --trusted-keys.",
+  },
+  BUNDLE_SIGNATURE_INVALID: {
+    message: 'Bundle {dir}: the manifest signature does not verify with trusted key {keyId}: manifest.json changed after it was signed.',
+    httpStatus: 500,
+    exitCode: EXIT.bundle,
+    description:
+      'The signature names a trusted key but does not match the manifest: a manifest field (a checksum, the id, the version, ...) or the signature was changed after training. The bundle is refused even with --allow-unsigned: retrain or restore it.',
+  },
+  BUNDLE_SIGNING_KEY_INVALID: {
+    message: 'The signing key from {source} is not usable: {detail}.',
+    httpStatus: 400,
+    exitCode: EXIT.usage,
+    description:
+      'train --signing-key FILE (or SERVICEPATH_SIGNING_KEY) must be an Ed25519 private key in PEM (PKCS#8), as `servicepath keys new` writes it.',
+  },
+  BUNDLE_TRUSTED_KEYS_INVALID: {
+    message: 'Trusted keys {file}: {detail}.',
+    httpStatus: 400,
+    exitCode: EXIT.usage,
+    description:
+      '--trusted-keys takes Ed25519 public keys in PEM (SPKI), as the .pub file of `servicepath keys new`, or a folder of them (*.pub, *.pem); a private key, another key type or an empty folder is refused.',
   },
   BUNDLE_REPRODUCE_DATA_MISMATCH: {
     message: 'Store {store} is not the data bundle {dir} was trained on: {detail}.',

@@ -1,30 +1,57 @@
-// Browse the bundle's anonymised cohort paths. Suppressed groups stay suppressed: no filter or sort reads
-// followed-by values, and a group under k (a tampered or old file) is re-suppressed here as a last guard.
+// Browse the bundle's anonymised cohort paths. Suppressed groups and hidden rates stay hidden: no filter or sort
+// reads followed-by values, and as a last guard (against a tampered or old file) a group under k is re-suppressed
+// and a rate that implies fewer than minCount children with the outcome, or without it, is hidden here.
 import type { FastifyInstance } from 'fastify';
+import { impliedBelow, impliedCount } from '../../privacy/rules.js';
 import type { CohortPath, CohortPathsFile, GroupStat } from '../../schemas/cohort-paths.js';
+import type { DisclosureRules, OutcomeSuppression } from '../../schemas/disclosure.js';
 import { type CohortQuery, CohortQuerySchema, CohortResponseSchema, errorResponses, MODEL_REF_ERRORS, ModelRefParamsSchema } from '../api-schemas.js';
 import { ALL_ROLES } from '../auth.js';
 import { type ServeContext, useModel } from '../context.js';
 
-function guardStat(stat: GroupStat, k: number): GroupStat {
-  return 'persons' in stat && stat.persons >= k ? stat : { suppressed: true };
+type OutcomeCell = { persons: number; outcomeRate: number | null; outcomeSuppressed?: OutcomeSuppression };
+
+/**
+ * A published rate, or null with why: a rate that comes with a reason stays hidden; a rate whose implied count
+ * (rate x persons) or complement is under minCount is hidden as 'numerator' or 'complement'.
+ */
+function guardOutcome<T extends OutcomeCell>(cell: T, rules: DisclosureRules): T {
+  if (cell.outcomeRate === null) return cell;
+  if (cell.outcomeSuppressed !== undefined) return { ...cell, outcomeRate: null };
+  const implied = impliedCount(cell.outcomeRate, cell.persons);
+  if (impliedBelow(implied, rules.minCount)) return { ...cell, outcomeRate: null, outcomeSuppressed: 'numerator' };
+  if (impliedBelow(cell.persons - implied, rules.minCount)) return { ...cell, outcomeRate: null, outcomeSuppressed: 'complement' };
+  return cell;
 }
 
-/** Drops paths under k and suppresses both sides of a followed-by pair when either side is under k. */
-export function guardPrivacy(path: CohortPath, k: number): CohortPath | null {
-  if (!(path.persons >= k)) return null;
+function guardStat(stat: GroupStat, rules: DisclosureRules): GroupStat {
+  if ('suppressed' in stat) return stat;
+  return stat.persons >= rules.k ? guardOutcome(stat, rules) : { suppressed: true, reason: 'group' };
+}
+
+/** A shown side hidden because the other side is: it takes the other's reason (a group under k, when unsaid). */
+const hiddenBeside = (side: GroupStat, other: GroupStat): GroupStat =>
+  'suppressed' in side ? side : { suppressed: true, reason: ('suppressed' in other ? other.reason : undefined) ?? 'group' };
+
+/**
+ * Drops paths under k, hides rates that break minCount, and suppresses both sides of a followed-by pair when
+ * either side is under k (the shown one would reveal the other by subtraction from the cohort path).
+ */
+export function guardPrivacy(path: CohortPath, rules: DisclosureRules): CohortPath | null {
+  if (!(path.persons >= rules.k)) return null;
   return {
-    ...path,
+    ...guardOutcome(path, rules),
     followedBy: path.followedBy.map((f) => {
-      const received = guardStat(f.received, k);
-      const notReceived = guardStat(f.notReceived, k);
+      const received = guardStat(f.received, rules);
+      const notReceived = guardStat(f.notReceived, rules);
       const hide = 'suppressed' in received || 'suppressed' in notReceived;
-      return hide ? { ...f, received: { suppressed: true as const }, notReceived: { suppressed: true as const } } : f;
+      return { ...f, received: hide ? hiddenBeside(received, notReceived) : received, notReceived: hide ? hiddenBeside(notReceived, received) : notReceived };
     }),
   };
 }
 
-const sortValue: Record<CohortQuery['sort'], (p: CohortPath) => number | string> = {
+/** Sort keys; a hidden rate has none (null) and sorts last in either order. */
+const sortValue: Record<CohortQuery['sort'], (p: CohortPath) => number | string | null> = {
   persons: (p) => p.persons,
   outcomeRate: (p) => p.outcomeRate,
   meanPredictedRisk: (p) => p.meanPredictedRisk,
@@ -33,8 +60,7 @@ const sortValue: Record<CohortQuery['sort'], (p: CohortPath) => number | string>
 };
 
 export function browseCohortPaths(file: CohortPathsFile, q: CohortQuery): { total: number; paths: CohortPath[] } {
-  const k = file.privacy.k;
-  let paths = file.paths.map((p) => guardPrivacy(p, k)).filter((p): p is CohortPath => p !== null);
+  let paths = file.paths.map((p) => guardPrivacy(p, file.privacy)).filter((p): p is CohortPath => p !== null);
   if (q.group !== undefined) paths = paths.filter((p) => p.steps.some((s) => s.groups.includes(q.group!)));
   if (q.band !== undefined) paths = paths.filter((p) => p.throughBand === q.band);
   if (q.service !== undefined) paths = paths.filter((p) => p.followedBy.some((f) => f.code === q.service));
@@ -44,8 +70,8 @@ export function browseCohortPaths(file: CohortPathsFile, q: CohortQuery): { tota
   paths.sort((a, b) => {
     const va = value(a);
     const vb = value(b);
-    const c = va < vb ? -1 : va > vb ? 1 : 0;
-    return c !== 0 ? sign * c : a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+    const c = va === vb ? 0 : va === null ? 1 : vb === null ? -1 : sign * (va < vb ? -1 : 1);
+    return c !== 0 ? c : a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
   });
   return { total: paths.length, paths: paths.slice(q.offset, q.offset + q.limit) };
 }
@@ -56,7 +82,7 @@ export function registerCohortRoutes(app: FastifyInstance, ctx: ServeContext): v
     config: { access },
     schema: ctx.zod.schema('GET', '/v1/models/:name/cohort-paths', {
       tags: ['cohort paths'],
-      summary: 'Browse, filter and sort the anonymised cohort paths (groups under k stay suppressed)',
+      summary: 'Browse, filter and sort the anonymised cohort paths (groups under k stay suppressed, rates behind fewer than minCount hidden)',
       params: ModelRefParamsSchema,
       querystring: CohortQuerySchema,
       response: { 200: CohortResponseSchema, ...errorResponses(access, ...MODEL_REF_ERRORS) },

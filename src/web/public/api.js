@@ -18,6 +18,15 @@ export const SEXES = /** @type {const} */ (['F', 'M', 'X', 'unknown']);
 export const ROLES = /** @type {const} */ (['planner', 'auditor', 'admin']);
 /** @typedef {(typeof ROLES)[number]} Role */
 
+/** Why a published outcome rate is null (OUTCOME_SUPPRESSIONS, src/schemas/disclosure.ts): fewer than minCount
+ * children had the outcome, fewer than minCount did not, or it would reveal another hidden value (secondary). */
+export const OUTCOME_SUPPRESSIONS = /** @type {const} */ (['numerator', 'complement', 'secondary']);
+/** @typedef {(typeof OUTCOME_SUPPRESSIONS)[number]} OutcomeSuppression */
+
+/** Why a group is suppressed: fewer than k children (or beside such a group), or to protect another (secondary). */
+export const GROUP_SUPPRESSIONS = /** @type {const} */ (['group', 'secondary']);
+/** @typedef {(typeof GROUP_SUPPRESSIONS)[number]} GroupSuppression */
+
 /** The cohort-path orders the page offers (a subset of the service's sorts; the options in index.html). */
 export const COHORT_SORTS = /** @type {const} */ (['persons', 'meanPredictedRisk', 'outcomeRate', 'steps']);
 /** @typedef {(typeof COHORT_SORTS)[number]} CohortSort */
@@ -79,8 +88,24 @@ export const ENDPOINTS = Object.freeze({
 
 // ---------- shapes: responses ----------
 /**
- * A group's rounded size and outcome rate, or a marker that it is under k (GroupStatSchema).
- * @typedef {{ persons: number, outcomeRate: number } | { suppressed: true }} GroupStat
+ * An outcome rate as published: a number, or null with the reason it is hidden (absent in older files).
+ * @typedef {object} OutcomeCell
+ * @property {number | null} outcomeRate
+ * @property {OutcomeSuppression} [outcomeSuppressed]
+ */
+
+/**
+ * A group's rounded size and outcome rate (which may be hidden), or a marker that it is suppressed (GroupStatSchema).
+ * @typedef {{ persons: number, outcomeRate: number | null, outcomeSuppressed?: OutcomeSuppression } | { suppressed: true, reason?: GroupSuppression }} GroupStat
+ */
+
+/**
+ * The disclosure rules the numbers follow (DisclosureRulesSchema): groups under k are suppressed, rates behind
+ * fewer than minCount children with (or without) the outcome are null, counts are rounded to roundTo.
+ * @typedef {object} DisclosureRules
+ * @property {number} k
+ * @property {number} minCount
+ * @property {number} roundTo
  */
 
 /**
@@ -95,6 +120,9 @@ export const ENDPOINTS = Object.freeze({
  * @property {'ready' | 'refused'} status
  * @property {string | null} modelKind
  * @property {string | null} createdAt
+ * @property {boolean | null} signed  true: signed by a trusted key; false: served unsigned (--allow-unsigned); null when refused
+ * @property {string | null} signingKeyId  the key id the manifest's signature names
+ * @property {DisclosureRules | null} privacy  null for a refused version
  * @property {{ code: string } | null} error
  */
 
@@ -136,21 +164,16 @@ export const ENDPOINTS = Object.freeze({
  * @property {string} id
  * @property {{ band: string, groups: string[] }[]} steps
  * @property {number} persons
- * @property {number} outcomeRate
+ * @property {number | null} outcomeRate  null when hidden (outcomeSuppressed says why)
+ * @property {OutcomeSuppression} [outcomeSuppressed]
  * @property {number} meanPredictedRisk
  * @property {FollowedBy[]} followedBy
  * @property {Path} representative
  */
 
 /**
- * @typedef {object} CohortPrivacy
- * @property {number} k
- * @property {number} roundTo
- */
-
-/**
  * @typedef {object} CohortPathsResponse
- * @property {CohortPrivacy} privacy
+ * @property {DisclosureRules} privacy
  * @property {number} total
  * @property {CohortPath[]} paths
  */

@@ -7,7 +7,7 @@
 import { ApiError, getModels, getWhoami } from './api.js';
 import { loadAudit, renderAudit, renderCard, renderModelTable, wireAuditor } from './auditor.js';
 import { LANGS, translate } from './i18n.js';
-import { $, keyOf, LANG_KEY, safeGet, session, setStatus, showError, state, t, TOKEN_KEY } from './page.js';
+import { $, keyOf, LANG_KEY, renderFooter, safeGet, session, setStatus, showError, state, t, TOKEN_KEY } from './page.js';
 import { loadCohort, loadKnownCodes, renderCohort, renderEditor, renderModelSelect, renderResult, wirePlanner } from './planner.js';
 
 // ---------- language ----------
@@ -95,6 +95,8 @@ async function enter() {
   state.models = models;
   const servable = models.filter((m) => m.versions.some((v) => v.status === 'ready'));
   state.model = servable[0]?.name ?? null;
+  // The disclosure rules in force: the chosen model's (its description's until its cohort paths are loaded).
+  state.cohort.privacy = null;
   renderAll();
   setStatus('');
   await loadKnownCodes();
@@ -130,6 +132,7 @@ async function switchView(view) {
 
 function renderAll() {
   renderShell();
+  renderFooter();
   if (state.role === null) return;
   renderModelSelect();
   renderCohort();

@@ -8,7 +8,10 @@ import { initialLang, translate } from './i18n.js';
 /** @typedef {import('./api.js').ModelSummary} ModelSummary */
 /** @typedef {import('./api.js').CohortSort} CohortSort */
 /** @typedef {import('./api.js').CohortPath} CohortPath */
-/** @typedef {import('./api.js').CohortPrivacy} CohortPrivacy */
+/** @typedef {import('./api.js').DisclosureRules} DisclosureRules */
+/** @typedef {import('./api.js').OutcomeCell} OutcomeCell */
+/** @typedef {import('./api.js').OutcomeSuppression} OutcomeSuppression */
+/** @typedef {import('./api.js').GroupSuppression} GroupSuppression */
 /** @typedef {import('./api.js').PathEvent} PathEvent */
 /** @typedef {import('./api.js').Sex} Sex */
 /** @typedef {import('./api.js').InterventionsResponse} InterventionsResponse */
@@ -43,7 +46,8 @@ export const AUDIT_PAGE = PAGE_SIZES.audit;
  * @property {'planner' | 'auditor'} view
  * @property {ModelSummary[]} models
  * @property {string | null} model  the chosen model's name
- * @property {{ sort: CohortSort, limit: number, paths: CohortPath[], total: number, privacy: CohortPrivacy }} cohort
+ * @property {{ sort: CohortSort, limit: number, paths: CohortPath[], total: number, privacy: DisclosureRules | null }} cohort  privacy: the rules the
+ *   loaded cohort paths came with (null until loaded)
  * @property {EditorPath} path
  * @property {Map<string, string>} knownCodes  code -> domain for the editor's suggestions: the model's catalogue route, then cohort paths and answers
  * @property {InterventionsResponse | null} result
@@ -71,7 +75,7 @@ export const state = {
   view: 'planner',
   models: [],
   model: null,
-  cohort: { sort: 'persons', limit: COHORT_PAGE, paths: [], total: 0, privacy: { k: 10, roundTo: 5 } },
+  cohort: { sort: 'persons', limit: COHORT_PAGE, paths: [], total: 0, privacy: null },
   path: { label: '', events: [], sex: undefined, indexAgeDays: undefined, cohortPath: null },
   knownCodes: new Map(),
   result: null,
@@ -163,13 +167,98 @@ export const headCells = (keys) => keys.map((k) => h('th', { scope: 'col' }, t(k
 
 /** @param {Relation} r */
 export const relation = (r) => t(keyOf('rel', r));
-export const suppressed = () => `<${state.cohort.privacy.k}`;
 
 /**
- * A group's size and rate, or <k when the group is too small to show.
- * @param {GroupStat} g
+ * Text in the page's language with nodes (or text) in place of its placeholders, for sentences that hold a hidden
+ * value with its explanation.
+ * @param {MessageKey} key
+ * @param {Record<string, Node | string | number>} params
+ * @returns {(Node | string)[]}
  */
-export const groupStat = (g) => ('suppressed' in g ? suppressed() : t('groupStat', { persons: num(g.persons), rate: pct(g.outcomeRate) }));
+export function tParts(key, params) {
+  return translate(state.lang, key)
+    .split(/(\{\w+\})/)
+    .filter((part) => part !== '')
+    .map((part) => {
+      const name = /^\{(\w+)\}$/.exec(part)?.[1];
+      const value = name === undefined ? undefined : params[name];
+      return value === undefined ? part : value instanceof Node ? value : String(value);
+    });
+}
+
+// ---------- hidden values (the disclosure rules in force) ----------
+/**
+ * The disclosure rules in force for the chosen model: those its loaded cohort paths came with, else those of the
+ * version its name serves (GET /v1/models); null before either is known.
+ * @returns {DisclosureRules | null}
+ */
+export function rules() {
+  if (state.cohort.privacy !== null) return state.cohort.privacy;
+  const m = state.models.find((x) => x.name === state.model);
+  return m?.versions.find((v) => v.version === m.defaultVersion)?.privacy ?? null;
+}
+
+/** "<n" for a count under n; "<?" when the rules are not known yet (never a guessed number). */
+const under = (/** @type {number | undefined} */ n) => t('valueUnder', { n: n === undefined ? '?' : num(n) });
+
+/**
+ * What each kind of hidden rate, and of suppressed group, shows in the rules in force, and why (its tooltip).
+ * @type {Record<OutcomeSuppression, { text: (r: DisclosureRules | null) => string, why: MessageKey }>}
+ */
+const HIDDEN_RATE = {
+  numerator: { text: (r) => under(r?.minCount), why: 'whyNumerator' },
+  complement: { text: (r) => t('valueAllBut', { under: under(r?.minCount) }), why: 'whyComplement' },
+  secondary: { text: () => t('valueHidden'), why: 'whySecondary' },
+};
+/** @type {Record<GroupSuppression, { text: (r: DisclosureRules | null) => string, why: MessageKey }>} */
+const HIDDEN_GROUP = {
+  group: { text: (r) => under(r?.k), why: 'whyGroup' },
+  secondary: { text: () => t('valueHidden'), why: 'whyGroupSecondary' },
+};
+
+/**
+ * A hidden value: its short text with the reason as its expansion (tooltip).
+ * @param {{ text: (r: DisclosureRules | null) => string, why: MessageKey }} kind
+ */
+function hiddenValue(kind) {
+  const r = rules();
+  const params = { k: r === null ? '?' : num(r.k), minCount: r === null ? '?' : num(r.minCount) };
+  return h('abbr', { class: 'hidden-value', title: t(kind.why, params) }, kind.text(r));
+}
+
+/** The short texts of the hidden values, for the help line: <k, <minCount, all but <minCount, hidden. */
+export function hiddenTexts() {
+  const r = rules();
+  return {
+    suppressed: HIDDEN_GROUP.group.text(r),
+    under: HIDDEN_RATE.numerator.text(r),
+    allBut: HIDDEN_RATE.complement.text(r),
+    hidden: HIDDEN_RATE.secondary.text(r),
+  };
+}
+
+/**
+ * An outcome rate as a percentage, or its hidden form: "<minCount" (too few with the outcome), "all but
+ * <minCount" (too few without), "hidden" (to protect another hidden value; also when the reason is not given).
+ * @param {OutcomeCell} cell
+ * @returns {Node | string}
+ */
+export const rate = (cell) => (cell.outcomeRate === null ? hiddenValue(HIDDEN_RATE[cell.outcomeSuppressed ?? 'secondary']) : pct(cell.outcomeRate));
+
+/**
+ * A group's size and rate, or "<k" when it is suppressed as (or beside) a group under k, "hidden" when suppressed
+ * to protect another group.
+ * @param {GroupStat} g
+ * @returns {Node}
+ */
+export const groupStat = (g) =>
+  'suppressed' in g ? hiddenValue(HIDDEN_GROUP[g.reason ?? 'group']) : h('span', {}, tParts('groupStat', { persons: num(g.persons), rate: rate(g) }));
+
+/** The footer's line: the disclosure rules in force for the chosen model (empty when none is known). */
+export function renderFooter() {
+  const r = state.role === null ? null : rules();
+  $('footer-rules').textContent = r === null ? '' : t('footerRules', { k: num(r.k), minCount: num(r.minCount), roundTo: num(r.roundTo) });
+}
 
 // ---------- status and errors ----------
 /**

@@ -13,7 +13,28 @@ import {
   postInterventions,
 } from './api.js';
 import { dropBar, trajectoryChart } from './chart.js';
-import { $, age, COHORT_PAGE, groupStat, h, headCells, num, pct, pp, relation, session, setStatus, showError, state, suppressed, t } from './page.js';
+import {
+  $,
+  age,
+  COHORT_PAGE,
+  groupStat,
+  h,
+  headCells,
+  hiddenTexts,
+  num,
+  pct,
+  pp,
+  rate,
+  relation,
+  renderFooter,
+  rules,
+  session,
+  setStatus,
+  showError,
+  state,
+  t,
+  tParts,
+} from './page.js';
 
 /** @typedef {import('./api.js').CohortPath} CohortPath */
 /** @typedef {import('./api.js').Path} Path */
@@ -31,6 +52,27 @@ export function renderModelSelect() {
       .map((m) => h('option', { value: m.name, selected: m.name === state.model }, m.defaultVersion ? `${m.name} (${m.defaultVersion})` : m.name)),
   );
   if (state.models.length === 0) $('planner-error').textContent = t('noModels');
+  renderSigningBadge();
+}
+
+/** A small badge beside the model picker: whether the served version's bundle is signed by a trusted key. */
+function renderSigningBadge() {
+  let badge = document.getElementById('model-signing');
+  if (badge === null) {
+    badge = h('span', { id: 'model-signing' });
+    $('model', HTMLSelectElement).after(badge);
+  }
+  const m = state.models.find((x) => x.name === state.model);
+  const v = m?.versions.find((x) => x.version === m.defaultVersion && x.status === 'ready');
+  if (v === undefined || v.signed === null) {
+    badge.className = '';
+    badge.textContent = '';
+    badge.removeAttribute('title');
+    return;
+  }
+  badge.className = v.signed ? 'ok' : 'bad';
+  badge.textContent = v.signed ? t('signedBadge') : t('unsignedBadge');
+  badge.title = v.signed ? t('signedHelp', { keyId: v.signingKeyId ?? '' }) : t('unsignedHelp');
 }
 
 export async function loadCohort() {
@@ -46,6 +88,7 @@ export async function loadCohort() {
   }
   renderCohort();
   renderCodeList();
+  renderFooter();
 }
 
 /** @param {CohortPath} p */
@@ -59,7 +102,8 @@ function stepsSummary(p) {
 
 export function renderCohort() {
   const c = state.cohort;
-  $('cohort-help').textContent = t('cohortHelp', { k: c.privacy.k, roundTo: c.privacy.roundTo, suppressed: suppressed() });
+  const r = rules();
+  $('cohort-help').textContent = r === null ? '' : t('cohortHelp', { k: num(r.k), roundTo: num(r.roundTo), minCount: num(r.minCount), ...hiddenTexts() });
   $('cohort-sort', HTMLSelectElement).value = c.sort;
   const box = $('cohort-list');
   if (c.paths.length === 0) {
@@ -72,7 +116,7 @@ export function renderCohort() {
       { 'data-cohort-id': p.id, class: state.path.cohortPath?.id === p.id ? 'selected' : undefined },
       h('td', {}, stepsSummary(p)),
       h('td', { class: 'num' }, num(p.persons)),
-      h('td', { class: 'num' }, pct(p.outcomeRate)),
+      h('td', { class: 'num' }, rate(p)),
       h('td', { class: 'num' }, pct(p.meanPredictedRisk)),
       h('td', {}, h('button', { type: 'button', class: 'small', 'aria-label': t('openPath', { id: p.id }), onclick: () => openCohortPath(p) }, t('open'))),
     ),
@@ -224,7 +268,7 @@ function renderOrigin() {
         ),
       )
     : null;
-  const origin = h('p', { class: 'origin' }, t('fromCohort', { id: cp.id, persons: num(cp.persons), rate: pct(cp.outcomeRate) }));
+  const origin = h('p', { class: 'origin' }, tParts('fromCohort', { id: cp.id, persons: num(cp.persons), rate: rate(cp) }));
   box.replaceChildren(...(followed === null ? [origin] : [origin, followed]));
 }
 
@@ -385,7 +429,7 @@ function renderCandidates(r) {
   const support = (s) =>
     s === null
       ? h('span', { class: 'muted' }, t('noSupport'))
-      : t('supportText', { id: s.cohortPathId, persons: num(s.persons), received: groupStat(s.received), notReceived: groupStat(s.notReceived) });
+      : tParts('supportText', { id: s.cohortPathId, persons: num(s.persons), received: groupStat(s.received), notReceived: groupStat(s.notReceived) });
   box.replaceChildren(
     h(
       'div',
@@ -425,8 +469,11 @@ export function wirePlanner() {
   model.addEventListener('change', () => {
     state.model = model.value;
     state.result = null;
-    state.cohort.limit = COHORT_PAGE;
+    renderSigningBadge();
+    // The rules come with the new model's cohort paths; until then, those its description names.
+    Object.assign(state.cohort, { limit: COHORT_PAGE, privacy: null });
     renderResult();
+    renderFooter();
     void loadKnownCodes().then(loadCohort);
   });
   const sort = $('cohort-sort', HTMLSelectElement);

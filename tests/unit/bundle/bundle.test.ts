@@ -1,12 +1,16 @@
 // Bundles: write -> load gives identical trajectories (logreg and gru), checksums and the input example guard
-// the load, versions never overwrite, verifyBundle lists problems.
-import { stagesOf } from '../../../src/schemas/manifest.js';
+// the load, versions never overwrite, verifyBundle lists problems; a signed bundle verifies and loads with its
+// trusted key, and a changed manifest byte fails its signature.
+import { type Manifest, stagesOf } from '../../../src/schemas/manifest.js';
 import { TrainConfigSchema } from '../../../src/schemas/train-config.js';
 import { appendFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type BundleContents, createLogregScorer, createSequenceScorer, loadBundle, type ManifestDraft, verifyBundle, writeBundle } from '../../../src/bundle/index.js';
+import { readTrustedKeys, resolveSigningKey, writeKeyPair } from '../../../src/bundle/signing.js';
+import { loadVerifiedBundle, verifyBundleReport } from '../../../src/bundle/verify.js';
+import { buildModelCard, writeCardFiles } from '../../../src/card/index.js';
 import { evaluateBinary } from '../../../src/evaluate/index.js';
 import { mineCohortPaths } from '../../../src/explain/index.js';
 import { featureDim, fitPreprocessing } from '../../../src/features/index.js';
@@ -39,7 +43,7 @@ function draft(kind: 'logreg' | 'gru'): ManifestDraft {
     software: { node: process.versions.node, servicepath: '0.1.0', tfjs: 'none', backend: 'typescript', backendVersion: 'none' },
     dataFingerprint: { storeManifestSha256: 'a'.repeat(64), inputs: [], persons: 40, events: 160, dateRange: { from: '2010-01-01', to: '2020-01-01' }, keySource: 'demo' },
     splits: { method: 'family', seed: 1, train: split, validation: split, test: split },
-    privacy: { k: 10, roundTo: 5, minPersonsPerCode: 2 },
+    privacy: { k: 10, minCount: 5, roundTo: 5, minPersonsPerCode: 2 },
     signature: { input: 'Path', output: 'trajectory' },
   };
 }
@@ -122,5 +126,56 @@ describe('gru bundle', () => {
     expect(await loaded.scorer.scoreTrajectories([paths[3]!, long])).toEqual(expected);
     loaded.dispose();
     expect(tensorCount()).toBe(before);
+  });
+});
+
+describe('signed bundle', () => {
+  it('verifies and loads with the trusted key; a changed manifest byte fails the signature check alone', async () => {
+    const pair = await writeKeyPair(join(work, 'keys'));
+    const signingKey = await resolveSigningKey({ keyFile: pair.privateKeyFile, env: {} });
+    const trustedKeys = await readTrustedKeys([pair.publicKeyFile]);
+    const expected = await createLogregScorer(prep, logreg, calibration).scoreTrajectories([paths[3]!]);
+    const c = await contents({ kind: 'logreg', logreg }, expected);
+    const realCard = async (dir: string, manifest: Manifest) => {
+      await writeCardFiles(buildModelCard({ manifest, metrics: c.metrics, trainingLog: [...c.trainingLog] }), dir);
+    };
+    const { dir, manifest } = await writeBundle({ modelsDir: work, name: 'signed', manifest: draft('logreg'), contents: c, writeCard: realCard, signingKey });
+    expect(manifest.manifestSignature).toMatchObject({ algorithm: 'ed25519', keyId: pair.keyId });
+    expect(JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8')).manifestSignature).toEqual(manifest.manifestSignature);
+
+    const strict = { trustedKeys, allowUnsigned: false };
+    const report = await verifyBundleReport(dir, { signatures: strict });
+    expect(report.checks.map((k) => [k.name, k.status])).toEqual(
+      ['manifest', 'signature', 'files', 'unlisted', 'bundle-id', 'model-card', 'manifest-card', 'splits', 'privacy', 'input-example'].map((name) => [name, 'pass']),
+    );
+    expect(report.signing).toEqual({ status: 'verified', keyId: pair.keyId });
+    const loaded = await loadVerifiedBundle(dir, { signatures: strict });
+    expect(loaded.signing).toEqual({ status: 'verified', keyId: pair.keyId });
+    expect(await loaded.scorer.scoreTrajectories([paths[3]!])).toEqual(expected);
+    loaded.dispose();
+    // Another trainer's key is not trusted: refused unless unsigned bundles are allowed.
+    const other = await readTrustedKeys([(await writeKeyPair(join(work, 'other-keys'))).publicKeyFile]);
+    await expect(loadVerifiedBundle(dir, { signatures: { trustedKeys: other, allowUnsigned: false } })).rejects.toMatchObject({
+      code: 'BUNDLE_VERIFY_FAILED',
+      message: expect.stringContaining('signature (BUNDLE_SIGNATURE_UNTRUSTED)'),
+    });
+    const allowed = await loadVerifiedBundle(dir, { signatures: { trustedKeys: other, allowUnsigned: true } });
+    expect(allowed.signing).toEqual({ status: 'untrusted', keyId: pair.keyId });
+    allowed.dispose();
+
+    // software.servicepath is sealed by nothing but the signature (docs/bundle-format.md).
+    const file = join(dir, 'manifest.json');
+    const text = await readFile(file, 'utf8');
+    expect(text).toContain('"servicepath": "0.1.0"');
+    await writeFile(file, text.replace('"servicepath": "0.1.0"', '"servicepath": "0.1.1"'));
+    const tampered = await verifyBundleReport(dir, { signatures: strict });
+    expect(tampered.checks.filter((k) => k.status !== 'pass').map((k) => [k.name, k.status, k.problems.map((p) => p.code)])).toEqual([
+      ['signature', 'fail', ['BUNDLE_SIGNATURE_INVALID']],
+      ['input-example', 'skipped', []],
+    ]);
+    await expect(loadVerifiedBundle(dir, { signatures: { trustedKeys, allowUnsigned: true } })).rejects.toMatchObject({
+      code: 'BUNDLE_VERIFY_FAILED',
+      message: expect.stringContaining('signature (BUNDLE_SIGNATURE_INVALID), input-example (skipped)'),
+    });
   });
 });

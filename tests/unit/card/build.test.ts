@@ -47,6 +47,18 @@ describe('buildModelCard', () => {
     expect(description({ wide: true, wideInit: 'logreg-fixed' })).toMatch(/baseline fitted first .* kept fixed .* learns only what it adds/);
   });
 
+  it('states the disclosure rules in force, and differential privacy only when the training used it', () => {
+    const e = fixtureEvidence();
+    const plain = buildModelCard(e).privacy_measures;
+    expect(plain.min_count?.value).toBe(5);
+    expect(plain.min_count?.source).toEqual({ file: 'manifest.json', pointer: '/privacy/minCount' });
+    expect(plain.differential_privacy).toBeUndefined();
+    const dp = buildModelCard({ ...e, manifest: { ...e.manifest, resolvedConfig: { ...e.manifest.resolvedConfig, privacy: { epsilon: 0.5 } } } }).privacy_measures;
+    expect(dp.differential_privacy?.epsilon.value).toBe(0.5);
+    expect(dp.differential_privacy?.epsilon.source).toEqual({ file: 'manifest.json', pointer: '/resolvedConfig/privacy/epsilon' });
+    expect(dp.statements.join(' ')).toMatch(/secondary suppression/);
+  });
+
   it('validates against ModelCardSchema', () => {
     expect(ModelCardSchema.safeParse(card).success).toBe(true);
     expect(card.model_details.name.value).toBe('child-welfare-3y');
@@ -99,6 +111,50 @@ describe('buildModelCard', () => {
     const untraced: string[] = [];
     traceNumbers(log, { ...docs, 'previous/model-card.json': previousCard }, '/change_log', untraced, { count: 0 });
     expect(untraced).toEqual([]);
+  });
+
+  it('reports the membership-inference attack under privacy measures, traced to metrics.json', () => {
+    const mi = card.privacy_measures.membership_inference!;
+    const attack = evidence.metrics.privacy!.membership;
+    expect(mi.auc.value).toEqual({ value: attack.auc.estimate, source: { file: 'metrics.json', pointer: '/privacy/membership/auc/estimate' } });
+    expect(mi.auc.lower.source.pointer).toBe('/privacy/membership/auc/lower');
+    expect(mi.target).toEqual({ value: 0.55, source: { file: 'metrics.json', pointer: '/privacy/membership/target' } });
+    expect(mi.method.value).toBe('loss-threshold (Yeom et al. 2018)');
+    expect(mi.balancing.value).toBe('sampled members');
+    expect(mi.members.value).toBe(200);
+    expect(card.privacy_measures.statements.join(' ')).toMatch(/Membership inference is measured/);
+    expect(card.model_details.references.map((r) => r.reference)).toContainEqual(expect.stringMatching(/Yeom et al\., IEEE CSF 2018/));
+  });
+
+  it('says in the limitations whether the attack AUC is within the target, flipping above it', () => {
+    const withAuc = (estimate: number | null) => {
+      const e = fixtureEvidence();
+      e.metrics.privacy!.membership.auc.estimate = estimate;
+      return buildModelCard(e);
+    };
+    const at = withAuc(0.55);
+    const above = withAuc(0.5501);
+    const undefinedAuc = withAuc(null);
+    expect(at.privacy_measures.membership_inference!.within_target).toBe(true);
+    expect(above.privacy_measures.membership_inference!.within_target).toBe(false);
+    expect(undefinedAuc.privacy_measures.membership_inference!.within_target).toBeNull();
+    const line = (c: ModelCard) => c.limitations.filter((l) => l.startsWith('Membership inference'));
+    expect(line(at)).toEqual([expect.stringMatching(/within its target/)]);
+    expect(line(above)).toEqual([expect.stringMatching(/exceeds its target/)]);
+    expect(line(undefinedAuc)).toEqual([expect.stringMatching(/could not be measured/)]);
+    expect(above.considerations.limitations).toEqual(above.limitations);
+    // Prose never carries numbers: the figures are sourced values.
+    for (const l of [...line(at), ...line(above), ...line(undefinedAuc), ...at.privacy_measures.statements]) expect(l).not.toMatch(/\d/);
+  });
+
+  it('still builds from a metrics file without the privacy block (older bundles)', () => {
+    const e = fixtureEvidence();
+    delete e.metrics.privacy;
+    const older = buildModelCard(e);
+    expect(older.privacy_measures.membership_inference).toBeUndefined();
+    expect(older.limitations.some((l) => l.startsWith('Membership inference'))).toBe(false);
+    expect(older.privacy_measures.statements.join(' ')).not.toMatch(/Membership inference/);
+    expect(older.model_details.references.map((r) => r.reference).join(' ')).not.toMatch(/Yeom/);
   });
 
   it('rejects a metrics file that fails its schema, naming the file and field', () => {

@@ -1,5 +1,5 @@
 // A small, seeded bundle's evidence (manifest, metrics, training log) for the model-card tests.
-import { createRng, evaluateBinary } from '../../../src/evaluate/index.js';
+import { createRng, evaluateBinary, membershipAttack } from '../../../src/evaluate/index.js';
 import { stagesOf } from '../../../src/schemas/manifest.js';
 import type { MetricsFile } from '../../../src/schemas/metrics.js';
 import { TaskSpecSchema } from '../../../src/schemas/task.js';
@@ -15,12 +15,18 @@ export function fixtureEvidence(options: { seed?: number; version?: string; lear
   // 'island' has 6 people: under k, so it is suppressed.
   const area = truth.map((_, i) => (i < 6 ? 'island' : 'mainland'));
   const test = evaluateBinary({ yTrue, yProb, subgroups: { sex, area }, bootstrapSamples: 30, seed: 9, oracleProb: truth });
+  // Held-out persons drawn like the evaluated ones: the attack's members are the 600 above, sampled down to 200.
+  const heldOut = Array.from({ length: 200 }, () => rng() * 0.5);
+  const heldOutLabels = heldOut.map((v) => (rng() < v ? 1 : 0));
+  const heldOutProbs = heldOut.map((v) => Math.min(1, Math.max(0, v + (rng() - 0.5) * 0.2)));
+  const membership = membershipAttack({ memberProbs: yProb, memberLabels: yTrue, nonMemberProbs: heldOutProbs, nonMemberLabels: heldOutLabels, bootstrapSamples: 30, seed: 44 });
   const metrics: MetricsFile = {
     schemaVersion: 1,
     splits: { train: { persons: 2400, positives: 610 }, validation: { persons: 600, positives: 150 }, test: { persons: 600, positives: 155 } },
     test,
     external: [{ ...test, store: 'vantaa-2024' }],
     calibration: { method: 'platt', a: 0.1, b: 0.95 },
+    privacy: { membership },
   };
   const manifest = {
     formatVersion: 1 as const,
@@ -56,7 +62,7 @@ export function fixtureEvidence(options: { seed?: number; version?: string; lear
       validation: { persons: 600, families: 300, positives: 150 },
       test: { persons: 600, families: 300, positives: 155 },
     },
-    privacy: { k: 10, roundTo: 5, minPersonsPerCode: 10 },
+    privacy: { k: 10, minCount: 5, roundTo: 5, minPersonsPerCode: 10 },
     signature: { input: 'Path' as const, output: 'trajectory' as const },
   };
   const trainingLog = [1, 2, 3, 4].map((epoch) => ({ epoch, trainLoss: 0.7 - epoch * 0.05, valLoss: 0.72 - epoch * 0.04, valAuroc: 0.6 + epoch * 0.02 }));

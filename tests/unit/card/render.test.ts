@@ -39,8 +39,14 @@ describe('renderHtml', () => {
     expect(pointCount(/<polyline[^>]*>/.exec(roc)![0])).toBe(evidence.metrics.test.roc.length);
     expect(roc).toMatch(/class="reference"/);
     expect(figures.get('fig-calibration')!).toMatch(/class="reference"/);
-    const shownBins = evidence.metrics.test.calibrationCurve.points.filter((p) => !p.suppressed).length;
+    // Issue 16: a bin whose observed rate the disclosure rules hide (fewer than 5 with or without the outcome) is not
+    // drawn, so the circles are the bins with a shown rate; the figure's text alternative counts the others.
+    const points = evidence.metrics.test.calibrationCurve.points;
+    const shownBins = points.filter((p) => !p.suppressed && p.observedRate !== null).length;
+    const hiddenBins = points.filter((p) => !p.suppressed && p.observedRate === null).length;
+    expect(hiddenBins).toBeGreaterThan(0);
     expect(figures.get('fig-calibration')!.match(/<circle/g)!.length).toBe(shownBins);
+    expect(figures.get('fig-calibration')!).toContain(`Not drawn: ${hiddenBins} bin(s) whose observed rate is hidden (&lt;5 with or without the outcome).`);
     const training = figures.get('fig-training-curves')!;
     expect(training.match(/<polyline/g)!.length).toBe(2);
     expect(training.match(/<circle/g)!.length).toBe(2 * evidence.trainingLog.length);
@@ -55,6 +61,57 @@ describe('renderHtml', () => {
     const islandRow = /<tr><td>area<\/td><td>island<\/td>(.*?)<\/tr>/.exec(html)![1]!;
     expect(islandRow).not.toMatch(/\d/);
     expect(islandRow).toMatch(/suppressed/);
+  });
+});
+
+describe('hidden operating-point figures in the rendered card', () => {
+  it('shows a hidden sensitivity, PPV, specificity and NPV as <5 (the minimum count in force), not a number or blank', () => {
+    const e = fixtureEvidence();
+    const row = e.metrics.test.thresholds[0]!;
+    e.metrics.test.thresholds[0] = { ...row, sensitivity: null, specificity: null, ppv: null, npv: null, metricsSuppressed: 'truePositives' };
+    const md = renderMarkdown(buildModelCard(e));
+    const rate = row.alertRate.toFixed(3);
+    expect(md).toContain(`| ${rate} | ${row.threshold.toFixed(3)} | ${row.alerts} | <5 | <5 | <5 | <5 |`);
+    expect(md).toMatch(/Operating points by alert rate \(test split\); <5: hidden/);
+    // The minimum count is the one the evaluation ran under (the resolved training config's).
+    const seven = fixtureEvidence();
+    seven.metrics.test.thresholds[0] = { ...row, sensitivity: null, specificity: null, ppv: null, npv: null, metricsSuppressed: 'truePositives' };
+    seven.manifest.resolvedConfig = { ...seven.manifest.resolvedConfig, evaluation: { ...seven.manifest.resolvedConfig.evaluation, minCount: 7 } };
+    expect(renderMarkdown(buildModelCard(seven))).toContain(`| ${rate} | ${row.threshold.toFixed(3)} | ${row.alerts} | <7 | <7 | <7 | <7 |`);
+    // Rows whose figures are shown keep their numbers.
+    expect(renderMarkdown(card)).toContain(`| ${rate} | ${row.threshold.toFixed(3)} | ${row.alerts} | ${row.sensitivity!.toFixed(3)} |`);
+  });
+});
+
+describe('membership inference in the rendered card', () => {
+  const withAuc = (estimate: number) => {
+    const e = fixtureEvidence();
+    e.metrics.privacy!.membership.auc = { estimate, lower: estimate - 0.03, upper: estimate + 0.03, replicates: 30 };
+    return buildModelCard(e);
+  };
+
+  it('shows the AUC, its interval and the target in the privacy section and the limitations, in Markdown and HTML', () => {
+    const md = renderMarkdown(withAuc(0.62));
+    const privacy = md.slice(md.indexOf('## Privacy measures'), md.indexOf('## Evaluation design'));
+    expect(privacy).toContain('| AUC | 0.620 |');
+    expect(privacy).toContain('| 95% bootstrap interval | 0.590 to 0.650 |');
+    expect(privacy).toContain('| Target (at most) | 0.550 |');
+    expect(privacy).toContain('| Verdict | exceeds the target |');
+    expect(privacy).toContain('| Balancing | sampled members |');
+    const limitations = md.slice(md.indexOf('## Limitations'), md.indexOf('## Considerations'));
+    expect(limitations).toMatch(/- Membership inference: .*exceeds its target/);
+    expect(limitations).toContain('AUC 0.620 (95% interval 0.590 to 0.650) against a target of at most 0.550: exceeds the target.');
+    const page = renderHtml(withAuc(0.51));
+    expect(page).toMatch(/<tr><td>AUC<\/td><td>0\.510<\/td><\/tr>/);
+    expect(page).toMatch(/<tr><td>Verdict<\/td><td>within the target<\/td><\/tr>/);
+    expect(page).toContain('AUC 0.510 (95% interval 0.480 to 0.540) against a target of at most 0.550: within the target.');
+  });
+
+  it('leaves the attack out for a bundle that did not measure it', () => {
+    const e = fixtureEvidence();
+    delete e.metrics.privacy;
+    const md = renderMarkdown(buildModelCard(e));
+    expect(md).not.toMatch(/Membership inference/);
   });
 });
 

@@ -1,15 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  auprc,
-  auroc,
-  brier,
-  calibrationCurve,
-  calibrationSlopeIntercept,
-  ece,
-  prCurve,
-  rocCurve,
-  thresholdTable,
-} from '../../../src/evaluate/index.js';
+import { auprc, auroc, brier, calibrationCurve, calibrationSlopeIntercept, ece, prCurve, rocCurve, thresholdTable } from '../../../src/evaluate/index.js';
 
 const repeat = (value: number, times: number) => new Array<number>(times).fill(value);
 

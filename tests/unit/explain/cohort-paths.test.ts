@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { coarsenPath } from '../../../src/features/coarsen.js';
-import { cohortIndexOf, indexCohortPaths, mineCohortPaths, roundCount, supportFor, supportMatcher } from '../../../src/explain/cohort-paths.js';
+import { cohortIndexOf, indexCohortPaths, mineCohortPaths, supportFor, supportMatcher } from '../../../src/explain/cohort-paths.js';
+import { shownCount } from '../../../src/privacy/rules.js';
 import { isServicepathError } from '../../../src/errors/index.js';
 import { CohortPathsFileSchema } from '../../../src/schemas/cohort-paths.js';
 import { type Path, PathSchema } from '../../../src/schemas/index.js';
@@ -71,13 +72,31 @@ describe('mineCohortPaths', () => {
     }
   });
 
+  it('with epsilon, applies the same rules to the noisy counts and records the accounting in privacy.dp', () => {
+    const file = mineCohortPaths(examples, cat, { k: 10, roundTo: 5, epsilon: 1, seed: 42 });
+    const parsed = CohortPathsFileSchema.parse(JSON.parse(JSON.stringify(file)));
+    expect(parsed.privacy.dp?.epsilon).toBe(1);
+    expect(parsed.privacy.dp?.perQuery.reduce((s, q) => s + q.epsilon, 0)).toBeCloseTo(1, 12);
+    expect(parsed.paths.length).toBeGreaterThan(0);
+    const found = { counts: [] as [string, number][], ratesWithoutCount: [] as string[] };
+    scan(parsed, '', found);
+    expect(found.ratesWithoutCount).toEqual([]);
+    for (const [, n] of found.counts) {
+      expect(n).toBeGreaterThanOrEqual(10);
+      expect(n % 5).toBe(0);
+    }
+    expect(JSON.stringify(parsed)).not.toMatch(/RARE\d/);
+    // Planners' paths still match the noisy file's prefixes.
+    expect(supportFor(indexCohortPaths(file), examples[0]!.path, { code: 'FAMILY_WORK' }, 100)?.cohort.throughBand).toBe('before birth');
+  });
+
   it('suppresses both sides of a service split when either side is below k (HOME_HELP is rare)', () => {
     const file = mineCohortPaths(examples, cat, { k: 10, roundTo: 5 });
     const root = file.paths.find((p) => p.throughBand === 'before birth')!;
     expect(root.persons).toBe(400);
     const hh = root.followedBy.find((f) => f.code === 'HOME_HELP')!;
-    expect(hh.received).toEqual({ suppressed: true });
-    expect(hh.notReceived).toEqual({ suppressed: true });
+    expect(hh.received).toEqual({ suppressed: true, reason: 'group' });
+    expect(hh.notReceived).toEqual({ suppressed: true, reason: 'group' });
     const fw = root.followedBy.find((f) => f.code === 'FAMILY_WORK')!;
     expect('persons' in fw.received && 'persons' in fw.notReceived).toBe(true);
   });
@@ -87,7 +106,7 @@ describe('mineCohortPaths', () => {
     const withDep = examples.filter((e) => e.path.events.some((ev) => ev.code === 'DEPRESSION'));
     const onlyDep = withDep.filter((e) => !e.path.events.some((ev) => ev.ageDays > 0 && ev.ageDays < 183 && ev.code !== 'DEPRESSION'));
     const cohort = file.paths.find((p) => p.throughBand === '0-6m' && p.steps[1]!.groups.join() === 'parent:mental_health,self:health')!;
-    expect(cohort.persons).toBe(roundCount(onlyDep.length, 10, 5));
+    expect(cohort.persons).toBe(shownCount(onlyDep.length, { k: 10, roundTo: 5 }));
     const rate = onlyDep.filter((e) => e.outcome === 1).length / onlyDep.length;
     expect(cohort.outcomeRate).toBeCloseTo(rate, 2);
     expect(cohort.meanPredictedRisk).toBeCloseTo(0.3, 3);
@@ -119,11 +138,11 @@ describe('mineCohortPaths', () => {
   });
 
   it('rounds counts to the nearest multiple, never below k', () => {
-    expect(roundCount(10, 10, 5)).toBe(10);
-    expect(roundCount(12, 10, 5)).toBe(10);
-    expect(roundCount(13, 10, 5)).toBe(15);
-    expect(roundCount(7, 7, 5)).toBe(10);
-    expect(roundCount(402, 10, 5)).toBe(400);
+    expect(shownCount(10, { k: 10, roundTo: 5 })).toBe(10);
+    expect(shownCount(12, { k: 10, roundTo: 5 })).toBe(10);
+    expect(shownCount(13, { k: 10, roundTo: 5 })).toBe(15);
+    expect(shownCount(7, { k: 7, roundTo: 5 })).toBe(10);
+    expect(shownCount(402, { k: 10, roundTo: 5 })).toBe(400);
   });
 
   it('matches a planner path to the most specific published prefix before the insertion band', () => {

@@ -97,8 +97,11 @@ describe('explainPath', () => {
     const fw = result.candidates.find((c) => c.code === 'FAMILY_WORK' && c.ageDays === 910)!;
     expect(fw.support).not.toBeNull();
     expect(fw.support!.throughBand).toBe('1-2y');
-    expect(fw.support!.received).toEqual({ persons: 20, outcomeRate: 0.5 });
-    expect(fw.support!.notReceived).toEqual({ persons: 20, outcomeRate: 0 });
+    // None of the 20 who did not get it had the outcome: "0%" would say so, so that rate is hidden ("<5"), and the
+    // other side's 10 of 20 is hidden too (secondary): with the cohort path's 10 of 40 it would give the 0 back.
+    expect(fw.support!.received).toEqual({ persons: 20, outcomeRate: null, outcomeSuppressed: 'secondary' });
+    expect(fw.support!.notReceived).toEqual({ persons: 20, outcomeRate: null, outcomeSuppressed: 'numerator' });
+    expect(fw.support!.outcomeRate).toBe(0.25);
     // topK only shortens the list: the first candidates, with their support, are the same.
     const top3 = await explainPath(additiveScorer(WEIGHTS), samplePath(), cat, { topK: 3, cohortPaths });
     expect(top3.candidates).toEqual(result.candidates.slice(0, 3));

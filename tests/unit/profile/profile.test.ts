@@ -40,7 +40,8 @@ const source = (persons: PersonHistory[], dict?: { code: string; name: string }[
 
 describe('suppression helpers', () => {
   it('shows 1–9 persons as <10, zero and 10+ exactly', () => {
-    expect([0, 1, 9, 10, 11].map(showPersons)).toEqual([0, '<10', '<10', 10, 11]);
+    // Issue 16: shown counts follow src/privacy/rules.ts and are rounded to 5, so 11 shows as 10.
+    expect([0, 1, 9, 10, 11].map((n) => showPersons(n))).toEqual([0, '<10', '<10', 10, 10]);
     expect(showCountOf(500, 3)).toBe('<10');
     expect(showCountOf(500, 10)).toBe(500);
   });
@@ -63,13 +64,15 @@ describe('profile tables', () => {
     const acc = new ProfileAccumulator();
     for (const p of population()) acc.add(p);
     const t = acc.finish({ topCodes: 10 });
+    // Issue 16 (src/privacy/rules.ts): counts are rounded to 5 (24 -> 25, 12 -> 10, 47 -> 45), and a group that is
+    // all of the store's 20 persons but fewer than 5 shows as "all but <5" (its complement is under minCount).
     expect(t.events_by_domain_year).toEqual([
-      { domain: 'health', year: 2010, events: 20, persons: 20 },
+      { domain: 'health', year: 2010, events: 20, persons: 'all but <5' },
       { domain: 'health', year: 2012, events: '<10', persons: '<10' },
-      { domain: 'school', year: 2011, events: 24, persons: 12 },
+      { domain: 'school', year: 2011, events: 25, persons: 10 },
     ]);
     expect(t.overview).toContainEqual({ metric: 'persons', value: 20 });
-    expect(t.overview).toContainEqual({ metric: 'events', value: 47 });
+    expect(t.overview).toContainEqual({ metric: 'events', value: 45 });
     // 2012 has only 3 persons, so the last year shown is 2011.
     expect(t.overview).toContainEqual({ metric: 'first_event_year_10_persons', value: 2010 });
     expect(t.overview).toContainEqual({ metric: 'last_event_year_10_persons', value: 2011 });
@@ -77,9 +80,10 @@ describe('profile tables', () => {
 
   it('ranks codes by persons, names them from the dictionary, and suppresses rare codes', async () => {
     const profile = await buildProfile(source(population(), [{ code: 'H1', name: 'health visit' }]), { topCodes: 2 }, 'store');
+    // Issue 16: H1 is every one of the 20 persons (complement under 5); S1's 12 persons and 24 events are rounded.
     expect(profile.tables.persons_per_code).toEqual([
-      { code: 'H1', name: 'health visit', domain: 'health', persons: 20, events: 20 },
-      { code: 'S1', name: null, domain: 'school', persons: 12, events: 24 },
+      { code: 'H1', name: 'health visit', domain: 'health', persons: 'all but <5', events: 20 },
+      { code: 'S1', name: null, domain: 'school', persons: 10, events: 25 },
     ]);
     const all = await buildProfile(source(population()), { topCodes: 10 }, 'store');
     expect(all.tables.persons_per_code[2]).toEqual({ code: 'RARE', name: null, domain: 'health', persons: '<10', events: '<10' });
@@ -90,8 +94,9 @@ describe('profile tables', () => {
     for (const p of population()) acc.add(p);
     const [health, school] = acc.finish({ topCodes: 10 }).age_at_first_event;
     // First health event at 2010-01-01 + i days, i = 0..19: median 9.5 days after 3653 days.
-    expect(health).toEqual({ domain: 'health', persons: 20, q1_years: 10, median_years: 10, q3_years: 10 });
-    expect(school).toMatchObject({ domain: 'school', persons: 12, median_years: 11.4 });
+    // Issue 16: all 20 persons have a health event (complement under 5); 12 school persons round to 10.
+    expect(health).toEqual({ domain: 'health', persons: 'all but <5', q1_years: 10, median_years: 10, q3_years: 10 });
+    expect(school).toMatchObject({ domain: 'school', persons: 10, median_years: 11.4 });
 
     const few = new ProfileAccumulator();
     for (const p of population().slice(0, 9)) few.add(p);
@@ -102,11 +107,15 @@ describe('profile tables', () => {
     const acc = new ProfileAccumulator();
     for (const p of population()) acc.add(p);
     const rows = acc.finish({ topCodes: 10 }).missing_fields;
-    expect(rows).toContainEqual({ table: 'events', domain: 'health', field: 'value', missing: 13, total: 23, share: 0.565 });
-    expect(rows).toContainEqual({ table: 'events', domain: 'school', field: 'end_time', missing: 24, total: 24, share: 1 });
-    // 15 persons lack an area but 5 have one: printing 15 of 20 would reveal the 5, so both are hidden.
-    expect(rows).toContainEqual({ table: 'persons', domain: null, field: 'area', missing: '<10', total: 20, share: null });
-    expect(rows).toContainEqual({ table: 'persons', domain: null, field: 'language_group', missing: 20, total: 20, share: 1 });
+    // Issue 16 (src/privacy/rules.ts): counts rounded to 5 (13 -> 15, 23 -> 25), shares to two decimals, and a count
+    // and its complement each at least minCount = 5: all 24 school events lack end_time (none has one), so the count
+    // reads "all but <5" and the share is hidden.
+    expect(rows).toContainEqual({ table: 'events', domain: 'health', field: 'value', missing: 15, total: 25, share: 0.57 });
+    expect(rows).toContainEqual({ table: 'events', domain: 'school', field: 'end_time', missing: 'all but <5', total: 25, share: null });
+    // 15 persons lack an area and 5 have one: 5 is the minimum count (the complement needs 5, no longer 10), so shown.
+    expect(rows).toContainEqual({ table: 'persons', domain: null, field: 'area', missing: 15, total: 20, share: 0.75 });
+    // No one has a language group: 20 of 20 missing would say so, so the count reads "all but <5" and no share.
+    expect(rows).toContainEqual({ table: 'persons', domain: null, field: 'language_group', missing: 'all but <5', total: 20, share: null });
   });
 
   it('never prints an exact count below 10 persons in text, CSV or JSON', async () => {
@@ -130,8 +139,9 @@ describe('profile tables', () => {
     const out = join(tmp, 'profile');
     await writeProfile(profile, out);
     const csv = readFileSync(join(out, 'events_by_domain_year.csv'), 'utf8').trim().split('\n');
-    expect(csv).toEqual(['domain,year,events,persons', 'health,2010,20,20', 'health,2012,<10,<10', 'school,2011,24,12']);
-    expect(readFileSync(join(out, 'persons_per_code.csv'), 'utf8')).toContain('H1,"visit, ""general""",health,20,20\n');
+    // Issue 16: rounded counts and "all but <5" for the health group that is every person (see above).
+    expect(csv).toEqual(['domain,year,events,persons', 'health,2010,20,all but <5', 'health,2012,<10,<10', 'school,2011,25,10']);
+    expect(readFileSync(join(out, 'persons_per_code.csv'), 'utf8')).toContain('H1,"visit, ""general""",health,all but <5,20\n');
     expect(JSON.parse(readFileSync(join(out, 'profile.json'), 'utf8')).tables.overview[0]).toEqual({ metric: 'persons', value: 20 });
     await expect(writeProfile(profile, out)).rejects.toMatchObject({ code: 'FILE_EXISTS' });
     expect(existsSync(`${out}.tmp-${process.pid}`)).toBe(false);

@@ -33,7 +33,7 @@ export const CATALOGUE: Catalogue = {
 
 export const COHORT_PATHS: CohortPathsFile = {
   formatVersion: 1,
-  privacy: { k: 10, roundTo: 5 },
+  privacy: { k: 10, minCount: 5, roundTo: 5 },
   grouping: 'test grouping',
   bands: [{ name: '0-1y', fromAgeDays: 0, toAgeDays: 365 }],
   sourcePersons: 500,
@@ -60,6 +60,25 @@ export const COHORT_PATHS: CohortPathsFile = {
       meanPredictedRisk: 0.25,
       followedBy: [],
       representative: { events: [{ code: 'SW', domain: 'social_work', relation: 'mother', ageDays: 50 }] },
+    },
+    {
+      // Rates hidden by the disclosure rules: fewer than minCount with the outcome, on the path and one side.
+      id: 'cp-c',
+      throughBand: '0-1y',
+      steps: [{ band: '0-1y', groups: ['self:social_work'] }],
+      persons: 25,
+      outcomeRate: null,
+      outcomeSuppressed: 'numerator',
+      meanPredictedRisk: 0.05,
+      followedBy: [
+        {
+          code: 'HOME_HELP',
+          label: 'Home help',
+          received: { persons: 10, outcomeRate: null, outcomeSuppressed: 'numerator' },
+          notReceived: { persons: 15, outcomeRate: null, outcomeSuppressed: 'secondary' },
+        },
+      ],
+      representative: { events: [{ code: 'HOME_VISIT', domain: 'social_work', relation: 'self', ageDays: 60 }] },
     },
   ],
 };

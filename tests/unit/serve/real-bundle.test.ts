@@ -1,25 +1,29 @@
 // The service on real bundles: a logreg and a small GRU trained by the CLI on data-samples/, served through
 // loadBundleForServing. Covers the refusal of a tampered version while the good one serves, readiness, reload
 // (admin route, SIGHUP and the folder watch), aliases, the input example through the API, k-suppression on a
-// real cohort-paths file, the catalogue route and a flat tensor count under repeated scoring.
+// real cohort-paths file, the catalogue route and a flat tensor count under repeated scoring; signed bundles:
+// served as signed with the trusted key, unsigned and untrusted ones refused without --allow-unsigned.
 import { cpSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type InputExample, InputExampleSchema } from '../../../src/bundle/index.js';
+import { readTrustedKeys } from '../../../src/bundle/signing.js';
 import { runCli } from '../../../src/cli/main.js';
 import { CatalogueSchema } from '../../../src/schemas/catalogue.js';
 import { CohortPathsFileSchema } from '../../../src/schemas/cohort-paths.js';
 import { buildApp } from '../../../src/serve/app.js';
-import { loadBundleForServing, tensorCounter } from '../../../src/serve/default-loader.js';
+import { loadBundleForServing, servingLoader, tensorCounter } from '../../../src/serve/default-loader.js';
 import { startServer } from '../../../src/serve/server.js';
 import { auth, TOKEN_ENTRIES } from './helpers.js';
 
 const REPO = join(import.meta.dirname, '..', '..', '..');
 let root: string;
 /** Freshly trained bundles, copied into each test's own models folder. */
-let trained: { logreg: string; gru: string };
+let trained: { logreg: string; gru: string; signed: string };
+/** keys/signing.key signed trained.signed; keys/other.pub is a key that signed nothing. */
+let keys: { dir: string; keyId: string; other: string };
 
 async function cli(argv: string[]): Promise<string> {
   const out: string[] = [];
@@ -38,7 +42,12 @@ beforeAll(async () => {
   await cli(['train', '--store', store, '--task', task, '--model', 'logreg', '--out', out, '--name', 'cw', '--seed', '7', '--json']);
   // Default backend (auto); the GRU trains without TRAIN_DIVERGED here, so no --backend cpu is needed.
   await cli(['train', '--store', store, '--task', task, '--model', 'gru', '--epochs', '1', '--batch-size', '32', '--out', out, '--name', 'cwgru', '--seed', '7', '--json']);
-  trained = { logreg: join(out, 'cw', '1'), gru: join(out, 'cwgru', '1') };
+  const keysDir = join(root, 'keys');
+  const { keyId } = JSON.parse(await cli(['keys', 'new', '--out', keysDir, '--json'])) as { keyId: string };
+  await cli(['keys', 'new', '--out', join(root, 'other-keys'), '--name', 'other']);
+  keys = { dir: keysDir, keyId, other: join(root, 'other-keys', 'other.pub') };
+  await cli(['train', '--store', store, '--task', task, '--model', 'logreg', '--out', out, '--name', 'cwsigned', '--seed', '7', '--signing-key', join(keysDir, 'signing.key'), '--json']);
+  trained = { logreg: join(out, 'cw', '1'), gru: join(out, 'cwgru', '1'), signed: join(out, 'cwsigned', '1') };
 });
 
 afterAll(() => {
@@ -96,7 +105,8 @@ describe('the service on real bundles', () => {
     try {
       const refused = sink.lines.filter((l) => l.level === 50 && String(l.msg).startsWith('bundle refused: cw@2'));
       expect(refused).toHaveLength(1);
-      expect(refused[0]!.msg).toContain('BUNDLE_CHECKSUM_MISMATCH');
+      expect(refused[0]!.msg).toContain('BUNDLE_VERIFY_FAILED');
+      expect(refused[0]!.msg).toContain('files (BUNDLE_CHECKSUM_MISMATCH)');
       expect(refused[0]!.msg).toContain('logreg.json');
       expect(sink.lines.some((l) => String(l.msg) === 'model cw@1 loaded')).toBe(true);
 
@@ -109,7 +119,7 @@ describe('the service on real bundles', () => {
       const good = versions[1]!;
       const manifest = JSON.parse(readFileSync(join(trained.logreg, 'manifest.json'), 'utf8'));
       const metrics = JSON.parse(readFileSync(join(trained.logreg, 'metrics.json'), 'utf8'));
-      expect(good).toMatchObject({ id: manifest.id, modelKind: 'logreg', createdAt: manifest.createdAt, signature: { input: 'Path', output: 'trajectory' } });
+      expect(good).toMatchObject({ id: manifest.id, modelKind: 'logreg', createdAt: manifest.createdAt, signature: { input: 'Path', output: 'trajectory' }, signed: false, signingKeyId: null });
       expect((good.task as { name: string }).name).toBe('cw-care-after-age-3');
       expect(good.headlineMetrics).toEqual({
         split: 'test',
@@ -121,7 +131,7 @@ describe('the service on real bundles', () => {
         calibrationSlope: metrics.test.overall.calibrationSlope,
         ece: metrics.test.overall.ece,
       });
-      expect(versions[0]).toMatchObject({ id: null, headlineMetrics: null, error: { code: 'BUNDLE_CHECKSUM_MISMATCH' } });
+      expect(versions[0]).toMatchObject({ id: null, headlineMetrics: null, signed: null, error: { code: 'BUNDLE_VERIFY_FAILED', message: expect.stringContaining('files (BUNDLE_CHECKSUM_MISMATCH)') } });
 
       const path = inputExample(trained.logreg).examples[0]!.path;
       const bad = await app.inject({ method: 'POST', url: '/v1/models/cw@2/score', headers: auth('planner'), payload: { paths: [path] } });
@@ -141,6 +151,54 @@ describe('the service on real bundles', () => {
       expect(body.caveat.length).toBeGreaterThan(0);
     } finally {
       await app.close();
+    }
+  });
+
+  it('serves a bundle signed with a trusted key as signed; refuses unsigned and untrusted ones unless unsigned are allowed', async () => {
+    const models = mkdtempSync(join(root, 'models-'));
+    cpSync(trained.signed, join(models, 'cwsigned', '1'), { recursive: true });
+    cpSync(trained.logreg, join(models, 'cw', '1'), { recursive: true });
+    const path = inputExample(trained.logreg).examples[0]!.path;
+    const trusted = await readTrustedKeys([keys.dir]);
+    const other = await readTrustedKeys([keys.other]);
+    type Summary = { name: string; versions: { status: string; signed: boolean | null; signingKeyId: string | null; error: { code: string; message: string } | null }[] };
+    const summaries = async (app: FastifyInstance) => {
+      const res = await app.inject({ method: 'GET', url: '/v1/models', headers: auth('planner') });
+      expect(res.statusCode).toBe(200);
+      return Object.fromEntries((res.json().models as Summary[]).map((m) => [m.name, m.versions[0]!]));
+    };
+    const scoreStatus = async (app: FastifyInstance, name: string) =>
+      (await app.inject({ method: 'POST', url: `/v1/models/${name}/score`, headers: auth('planner'), payload: { paths: [path] } })).statusCode;
+
+    // serve --trusted-keys keys/: the signed bundle serves as signed, the unsigned one is refused.
+    const strict = await realApp(models, { loader: servingLoader({ trustedKeys: trusted, allowUnsigned: false }) });
+    try {
+      const s = await summaries(strict);
+      expect(s.cwsigned).toMatchObject({ status: 'ready', signed: true, signingKeyId: keys.keyId, error: null });
+      expect(s.cw).toMatchObject({ status: 'refused', signed: null, error: { code: 'BUNDLE_VERIFY_FAILED', message: expect.stringContaining('signature (BUNDLE_UNSIGNED)') } });
+      expect(await scoreStatus(strict, 'cwsigned')).toBe(200);
+      expect(await scoreStatus(strict, 'cw@1')).toBe(503);
+    } finally {
+      await strict.close();
+    }
+    // serve --trusted-keys other.pub: the bundle's key is not trusted.
+    const untrusted = await realApp(models, { loader: servingLoader({ trustedKeys: other, allowUnsigned: false }) });
+    try {
+      const s = await summaries(untrusted);
+      expect(s.cwsigned).toMatchObject({ status: 'refused', error: { code: 'BUNDLE_VERIFY_FAILED', message: expect.stringContaining('signature (BUNDLE_SIGNATURE_UNTRUSTED)') } });
+      expect(s.cw!.status).toBe('refused');
+    } finally {
+      await untrusted.close();
+    }
+    // serve --trusted-keys other.pub --allow-unsigned: both serve, shown as not signed by a trusted key.
+    const allowed = await realApp(models, { loader: servingLoader({ trustedKeys: other, allowUnsigned: true }) });
+    try {
+      const s = await summaries(allowed);
+      expect(s.cwsigned).toMatchObject({ status: 'ready', signed: false, signingKeyId: keys.keyId });
+      expect(s.cw).toMatchObject({ status: 'ready', signed: false, signingKeyId: null });
+      expect(await scoreStatus(allowed, 'cw')).toBe(200);
+    } finally {
+      await allowed.close();
     }
   });
 
@@ -258,7 +316,7 @@ describe('the service on real bundles', () => {
         for (const f of p.followedBy) {
           const sides = [f.received, f.notReceived];
           if (sides.some((s) => 'suppressed' in s)) {
-            expect(sides).toEqual([{ suppressed: true }, { suppressed: true }]);
+            expect(sides).toMatchObject([{ suppressed: true }, { suppressed: true }]);
             suppressed++;
           } else {
             for (const s of sides) expect((s as { persons: number }).persons).toBeGreaterThanOrEqual(k);
@@ -271,7 +329,7 @@ describe('the service on real bundles', () => {
       const filtered = await app.inject({ method: 'GET', url: `/v1/models/cw/cohort-paths?service=${encodeURIComponent(service)}`, headers: auth('planner') });
       for (const p of filtered.json().paths as typeof file.paths) {
         for (const f of p.followedBy.filter((x) => x.code === service)) {
-          if ('suppressed' in f.received || 'suppressed' in f.notReceived) expect(f.received).toEqual({ suppressed: true });
+          if ('suppressed' in f.received || 'suppressed' in f.notReceived) expect(f.received).toMatchObject({ suppressed: true });
         }
       }
     } finally {

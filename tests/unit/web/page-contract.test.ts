@@ -11,7 +11,9 @@ import { pathToFileURL } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { GroupStatSchema } from '../../../src/schemas/cohort-paths.js';
 import { SEXES } from '../../../src/schemas/data-contract.js';
+import { OUTCOME_SUPPRESSIONS } from '../../../src/schemas/disclosure.js';
 import { MAX_PATH_EVENTS, PATH_RELATIONS, PathEventSchema, PathSchema } from '../../../src/schemas/path.js';
 import {
   AuditQuerySchema,
@@ -39,6 +41,8 @@ interface PageApi {
   SEXES: readonly string[];
   ROLES: readonly string[];
   COHORT_SORTS: readonly string[];
+  OUTCOME_SUPPRESSIONS: readonly string[];
+  GROUP_SUPPRESSIONS: readonly string[];
   LIMITS: {
     maxPathEvents: number;
     codeMaxLength: number;
@@ -67,6 +71,11 @@ describe('the page keeps to the service: constants and requests', () => {
     expect(page.PATH_RELATIONS).toEqual(PATH_RELATIONS);
     expect(page.SEXES).toEqual(SEXES);
     expect(page.ROLES).toEqual(ROLES);
+  });
+
+  it('knows every reason the service gives for a hidden rate or a suppressed group (each has its text in the page)', () => {
+    expect(page.OUTCOME_SUPPRESSIONS).toEqual(OUTCOME_SUPPRESSIONS);
+    expect(page.GROUP_SUPPRESSIONS).toEqual(GroupStatSchema.options[1].shape.reason.unwrap().options);
   });
 
   it("holds the path limits that PathSchema enforces (each bound accepted, one past it refused)", () => {
