@@ -1,10 +1,11 @@
 // `servicepath privacy-check`: every published number of a bundle (and optionally a profile) against the disclosure
 // rules (src/privacy/audit.ts); prints each finding with its file and JSON pointer and exits non-zero on any.
-import { auditBundle, type FileFinding } from '../privacy/audit.js';
+import { auditBundle, type FileFinding, type PrivacyAudit } from '../privacy/audit.js';
+import { auditProfile } from '../privacy/metrics.js';
 import { ServicepathError } from '../errors/index.js';
 import { type CommandModule, emit, parseOptions, requireOption } from './common.js';
 
-const usage = `Usage: servicepath privacy-check --bundle DIR [--json]
+const usage = `Usage: servicepath privacy-check (--bundle DIR | --profile DIR) [--json]
 
 Scans every published number of the bundle (cohort-paths.json, and the tables of metrics.json that the model card
 copies) against the disclosure rules its manifest records (docs/privacy.md): groups below k, outcome counts or
@@ -14,6 +15,7 @@ JSON pointer. Exits 0 when there is none, else with BUNDLE_PRIVACY_VIOLATION (ex
 bundle that fails it, and verify runs it.
 
   --bundle DIR     the model bundle (models/<name>/<version>)
+  --profile DIR    a profile folder (servicepath profile --out DIR), held to the default rules
   --json           print the audit as JSON`;
 
 function render(dir: string, audit: { rules: { k: number; minCount: number; roundTo: number }; cells: Record<string, number>; findings: FileFinding[] }): string {
@@ -32,13 +34,13 @@ export const command: CommandModule = {
   summary: 'audit every published number of a bundle against the disclosure rules',
   usage,
   async run(argv, io) {
-    const { values } = parseOptions(argv, { bundle: { type: 'string' } }, usage);
-    const dir = requireOption(values, 'bundle', usage);
-    let audit: Awaited<ReturnType<typeof auditBundle>>;
+    const { values } = parseOptions(argv, { bundle: { type: 'string' }, profile: { type: 'string' } }, usage);
+    const dir = values.profile ?? requireOption(values, 'bundle', usage);
+    let audit: PrivacyAudit;
     try {
-      audit = await auditBundle(dir);
+      audit = values.profile === undefined ? await auditBundle(dir) : await auditProfile(dir);
     } catch (err) {
-      throw new ServicepathError('BUNDLE_NOT_FOUND', { dir }, { cause: err });
+      throw new ServicepathError(values.profile === undefined ? 'BUNDLE_NOT_FOUND' : 'FILE_NOT_FOUND', values.profile === undefined ? { dir } : { file: dir }, { cause: err });
     }
     emit(io, values.json === true, { bundle: dir, ...audit }, () => render(dir, audit));
     const first = audit.findings[0];

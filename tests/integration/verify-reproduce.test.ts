@@ -252,6 +252,23 @@ describe('servicepath verify', () => {
     expect(states.bad).toMatchObject({ status: 'refused', code: 'BUNDLE_VERIFY_FAILED', message: expect.stringContaining('manifest-card (BUNDLE_MANIFEST_MISMATCH)') });
   });
 
+  it('privacy-check --profile passes a profile as written and names a tampered cell', async () => {
+    const out = join(work, 'profile');
+    const made = await cli(['profile', '--store', store, '--out', out]);
+    expect(made.code, made.err).toBe(0);
+    const clean = await cli(['privacy-check', '--profile', out]);
+    expect(clean.code, clean.err).toBe(0);
+    const file = join(out, 'profile.json');
+    const profile = JSON.parse(await readFile(file, 'utf8')) as { tables: Record<string, Record<string, unknown>[]> };
+    const row = profile.tables['persons_per_code']!.find((r) => typeof r['persons'] === 'number')!;
+    row['persons'] = 3;
+    await writeFile(file, JSON.stringify(profile));
+    const bad = await cli(['privacy-check', '--profile', out, '--json']);
+    expect(bad.code).toBe(5);
+    const audit = JSON.parse(bad.out) as { findings: { file: string; pointer: string }[] };
+    expect(audit.findings.some((f) => f.file === 'profile.json' && f.pointer.startsWith('/tables/persons_per_code/'))).toBe(true);
+  });
+
   it('catches a changed manifest field', async () => {
     const dir = await copyOf('manifest-field');
     const file = join(dir, 'manifest.json');
