@@ -3,7 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { formatZodIssues, isServicepathError, ServicepathError, zodIssueList } from '../errors/index.js';
-import { auditBundle } from '../privacy/audit.js';
+import { auditBundle, privacyErrors } from '../privacy/audit.js';
 import { type Calibration, CalibrationSchema } from '../schemas/fitted-models.js';
 import { LogregModelSchema } from '../schemas/fitted-models.js';
 import { type Preprocessing, PreprocessingSchema } from '../schemas/fitted-models.js';
@@ -118,15 +118,6 @@ interface LoadBundleOptions {
   backend?: BackendPreference;
 }
 
-/** The privacy audit as a loading error: BUNDLE_PRIVACY_VIOLATION naming the first finding, or null when clean. */
-async function privacyProblem(dir: string): Promise<ServicepathError | null> {
-  const audit = await auditBundle(dir);
-  const first = audit.findings[0];
-  if (first === undefined) return null;
-  const { k, minCount, roundTo } = audit.rules;
-  return new ServicepathError('BUNDLE_PRIVACY_VIOLATION', { dir, count: audit.findings.length, k, minCount, roundTo, file: first.file, pointer: first.pointer, detail: first.message });
-}
-
 /**
  * Loads a bundle to score with: the manifest, every checksum, the privacy audit, then openBundle. The service loads
  * through src/bundle/verify.ts loadVerifiedBundle instead, which runs every check of `servicepath verify` (load = verify).
@@ -136,8 +127,8 @@ export async function loadBundle(dir: string, opts: LoadBundleOptions = {}): Pro
   const problems = await checkFiles(dir, manifest);
   if (problems.length > 0) throw problems[0] as ServicepathError;
   // Nothing is served or scored from a bundle whose published numbers break the disclosure rules.
-  const disclosure = await privacyProblem(dir);
-  if (disclosure !== null) throw disclosure;
+  const [disclosure] = privacyErrors(dir, await auditBundle(dir));
+  if (disclosure !== undefined) throw disclosure;
   return openBundle(dir, manifest, opts);
 }
 

@@ -8,7 +8,7 @@ import { buildModelCard } from '../card/index.js';
 import { readTrainingLog } from '../card/read.js';
 import { isServicepathError, ServicepathError } from '../errors/index.js';
 import type { BackendPreference } from '../model/index.js';
-import { auditBundle } from '../privacy/audit.js';
+import { auditBundle, privacyErrors } from '../privacy/audit.js';
 import type { Manifest } from '../schemas/manifest.js';
 import { MetricsFileSchema } from '../schemas/metrics.js';
 import { ModelCardSchema } from '../schemas/model-card.js';
@@ -181,13 +181,7 @@ async function inspectBundle(dir: string, opts: VerifyOptions): Promise<{ report
     }),
   );
   checks.push(
-    await check('privacy', describe('privacy'), async () => {
-      const audit = await auditBundle(dir);
-      const { k, minCount, roundTo } = audit.rules;
-      return audit.findings.map(
-        (f) => new ServicepathError('BUNDLE_PRIVACY_VIOLATION', { dir, count: audit.findings.length, k, minCount, roundTo, file: f.file, pointer: f.pointer, detail: f.message }),
-      );
-    }),
+    await check('privacy', describe('privacy'), async () => privacyErrors(dir, await auditBundle(dir))),
   );
   let bundle: LoadedBundle | null = null;
   if (checks.every((c) => c.status === 'pass')) {

@@ -1,6 +1,6 @@
 // `servicepath privacy-check`: every published number of a bundle (and optionally a profile) against the disclosure
 // rules (src/privacy/audit.ts); prints each finding with its file and JSON pointer and exits non-zero on any.
-import { auditBundle, type FileFinding, type PrivacyAudit } from '../privacy/audit.js';
+import { auditBundle, type FileFinding, type PrivacyAudit, privacyErrors } from '../privacy/audit.js';
 import { auditProfile } from '../privacy/metrics.js';
 import { ServicepathError } from '../errors/index.js';
 import { type CommandModule, emit, parseOptions, requireOption } from './common.js';
@@ -43,11 +43,8 @@ export const command: CommandModule = {
       throw new ServicepathError(values.profile === undefined ? 'BUNDLE_NOT_FOUND' : 'FILE_NOT_FOUND', values.profile === undefined ? { dir } : { file: dir }, { cause: err });
     }
     emit(io, values.json === true, { bundle: dir, ...audit }, () => render(dir, audit));
-    const first = audit.findings[0];
-    if (first !== undefined) {
-      const { k, minCount, roundTo } = audit.rules;
-      throw new ServicepathError('BUNDLE_PRIVACY_VIOLATION', { dir, count: audit.findings.length, k, minCount, roundTo, file: first.file, pointer: first.pointer, detail: first.message });
-    }
+    const [first] = privacyErrors(dir, audit);
+    if (first !== undefined) throw first;
     return 0;
   },
 };

@@ -4,6 +4,7 @@
 // schemas) so that a tampered file is reported cell by cell rather than refused as a whole.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { ServicepathError } from '../errors/index.js';
 import { type CohortPathsFile, CohortPathsFileSchema } from '../schemas/cohort-paths.js';
 import { type DisclosureRules, DisclosureRulesSchema } from '../schemas/disclosure.js';
 import { auditCohortPaths, type PrivacyFinding } from './cohort-paths.js';
@@ -68,4 +69,11 @@ export async function auditBundle(dir: string): Promise<PrivacyAudit> {
   cells['metrics.json'] = countMetricsCells(metrics);
   for (const f of auditMetrics(metrics, rules)) findings.push({ file: 'metrics.json', ...f });
   return { rules, cells, findings };
+}
+
+/** Each finding as the catalogued BUNDLE_PRIVACY_VIOLATION (empty when the audit is clean). */
+export function privacyErrors(dir: string, audit: Pick<PrivacyAudit, 'rules' | 'findings'>): ServicepathError[] {
+  const { k, minCount, roundTo } = audit.rules;
+  const count = audit.findings.length;
+  return audit.findings.map((f) => new ServicepathError('BUNDLE_PRIVACY_VIOLATION', { dir, count, k, minCount, roundTo, file: f.file, pointer: f.pointer, detail: f.message }));
 }

@@ -7,7 +7,7 @@
 // the miner wrote is clean by construction, and a tampered file is caught.
 import type { CohortPath, CohortPathsFile, FollowedBy, GroupStat } from '../schemas/cohort-paths.js';
 import type { DisclosureRules } from '../schemas/disclosure.js';
-import { cellProblems, impliedBelow } from './rules.js';
+import { cellProblems, outcomeRestProblem } from './rules.js';
 
 /** One rule broken: the JSON pointer of the cell (or of the relation's parent) and why. */
 export interface PrivacyFinding {
@@ -27,11 +27,8 @@ function remainderProblem(parent: Shown, children: readonly Shown[], rules: Disc
   // Outcomes: only children whose rate is shown can be subtracted; the others stay in the rest.
   const hidden = children.filter((c) => c.outcomeRate === null).reduce((s, c) => s + c.persons, 0);
   const n = Math.max(0, restN) + hidden;
-  if (n <= 0) return null;
   const p = parent.outcomeRate * parent.persons - children.reduce((s, c) => s + (c.outcomeRate === null ? 0 : c.outcomeRate * c.persons), 0);
-  if (impliedBelow(p, rules.minCount)) return `${what}: ${n} persons of whom ${Math.max(0, Math.round(p))} with the outcome, below ${rules.minCount}`;
-  if (impliedBelow(n - p, rules.minCount)) return `${what}: ${n} persons of whom ${Math.max(0, Math.round(n - p))} without the outcome, below ${rules.minCount}`;
-  return null;
+  return outcomeRestProblem(n, p, rules.minCount, what);
 }
 
 /** prefix key of a cohort path's steps, and of its parent (one band shorter; '' for the first band). */

@@ -17,7 +17,7 @@ import { type DisclosureRules, DisclosureRulesSchema } from '../schemas/disclosu
 import { type CalibrationPoint, type EvaluationReport, MetricsFileSchema, type ThresholdRow, type ThresholdSuppression } from '../schemas/metrics.js';
 import type { PrivacyAudit } from './audit.js';
 import type { PrivacyFinding } from './cohort-paths.js';
-import { cellProblems, impliedBelow } from './rules.js';
+import { cellProblems, impliedBelow, outcomeRestProblem } from './rules.js';
 
 /** The smallest cell of people with (or without) the outcome that a histogram or subgroup slice shows. */
 export const cellFloor = (rules: DisclosureRules): number => Math.max(rules.k, rules.minCount);
@@ -25,13 +25,6 @@ export const cellFloor = (rules: DisclosureRules): number => Math.max(rules.k, r
 const escapeToken = (token: string | number) => String(token).replaceAll('~', '~0').replaceAll('/', '~1');
 const whole = (x: number) => Math.max(0, Math.round(x));
 
-/** What is wrong with a derived group of `persons` of whom `outcomes` had the outcome (null when fine). */
-function restProblem(persons: number, outcomes: number, minCount: number, what: string): string | null {
-  if (persons <= 0) return null;
-  if (impliedBelow(outcomes, minCount)) return `${what}: ${persons} persons of whom ${whole(outcomes)} with the outcome, below ${minCount}`;
-  if (impliedBelow(persons - outcomes, minCount)) return `${what}: ${persons} persons of whom ${whole(persons - outcomes)} without the outcome, below ${minCount}`;
-  return null;
-}
 
 /**
  * Calibration bins of a report with `n` people and `positives` outcomes (as shown): every shown bin's group and rate,
@@ -63,7 +56,7 @@ export function calibrationFindings(points: readonly CalibrationPoint[], n: numb
     out.push({ pointer: at, message: `the bins under k hold ${rest} persons (n minus the shown bins), below k=${rules.k}` });
   }
   if (suppressed + rateHidden > 0 && rateN > 0) {
-    const problem = restProblem(n - rateN, positives - rateP, rules.minCount, 'the bins without a shown rate (n and positives minus the bins with one)');
+    const problem = outcomeRestProblem(n - rateN, positives - rateP, rules.minCount, 'the bins without a shown rate (n and positives minus the bins with one)');
     if (problem !== null) out.push({ pointer: at, message: problem });
   }
   return out;
@@ -133,7 +126,7 @@ function thresholdFindings(rows: readonly ThresholdRow[], n: number, positives: 
   for (const b of thresholdBands(rows, n, positives)) {
     const what = `people flagged at row ${b.to} but not at row ${b.from}`;
     const persons = b.withOutcome + b.without;
-    const message = impliedBelow(persons, rules.k) ? `${what}: ${whole(persons)} persons, below k=${rules.k}` : restProblem(persons, b.withOutcome, rules.minCount, what);
+    const message = impliedBelow(persons, rules.k) ? `${what}: ${whole(persons)} persons, below k=${rules.k}` : outcomeRestProblem(persons, b.withOutcome, rules.minCount, what);
     if (message !== null) out.push({ pointer: `${at}/${b.to}`, message });
   }
   return out;

@@ -31,7 +31,7 @@ export function shownRate(positives: number, n: number): number {
 }
 
 /** The outcome count a reader infers from a shown rate and a shown group size (rate x persons). */
-export function impliedCount(rate: number, persons: number): number {
+function impliedCount(rate: number, persons: number): number {
   return rate * persons;
 }
 
@@ -47,10 +47,23 @@ export function impliedBelow(count: number, minCount: number): boolean {
 export function outcomeSuppression(n: number, positives: number, rules: DisclosureRules): OutcomeSuppression | null {
   if (positives < rules.minCount) return 'numerator';
   if (n - positives < rules.minCount) return 'complement';
-  const persons = shownCount(n, rules);
-  const implied = impliedCount(shownRate(positives, n), persons);
-  if (impliedBelow(implied, rules.minCount)) return 'numerator';
-  if (impliedBelow(persons - implied, rules.minCount)) return 'complement';
+  return impliedSuppression(shownRate(positives, n), shownCount(n, rules), rules.minCount);
+}
+
+/** The rule on what a reader sees: a shown rate of shown persons whose implied count or complement is under minCount. */
+export function impliedSuppression(rate: number, persons: number, minCount: number): 'numerator' | 'complement' | null {
+  const implied = impliedCount(rate, persons);
+  if (impliedBelow(implied, minCount)) return 'numerator';
+  if (impliedBelow(persons - implied, minCount)) return 'complement';
+  return null;
+}
+
+/** What is wrong with a group a reader derives: `persons` of whom `outcomes` had the outcome (null when fine). */
+export function outcomeRestProblem(persons: number, outcomes: number, minCount: number, what: string): string | null {
+  if (persons <= 0) return null;
+  const whole = (x: number) => Math.max(0, Math.round(x));
+  if (impliedBelow(outcomes, minCount)) return `${what}: ${persons} persons of whom ${whole(outcomes)} with the outcome, below ${minCount}`;
+  if (impliedBelow(persons - outcomes, minCount)) return `${what}: ${persons} persons of whom ${whole(persons - outcomes)} without the outcome, below ${minCount}`;
   return null;
 }
 

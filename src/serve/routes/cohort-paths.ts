@@ -2,7 +2,7 @@
 // reads followed-by values, and as a last guard (against a tampered or old file) a group under k is re-suppressed
 // and a rate that implies fewer than minCount children with the outcome, or without it, is hidden here.
 import type { FastifyInstance } from 'fastify';
-import { impliedBelow, impliedCount } from '../../privacy/rules.js';
+import { impliedSuppression } from '../../privacy/rules.js';
 import type { CohortPath, CohortPathsFile, GroupStat } from '../../schemas/cohort-paths.js';
 import type { DisclosureRules, OutcomeSuppression } from '../../schemas/disclosure.js';
 import { type CohortQuery, CohortQuerySchema, CohortResponseSchema, errorResponses, MODEL_REF_ERRORS, ModelRefParamsSchema } from '../api-schemas.js';
@@ -18,10 +18,8 @@ type OutcomeCell = { persons: number; outcomeRate: number | null; outcomeSuppres
 function guardOutcome<T extends OutcomeCell>(cell: T, rules: DisclosureRules): T {
   if (cell.outcomeRate === null) return cell;
   if (cell.outcomeSuppressed !== undefined) return { ...cell, outcomeRate: null };
-  const implied = impliedCount(cell.outcomeRate, cell.persons);
-  if (impliedBelow(implied, rules.minCount)) return { ...cell, outcomeRate: null, outcomeSuppressed: 'numerator' };
-  if (impliedBelow(cell.persons - implied, rules.minCount)) return { ...cell, outcomeRate: null, outcomeSuppressed: 'complement' };
-  return cell;
+  const why = impliedSuppression(cell.outcomeRate, cell.persons, rules.minCount);
+  return why === null ? cell : { ...cell, outcomeRate: null, outcomeSuppressed: why };
 }
 
 function guardStat(stat: GroupStat, rules: DisclosureRules): GroupStat {

@@ -10,13 +10,9 @@ import { type AuditEntrySchema, AuditLog, verifyAuditLog } from '../../../src/se
 
 type AuditEntry = z.infer<typeof AuditEntrySchema>;
 import { sha256Hex } from '../../../src/util/hash.js';
-import { auth, fakeApp, tempDir, writeFakeBundle } from './helpers.js';
+import { auditEntries, auth, fakeApp, tempDir, writeFakeBundle } from './helpers.js';
 
-const entries = (file: string): AuditEntry[] =>
-  readFileSync(file, 'utf8')
-    .trimEnd()
-    .split('\n')
-    .map((l) => JSON.parse(l) as AuditEntry);
+const entries = auditEntries;
 
 /** Writes normally until `failing`; then half of each chunk lands and the write fails as on a full disk. */
 function flakyWrite() {

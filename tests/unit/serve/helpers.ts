@@ -6,6 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import { ServicepathError } from '../../../src/errors/index.js';
 import { type BuildAppOptions, buildApp } from '../../../src/serve/app.js';
 import { sha256Hex } from '../../../src/util/hash.js';
+import type { AuditEntry } from '../../../src/serve/audit-log.js';
 import type { TokenEntry } from '../../../src/serve/tokens-file.js';
 import type { BundleLoader, LoadedBundleLike } from '../../../src/serve/types.js';
 import type { Catalogue } from '../../../src/schemas/catalogue.js';
@@ -22,6 +23,13 @@ export const TOKEN_ENTRIES: TokenEntry[] = Object.entries(TOKENS).map(([role, to
   sha256: sha256Hex(token),
 }));
 export const auth = (role: keyof typeof TOKENS) => ({ authorization: `Bearer ${TOKENS[role]}` });
+
+/** Every entry of an audit log file, parsed. */
+export const auditEntries = (file: string): AuditEntry[] =>
+  readFileSync(file, 'utf8')
+    .trimEnd()
+    .split('\n')
+    .map((l) => JSON.parse(l) as AuditEntry);
 
 export const CATALOGUE: Catalogue = {
   services: [

@@ -1,19 +1,13 @@
-// Floods without a valid token are rate-limited per address before authentication, and refusals are audited in
-// aggregate (one full line per address per interval, then one counted line), so that they cannot fill the disk.
-import { readFileSync } from 'node:fs';
+
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { z } from 'zod';
 import { type AuditEntrySchema, verifyAuditLog } from '../../../src/serve/audit-log.js';
 
 type AuditEntry = z.infer<typeof AuditEntrySchema>;
-import { auth, fakeApp, tempDir, writeFakeBundle } from './helpers.js';
+import { auditEntries, auth, fakeApp, tempDir, writeFakeBundle } from './helpers.js';
 
-const entries = (file: string): AuditEntry[] =>
-  readFileSync(file, 'utf8')
-    .trimEnd()
-    .split('\n')
-    .map((l) => JSON.parse(l) as AuditEntry);
+const entries = auditEntries;
 
 describe('refusals: rate limit before authentication, audited in aggregate', () => {
   it('limits 2,000 unauthenticated requests from one address and adds only a handful of audit lines', async () => {
