@@ -5,10 +5,8 @@ import { appendFile, type FileHandle } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { command as auditCommand } from '../../../src/cli/audit.js';
-import type { z } from 'zod';
-import { type AuditEntrySchema, AuditLog, verifyAuditLog } from '../../../src/serve/audit-log.js';
+import { AuditLog, verifyAuditLog } from '../../../src/serve/audit-log.js';
 
-type AuditEntry = z.infer<typeof AuditEntrySchema>;
 import { sha256Hex } from '../../../src/util/hash.js';
 import { auditEntries, auth, fakeApp, tempDir, writeFakeBundle } from './helpers.js';
 

@@ -1,10 +1,8 @@
 
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { z } from 'zod';
-import { type AuditEntrySchema, verifyAuditLog } from '../../../src/serve/audit-log.js';
+import { verifyAuditLog } from '../../../src/serve/audit-log.js';
 
-type AuditEntry = z.infer<typeof AuditEntrySchema>;
 import { auditEntries, auth, fakeApp, tempDir, writeFakeBundle } from './helpers.js';
 
 const entries = auditEntries;
