@@ -1,5 +1,6 @@
 // Explains one path with a PathScorer: risk trajectory, turning points and ranked counterfactual candidates,
-// all variants scored in one batched call. The answer always carries the association-not-causation caveat.
+// the variants' final risks scored in batched, chunked calls. The answer always carries the association-not-causation
+// caveat. explanationCost prices an explanation before it runs (the service's --max-request-cost).
 import { scoreChecked } from '../scoring/checked.js';
 import type { Catalogue } from '../schemas/catalogue.js';
 import type { CohortPathsFile } from '../schemas/cohort-paths.js';
@@ -15,7 +16,8 @@ import type { Path } from '../schemas/path.js';
 import type { PathScorer } from '../schemas/scoring.js';
 import { type CohortIndex, cohortIndexOf, type SupportMatch, supportMatcher } from './cohort-paths.js';
 import { indexAgeOf } from '../schemas/path.js';
-import { type InsertionVariant, insertionVariants, occlusionVariant } from './variants.js';
+import { type InsertionPoint, insertionCount, insertionPath, insertionPoints, occlusionVariant } from './variants.js';
+import { ServicepathError } from '../errors/index.js';
 
 export interface ExplainOptions {
   /** How many ranked candidates to return (default 10; all are scored). */
@@ -26,6 +28,8 @@ export interface ExplainOptions {
   attribution?: AttributionMethod;
   /** The bundle's cohort paths (or an index of them) for empirical support of each candidate. */
   cohortPaths?: CohortPathsFile | CohortIndex;
+  /** Ends the scoring early (a request's deadline): the call rejects with the signal's reason. */
+  signal?: AbortSignal;
 }
 
 /** Scores paths in one call and checks the scorer kept its contract (one risk per event of every path). */
@@ -75,7 +79,7 @@ function rankTurningPoints(
 /** Candidates ranked by the drop in final risk (largest first); ties by earlier age, then code. */
 function rankCandidates(
   path: Path,
-  variants: readonly InsertionVariant[],
+  variants: readonly InsertionPoint[],
   finals: ArrayLike<number>,
   baseFinal: number,
   index: CohortIndex | null,
@@ -124,9 +128,40 @@ function supportOf(found: SupportMatch): Candidate['support'] {
 }
 
 /**
- * Trajectory, turning points and counterfactual candidates of one validated path. The original, its
- * occlusions (attribution 'occlusion' only) and every (service, insertion age) variant go to the scorer in
- * ONE scoreTrajectories call.
+ * The scorer's cost units of explaining this path (PathScorer.costOf): the path's trajectory and the final risk
+ * of each variant (n occlusions of n - 1 events, one insertion of n + 1 events per catalogue (service, age)).
+ * Null when the scorer has no cost model. Counts the variants without building them.
+ */
+export function explanationCost(scorer: PathScorer, path: Path, catalogue: Catalogue, attribution: AttributionMethod = 'occlusion'): { variants: number; cost: number } | null {
+  const n = path.events.length;
+  const occlusions = attribution === 'occlusion' && n > 1 ? n : 0;
+  const insertions = insertionCount(path, catalogue);
+  const variants = 1 + occlusions + insertions;
+  if (scorer.costOf === undefined) return null;
+  const finals = [n, ...new Array<number>(occlusions).fill(n - 1), ...new Array<number>(insertions).fill(n + 1)];
+  return { variants, cost: scorer.costOf([n], 'trajectory') + scorer.costOf(finals, 'final') };
+}
+
+/** Final risks of the paths: scoreFinal where the scorer has it, else the last step of each trajectory. */
+async function finalRisks(scorer: PathScorer, paths: readonly Path[], signal: AbortSignal | undefined): Promise<Float64Array> {
+  const opts = signal === undefined ? {} : { signal };
+  if (scorer.scoreFinal !== undefined) {
+    const out = await scorer.scoreFinal(paths, opts);
+    if (out.length !== paths.length) throw new ServicepathError('EXPLAIN_SCORER_MISMATCH', { got: out.length, expected: paths.length });
+    return out;
+  }
+  return Float64Array.from(await scoreChecked(scorer, paths, opts), finalOf);
+}
+
+/** Variants per final-risk call: an explanation's variants are built and scored a chunk at a time. */
+const VARIANT_CHUNK = 128;
+
+/**
+ * Trajectory, turning points and counterfactual candidates of one validated path. The path's trajectory is one
+ * scoring call; then the final risks of its occlusions (attribution 'occlusion' only) and of every (service,
+ * insertion age) variant, built and scored VARIANT_CHUNK at a time, each call led by the original path (a
+ * sequence model runs each variant's last window once, sharing the original's states up to the changed event).
+ * Building variants lazily keeps memory flat and lets the event loop turn between chunks.
  */
 export async function explainPath(
   scorer: PathScorer,
@@ -135,25 +170,28 @@ export async function explainPath(
   opts: ExplainOptions = {},
 ): Promise<InterventionsResult> {
   const attribution = opts.attribution ?? 'occlusion';
-  const insertions = insertionVariants(path, catalogue);
   const n = path.events.length;
   // Occlusions exist only for paths of more than one event (occlusionVariant's rule).
-  const occlusionPaths: Path[] = [];
-  if (attribution === 'occlusion' && n > 1) for (let i = 0; i < n; i++) occlusionPaths.push(occlusionVariant(path, i)!);
-  const batch: Path[] = [path];
-  for (const p of occlusionPaths) batch.push(p);
-  for (const v of insertions) batch.push(v.path);
-  const scored = await scoreChecked(scorer, batch);
-  const base = scored[0]!;
-  const baseFinal = finalOf(base);
+  const occlusionCount = attribution === 'occlusion' && n > 1 ? n : 0;
+  const insertions = insertionPoints(path, catalogue);
+  const [base] = await scoreChecked(scorer, [path], opts.signal === undefined ? {} : { signal: opts.signal });
+  const baseFinal = finalOf(base!);
+  const total = occlusionCount + insertions.length;
+  const variantFinals = new Float64Array(total);
+  for (let at = 0; at < total; at += VARIANT_CHUNK) {
+    const chunk: Path[] = [path];
+    for (let v = at; v < Math.min(total, at + VARIANT_CHUNK); v++) {
+      chunk.push(v < occlusionCount ? occlusionVariant(path, v)! : insertionPath(path, insertions[v - occlusionCount]!));
+    }
+    const finals = await finalRisks(scorer, chunk, opts.signal);
+    variantFinals.set(finals.subarray(1), at);
+  }
   const occlusion: (number | null)[] =
-    attribution !== 'occlusion' ? [] : occlusionPaths.length === 0 ? path.events.map(() => null) : occlusionPaths.map((_, i) => baseFinal - finalOf(scored[1 + i]!));
-  const first = 1 + occlusionPaths.length;
-  const insertionFinals = new Float64Array(insertions.length);
-  for (let i = 0; i < insertions.length; i++) insertionFinals[i] = finalOf(scored[first + i]!);
+    attribution !== 'occlusion' ? [] : occlusionCount === 0 ? path.events.map(() => null) : Array.from(variantFinals.subarray(0, occlusionCount), (f) => baseFinal - f);
+  const insertionFinals = variantFinals.subarray(occlusionCount);
   const index =
     opts.cohortPaths === undefined ? null : opts.cohortPaths instanceof Map ? opts.cohortPaths : cohortIndexOf(opts.cohortPaths);
-  const steps = trajectorySteps(path, base);
+  const steps = trajectorySteps(path, base!);
   const topK = opts.topK ?? 10;
   // Every candidate is ranked; only the returned ones need their cohort-path support.
   const candidates = rankCandidates(path, insertions, insertionFinals, baseFinal, index, topK);
@@ -167,6 +205,6 @@ export async function explainPath(
     turningPoints: rankTurningPoints(steps, occlusion, attribution, opts.turningPoints ?? 3),
     candidates: candidates.slice(0, topK),
     candidatesScored: candidates.length,
-    variantsScored: scored.length,
+    variantsScored: 1 + total,
   };
 }

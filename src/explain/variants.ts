@@ -4,11 +4,17 @@ import type { ActionableService, Catalogue } from '../schemas/catalogue.js';
 import { insertionAges } from '../schemas/catalogue.js';
 import { indexAgeOf, type Path, type PathEvent, positionFrom, withEventAt } from '../schemas/path.js';
 
-export interface InsertionVariant {
+/** One (service, insertion age) of the catalogue's grid for a path, without the variant path itself. */
+export interface InsertionPoint {
   service: ActionableService;
   ageDays: number;
   /** Index of the inserted event in the variant path. */
   position: number;
+  /** The inserted event. */
+  event: PathEvent;
+}
+
+export interface InsertionVariant extends InsertionPoint {
   path: Path;
 }
 
@@ -17,12 +23,12 @@ function serviceAllowedAt(service: ActionableService, ageDays: number): boolean 
   return ageDays >= service.minAgeDays && ageDays <= service.maxAgeDays;
 }
 
-/** Every (service, insertion age) the catalogue allows for this path, each as a new path. */
-export function insertionVariants(path: Path, catalogue: Catalogue): InsertionVariant[] {
+/** Every (service, insertion age) the catalogue allows for this path, in catalogue then age order. */
+export function insertionPoints(path: Path, catalogue: Catalogue): InsertionPoint[] {
   const indexAgeDays = indexAgeOf(path);
   const ages = insertionAges(catalogue, indexAgeDays);
   const seen = new Set<string>();
-  const out: InsertionVariant[] = [];
+  const out: InsertionPoint[] = [];
   for (const service of catalogue.services) {
     // Grid ages ascend, so the events before one age's first same-or-later event are before every later age's too.
     let earlier = 0;
@@ -31,13 +37,35 @@ export function insertionVariants(path: Path, catalogue: Catalogue): InsertionVa
       const key = `${service.code}\u0000${service.domain}\u0000${service.relation}\u0000${ageDays}`;
       if (seen.has(key)) continue; // a catalogue listing a service twice is scored once
       seen.add(key);
-      const inserted: PathEvent = { code: service.code, domain: service.domain, relation: service.relation, ageDays };
+      const event: PathEvent = { code: service.code, domain: service.domain, relation: service.relation, ageDays };
       while (earlier < path.events.length && path.events[earlier]!.ageDays < ageDays) earlier++;
-      const position = positionFrom(path.events, inserted, earlier);
-      out.push({ service, ageDays, position, path: { ...path, indexAgeDays, events: withEventAt(path.events, inserted, position) } });
+      out.push({ service, ageDays, position: positionFrom(path.events, event, earlier), event });
     }
   }
   return out;
+}
+
+/** The path with the point's service inserted (one copy of the events). */
+export function insertionPath(path: Path, point: InsertionPoint): Path {
+  return { ...path, indexAgeDays: indexAgeOf(path), events: withEventAt(path.events, point.event, point.position) };
+}
+
+/** Every (service, insertion age) the catalogue allows for this path, each as a new path. */
+export function insertionVariants(path: Path, catalogue: Catalogue): InsertionVariant[] {
+  return insertionPoints(path, catalogue).map((point) => ({ ...point, path: insertionPath(path, point) }));
+}
+
+/** How many variants insertionVariants would build for this path, without building them (a service listed twice counts once per age). */
+export function insertionCount(path: Path, catalogue: Catalogue): number {
+  const ages = insertionAges(catalogue, indexAgeOf(path));
+  const byKey = new Map<string, ActionableService[]>();
+  for (const s of catalogue.services) {
+    const key = `${s.code}\u0000${s.domain}\u0000${s.relation}`;
+    byKey.set(key, [...(byKey.get(key) ?? []), s]);
+  }
+  let count = 0;
+  for (const listed of byKey.values()) for (const ageDays of ages) if (listed.some((s) => serviceAllowedAt(s, ageDays))) count++;
+  return count;
 }
 
 /** The path with event `step` removed (for occlusion attribution); null when it is the only event. */

@@ -65,34 +65,66 @@ export function tokenId(prep: Preprocessing, e: Pick<PathEvent, 'relation' | 'do
 }
 
 
+/** The step features by kind, numbered once per preprocessing (encodeEvents' hot loop compares numbers, not names). */
+const FEATURE_KINDS = ['ageYears', 'yearsBeforeIndex', 'recency90', 'recency365', 'logGapSameToken', 'logGapSameDomain'] as const;
+const featureKindCache = new WeakMap<Preprocessing, Int8Array>();
+function featureKinds(prep: Preprocessing): Int8Array {
+  let kinds = featureKindCache.get(prep);
+  if (kinds === undefined) {
+    // -1: the gap since the previous event (the one remaining kind).
+    kinds = Int8Array.from(prep.stepFeatures, (name) => FEATURE_KINDS.indexOf(name as (typeof FEATURE_KINDS)[number]));
+    featureKindCache.set(prep, kinds);
+  }
+  return kinds;
+}
+
 /** Token id and step features of every event of the path (the whole path, before truncation). */
 export function encodeEvents(prep: Preprocessing, path: Path): { tokens: Int32Array; feats: Float32Array } {
   const n = path.events.length;
-  const f = prep.stepFeatures.length;
+  const kinds = featureKinds(prep);
+  const f = kinds.length;
   const tokens = new Int32Array(n);
   const feats = new Float32Array(n * f);
   const indexAge = indexAgeOf(path);
+  const { ageDays: ageScale, beforeIndexDays, logGap } = prep.scales;
   let prevAge: number | null = null;
   const lastOfToken = new Map<number, number>();
   const lastOfDomain = new Map<string, number>();
-  const logGapSince = (last: number | undefined, age: number) => Math.log1p(last === undefined ? NO_EARLIER_DAYS : Math.max(0, age - last)) / prep.scales.logGap;
-  path.events.forEach((e, t) => {
-    tokens[t] = tokenId(prep, e);
-    prep.stepFeatures.forEach((name, j) => {
+  const logGapSince = (last: number | undefined, age: number) => Math.log1p(last === undefined ? NO_EARLIER_DAYS : Math.max(0, age - last)) / logGap;
+  for (let t = 0; t < n; t++) {
+    const e = path.events[t] as PathEvent;
+    const token = tokenId(prep, e);
+    tokens[t] = token;
+    for (let j = 0; j < f; j++) {
       let v: number;
-      if (name === 'ageYears') v = e.ageDays / prep.scales.ageDays;
-      else if (name === 'yearsBeforeIndex') v = (indexAge - e.ageDays) / prep.scales.beforeIndexDays;
-      else if (name === 'recency90') v = 2 ** (-Math.max(0, indexAge - e.ageDays) / 90);
-      else if (name === 'recency365') v = 2 ** (-Math.max(0, indexAge - e.ageDays) / 365);
-      else if (name === 'logGapSameToken') v = logGapSince(lastOfToken.get(tokens[t] as number), e.ageDays);
-      else if (name === 'logGapSameDomain') v = logGapSince(lastOfDomain.get(e.domain), e.ageDays);
-      else v = prevAge === null ? 0 : Math.log1p(Math.max(0, e.ageDays - prevAge)) / prep.scales.logGap;
+      switch (kinds[j]) {
+        case 0:
+          v = e.ageDays / ageScale;
+          break;
+        case 1:
+          v = (indexAge - e.ageDays) / beforeIndexDays;
+          break;
+        case 2:
+          v = 2 ** (-Math.max(0, indexAge - e.ageDays) / 90);
+          break;
+        case 3:
+          v = 2 ** (-Math.max(0, indexAge - e.ageDays) / 365);
+          break;
+        case 4:
+          v = logGapSince(lastOfToken.get(token), e.ageDays);
+          break;
+        case 5:
+          v = logGapSince(lastOfDomain.get(e.domain), e.ageDays);
+          break;
+        default:
+          v = prevAge === null ? 0 : Math.log1p(Math.max(0, e.ageDays - prevAge)) / logGap;
+      }
       feats[t * f + j] = v;
-    });
+    }
     prevAge = e.ageDays;
-    lastOfToken.set(tokens[t] as number, e.ageDays);
+    lastOfToken.set(token, e.ageDays);
     lastOfDomain.set(e.domain, e.ageDays);
-  });
+  }
   return { tokens, feats };
 }
 

@@ -11,16 +11,51 @@ import type { EffectModel } from '../schemas/fitted-models.js';
 import { effectTrajectoryLogits, splitTreatments, type TreatmentSplit } from './treatment.js';
 import { type EngineRow, type LayersModel, type MinGruEngine, minGruEngineOf, predictLogits } from '../model/index.js';
 import type { Path } from '../schemas/path.js';
-import type { ModelKind, PathScorer } from '../schemas/scoring.js';
+import type { ModelKind, PathScorer, ScoreMode, ScoreOptions } from '../schemas/scoring.js';
+import { TimeSlicer } from '../util/slicer.js';
+import { type ScoringEngineKind, scoringCost } from './cost.js';
 
-/** Rows per forward pass when scoring. */
-const SCORE_BATCH_ROWS = 256;
+/** Steps per tfjs forward pass when scoring (rows of maxLen steps; at most 256 rows): one pass is one slice. */
+const TFJS_PASS_STEPS = 16_384;
+const TFJS_MAX_ROWS = 256;
+/** Steps per run of the TypedArray engine between two pauses (about a millisecond at 64 units). */
+const ENGINE_SLICE_STEPS = 4_096;
 
-/** Raw (uncalibrated) logits after every step of each path. */
-type TrajectoryLogits = (paths: readonly Path[]) => Promise<Float64Array[]>;
+/** How a call runs: the whole trajectory or the final step only, sliced so that it can yield and be ended. */
+interface LogitCall {
+  mode: ScoreMode;
+  slicer: TimeSlicer;
+}
+
+/**
+ * Raw (uncalibrated) logits after every step of each path. With mode 'final' only the last element of each array
+ * is computed; the others are left at 0.
+ */
+type TrajectoryLogits = (paths: readonly Path[], call: LogitCall) => Promise<Float64Array[]>;
+
+interface ScoringModel {
+  logits: TrajectoryLogits;
+  engine: ScoringEngineKind;
+  /** Window length of a sequence model; null for the logreg. */
+  maxLen: number | null;
+}
 
 function logregLogits(prep: Preprocessing, model: LogregModel): TrajectoryLogits {
-  return async (paths) => paths.map((path) => logregTrajectoryLogits(prep, model, path));
+  return async (paths, { slicer }) => {
+    const out: Float64Array[] = [];
+    for (const path of paths) {
+      out.push(logregTrajectoryLogits(prep, model, path));
+      await slicer.pause();
+    }
+    return out;
+  };
+}
+
+/** The windows a call runs for a path of n events: every window of the trajectory, or the last one only. */
+function windowsOf(n: number, maxLen: number, mode: ScoreMode): { start: number; end: number; readFrom: number }[] {
+  if (mode === 'trajectory') return trajectoryWindows(n, maxLen);
+  const start = Math.max(0, n - maxLen);
+  return [{ start, end: n, readFrom: n - start - 1 }];
 }
 
 interface Row {
@@ -33,43 +68,78 @@ interface Row {
 }
 
 function sequenceLogits(prep: Preprocessing, network: LayersModel): TrajectoryLogits {
-  return async (paths) => {
+  const rowsPerPass = Math.max(1, Math.min(TFJS_MAX_ROWS, Math.floor(TFJS_PASS_STEPS / prep.maxLen)));
+  return async (paths, { mode, slicer }) => {
     const out = paths.map((p) => new Float64Array(p.events.length));
-    const rows: (Row & { path: Path })[] = [];
-    paths.forEach((path, pathIndex) => {
-      const encoded = encodeEvents(prep, path);
-      for (const w of trajectoryWindows(path.events.length, prep.maxLen)) rows.push({ path, ...w, pathIndex, encoded });
-    });
-    for (let s = 0; s < rows.length; s += SCORE_BATCH_ROWS) {
-      const chunk = rows.slice(s, s + SCORE_BATCH_ROWS);
+    // Paths are encoded as their rows are reached, so that encoding is sliced with the passes.
+    let chunk: (Row & { path: Path })[] = [];
+    const pass = async () => {
       const batch = encodeWindows(prep, chunk, chunk.map((r) => r.encoded));
       const logits = predictLogits(network, batch);
       chunk.forEach((r, i) => {
         const target = out[r.pathIndex] as Float64Array;
         for (let pos = r.readFrom; pos < r.end - r.start; pos++) target[r.start + pos] = logits[i * batch.seqLen + pos] as number;
       });
+      chunk = [];
+      await slicer.pause();
+    };
+    for (let pathIndex = 0; pathIndex < paths.length; pathIndex++) {
+      const path = paths[pathIndex] as Path;
+      const encoded = encodeEvents(prep, path);
+      for (const w of windowsOf(path.events.length, prep.maxLen, mode)) {
+        chunk.push({ path, ...w, pathIndex, encoded });
+        if (chunk.length === rowsPerPass) await pass();
+      }
     }
+    if (chunk.length > 0) await pass();
     return out;
   };
 }
 
-/** The same logits through the minimal GRU's TypedArray engine: all windows of all paths in one run (src/model/min-gru-engine.ts). */
+/**
+ * The same logits through the minimal GRU's TypedArray engine (src/model/min-gru-engine.ts), in runs of about
+ * ENGINE_SLICE_STEPS steps with a pause between runs; paths are encoded as their rows are reached. The engine
+ * shares the states of a run's first row with the rows that begin like it; for final risks (an explanation's
+ * variants of one path) every run begins with the call's first row, so each variant takes the original's states
+ * up to the event it changes.
+ */
 function engineLogits(prep: Preprocessing, engine: MinGruEngine): TrajectoryLogits {
-  return async (paths) => {
+  return async (paths, { mode, slicer }) => {
     const out = paths.map((p) => new Float64Array(p.events.length));
-    const rows: (EngineRow & { readFrom: number; pathIndex: number })[] = [];
-    paths.forEach((path, pathIndex) => {
+    type Run = (EngineRow & { readFrom: number; pathIndex: number })[];
+    let reference: Run[number] | null = null;
+    let run: Run = [];
+    /** The run begins with a copy of the reference row, there only for its states (its logits are not read again). */
+    let withCopy = false;
+    let steps = 0;
+    const flush = async () => {
+      const skip = withCopy ? 1 : 0;
+      engine.run(
+        run,
+        (i) => (i < skip ? Number.POSITIVE_INFINITY : run[i]!.readFrom),
+        (i, step, logit) => {
+          const r = run[i]!;
+          out[r.pathIndex]![r.start + step] = logit;
+        },
+      );
+      withCopy = mode === 'final' && reference !== null;
+      run = withCopy ? [reference!] : [];
+      steps = 0;
+      await slicer.pause();
+    };
+    for (let pathIndex = 0; pathIndex < paths.length; pathIndex++) {
+      const path = paths[pathIndex] as Path;
       const { tokens, feats } = encodeEvents(prep, path);
-      for (const w of trajectoryWindows(path.events.length, prep.maxLen)) rows.push({ ...w, tokens, feats, pathIndex });
-    });
-    engine.run(
-      rows,
-      (i) => rows[i]!.readFrom,
-      (i, step, logit) => {
-        const r = rows[i]!;
-        out[r.pathIndex]![r.start + step] = logit;
-      },
-    );
+      for (const w of windowsOf(path.events.length, prep.maxLen, mode)) {
+        const row = { ...w, tokens, feats, pathIndex };
+        if (reference === null) reference = row;
+        const length = w.end - w.start;
+        if (steps > 0 && steps + length > ENGINE_SLICE_STEPS) await flush();
+        run.push(row);
+        steps += length;
+      }
+    }
+    if (steps > 0) await flush();
     return out;
   };
 }
@@ -104,7 +174,7 @@ function sameHistory(a: Path, b: Path): boolean {
  * service into one path share it), the second stage adds the treatments (src/scoring/treatment.ts).
  */
 function treatmentAwareLogits(prep: Preprocessing, base: TrajectoryLogits, effect: EffectModel): TrajectoryLogits {
-  return async (paths) => {
+  return async (paths, call) => {
     const splits = paths.map((p) => splitTreatments(effect, p));
     // Each history's feature ids serve both its hash and the second stage (one token lookup per event).
     const features = splits.map((s) => (s.history === null ? null : eventFeatures(prep, s.history)));
@@ -122,20 +192,34 @@ function treatmentAwareLogits(prep: Preprocessing, base: TrajectoryLogits, effec
       histories.push(history);
       return histories.length - 1;
     });
-    const baseLogits = await base(histories);
-    return paths.map((p, i) =>
-      effectTrajectoryLogits(prep, effect, p, splits[i] as TreatmentSplit, which[i] === -1 ? null : (baseLogits[which[i] as number] as Float64Array), features[i] ?? undefined),
-    );
+    // A history's last logit is the one the final step reads (effectTrajectoryLogits), so 'final' passes through.
+    const baseLogits = await base(histories, call);
+    const out: Float64Array[] = [];
+    for (let i = 0; i < paths.length; i++) {
+      const history = which[i] === -1 ? null : (baseLogits[which[i] as number] as Float64Array);
+      out.push(effectTrajectoryLogits(prep, effect, paths[i] as Path, splits[i] as TreatmentSplit, history, features[i] ?? undefined));
+      await call.slicer.pause();
+    }
+    return out;
   };
 }
 
-function calibrated(modelKind: ModelKind, logits: TrajectoryLogits, calibration: Calibration): PathScorer {
+function calibrated(modelKind: ModelKind, model: ScoringModel, calibration: Calibration, effect: boolean): PathScorer {
+  const { logits, engine, maxLen } = model;
   return {
     modelKind,
-    async scoreTrajectories(paths: readonly Path[]): Promise<Float64Array[]> {
-      const out = await logits(paths);
+    async scoreTrajectories(paths: readonly Path[], opts: ScoreOptions = {}): Promise<Float64Array[]> {
+      const out = await logits(paths, { mode: 'trajectory', slicer: new TimeSlicer(opts.signal) });
       for (const z of out) for (let i = 0; i < z.length; i++) z[i] = calibrate(calibration, z[i] as number);
       return out;
+    },
+    async scoreFinal(paths: readonly Path[], opts: ScoreOptions = {}): Promise<Float64Array> {
+      const out = await logits(paths, { mode: 'final', slicer: new TimeSlicer(opts.signal) });
+      return Float64Array.from(out, (z) => calibrate(calibration, z[z.length - 1] as number));
+    },
+    costOf(eventCounts: readonly number[], mode: ScoreMode): number {
+      // The treatment-aware stage adds a linear pass over every event, as the logreg does.
+      return scoringCost(engine, maxLen, eventCounts, mode) + (effect ? scoringCost('logreg', null, eventCounts, mode) : 0);
     },
   };
 }
@@ -150,13 +234,16 @@ export function createScorer(
   effect: EffectModel | null = null,
   engine: ScoringEngine = 'auto',
 ): PathScorer {
-  const base = model.kind === 'logreg' ? logregLogits(prep, model.logreg) : networkLogits(prep, model.network, engine);
-  return calibrated(model.kind, effect === null ? base : treatmentAwareLogits(prep, base, effect), calibration);
+  const base: ScoringModel =
+    model.kind === 'logreg' ? { logits: logregLogits(prep, model.logreg), engine: 'logreg', maxLen: null } : networkModel(model.kind, prep, model.network, engine);
+  const scoring = effect === null ? base : { ...base, logits: treatmentAwareLogits(prep, base.logits, effect) };
+  return calibrated(model.kind, scoring, calibration, effect !== null);
 }
 
-function networkLogits(prep: Preprocessing, network: LayersModel, engine: ScoringEngine): TrajectoryLogits {
+function networkModel(kind: Exclude<ModelKind, 'logreg'>, prep: Preprocessing, network: LayersModel, engine: ScoringEngine): ScoringModel {
   const fast = engine === 'auto' ? minGruEngineOf(network) : null;
-  return fast === null ? sequenceLogits(prep, network) : engineLogits(prep, fast);
+  if (fast !== null) return { logits: engineLogits(prep, fast), engine: 'min-gru-engine', maxLen: prep.maxLen };
+  return { logits: sequenceLogits(prep, network), engine: kind === 'transformer' ? 'tfjs-transformer' : 'tfjs-recurrent', maxLen: prep.maxLen };
 }
 
 export function createLogregScorer(prep: Preprocessing, model: LogregModel, calibration: Calibration): PathScorer {

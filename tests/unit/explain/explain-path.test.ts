@@ -22,14 +22,15 @@ describe('explainPath', () => {
     expect(result.caveat).toMatch(/not proven causal/);
   });
 
-  it('scores the original, its occlusions and every insertion in one batched call', async () => {
+  it('scores the trajectory in one call, then the original, its occlusions and every insertion in one batched call', async () => {
     const scorer = additiveScorer(WEIGHTS);
     const path = samplePath();
     const result = await explainPath(scorer, path, catalogue(), { topK: 100 });
     // 7 grid ages (0, 182, ..., 1092); ECEC only from day 270: 7 + 7 + 5 = 19 insertions; 6 occlusions; 1 original.
-    expect(scorer.calls).toBe(1);
+    // The double has no scoreFinal, so the variants' final risks come from their trajectories.
+    expect(scorer.calls).toBe(2);
     expect(result.candidatesScored).toBe(19);
-    expect(scorer.pathsScored).toBe(1 + 6 + 19);
+    expect(scorer.pathsScored).toBe(1 + (1 + 6 + 19));
     expect(result.variantsScored).toBe(26);
   });
 
