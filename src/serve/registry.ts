@@ -149,6 +149,17 @@ export class ModelRegistry {
     const base = { name, version, dir, fingerprint: fp, loadedAt: new Date().toISOString() };
     try {
       const bundle = await this.opts.loader(dir);
+      // A genuine bundle copied into another name or version folder would serve under a name it was not trained
+      // and signed for: the manifest's name and version must be the folder's.
+      const { name: signedName, version: signedVersion } = bundle.manifest;
+      if (signedName !== name || signedVersion !== version) {
+        await bundle.dispose();
+        throw new ServicepathError('BUNDLE_MANIFEST_MISMATCH', {
+          dir,
+          evidence: 'its folder',
+          detail: `the manifest names ${signedName}@${signedVersion}, the folder ${name}/${version}`,
+        });
+      }
       this.opts.log.info({ model: name, version, dir }, `model ${name}@${version} loaded`);
       return { ...base, status: 'ready', bundle, scorer: new Batcher(bundle.scorer, this.opts.batch), error: null };
     } catch (err) {

@@ -99,6 +99,17 @@ function checkSplits(task: TaskSpec, examples: readonly Example[], counts: Examp
   }
 }
 
+/** Whether a split's headline counts may be published under the disclosure rules (n >= k, both classes >= minCount). */
+function publishable(rules: Pick<TrainConfig['evaluation'], 'k' | 'minCount'>, c: { persons: number; positives: number }): boolean {
+  return c.persons >= rules.k && c.positives >= rules.minCount && c.persons - c.positives >= rules.minCount;
+}
+
+/** Fails before training when the test split's evaluation could not be published (the bundle would be refused). */
+function checkPublishable(task: TaskSpec, rules: Pick<TrainConfig['evaluation'], 'k' | 'minCount'>, c: { persons: number; positives: number }, split: string): void {
+  if (publishable(rules, c)) return;
+  throw new ServicepathError('TASK_SPLIT_UNPUBLISHABLE', { task: task.name, split, persons: c.persons, positives: c.positives, negatives: c.persons - c.positives, k: rules.k, minCount: rules.minCount });
+}
+
 function sequenceData(prep: Preprocessing, examples: readonly Example[], weights?: Float64Array): SequenceData {
   return {
     encoded: encodeSequencePaths(prep, examples.map((e) => e.path)),
@@ -367,7 +378,9 @@ function evaluationStage(resolved: ResolvedTrainConfig, splits: Splits, sets: Pe
     schemaVersion: METRICS_SCHEMA_VERSION,
     splits: { train: { ...splits.counts.train }, validation: { ...splits.counts.validation }, test: { ...splits.counts.test } },
     test: evaluate(sets.test, probs.test, resolved, truth, resolved.seed),
-    validation: evaluate(sets.validation, probs.validation, resolved, truth, resolved.seed + 1),
+    // The validation split's report is published only where its counts pass the disclosure rules (a small split
+    // with one or two outcomes would show them); the card then shows the test split alone.
+    ...(publishable(resolved.evaluation, splits.counts.validation) ? { validation: evaluate(sets.validation, probs.validation, resolved, truth, resolved.seed + 1) } : {}),
     calibration: { ...calibration },
     privacy: {
       membership: membershipAttack({
@@ -387,6 +400,7 @@ export async function trainPipeline(input: TrainInputs): Promise<TrainOutcome> {
   const stage = input.onStage ?? (() => {});
   stage('building examples at the index date');
   const { counts, splits, sets } = await examplesStage(input);
+  checkPublishable(task, config.evaluation, splits.counts.test, 'test');
   stage(`examples: ${counts.examples} (${counts.positives} with the outcome); train ${sets.train.length}, validation ${sets.validation.length}, test ${sets.test.length}`);
   const view = treatmentStage(config, task, input.catalogue, sets);
   const { resolvedConfig, prep } = preprocessingStage(config, task, view.base.train);

@@ -20,8 +20,8 @@ import { auth, TOKEN_ENTRIES } from './helpers.js';
 
 const REPO = join(import.meta.dirname, '..', '..', '..');
 let root: string;
-/** Freshly trained bundles, copied into each test's own models folder. */
-let trained: { logreg: string; gru: string; signed: string };
+/** Freshly trained bundles, copied into each test's own models folder (cw2, cw3: versions 2 and 3 of cw). */
+let trained: { logreg: string; cw2: string; cw3: string; gru: string; signed: string };
 /** keys/signing.key signed trained.signed; keys/other.pub is a key that signed nothing. */
 let keys: { dir: string; keyId: string; other: string };
 
@@ -47,20 +47,24 @@ beforeAll(async () => {
   await cli(['keys', 'new', '--out', join(root, 'other-keys'), '--name', 'other']);
   keys = { dir: keysDir, keyId, other: join(root, 'other-keys', 'other.pub') };
   await cli(['train', '--store', store, '--task', task, '--model', 'logreg', '--out', out, '--name', 'cwsigned', '--seed', '7', '--signing-key', join(keysDir, 'signing.key'), '--json']);
-  trained = { logreg: join(out, 'cw', '1'), gru: join(out, 'cwgru', '1'), signed: join(out, 'cwsigned', '1') };
+  // Versions 2 and 3 of cw: a bundle serves only from the folder its manifest names (cw/<version>).
+  for (const seed of ['8', '9']) await cli(['train', '--store', store, '--task', task, '--model', 'logreg', '--out', out, '--name', 'cw', '--seed', seed, '--json']);
+  trained = { logreg: join(out, 'cw', '1'), cw2: join(out, 'cw', '2'), cw3: join(out, 'cw', '3'), gru: join(out, 'cwgru', '1'), signed: join(out, 'cwsigned', '1') };
+  // Whatever its split (cw@3's validation split has one or two outcomes), a trained bundle passes its own privacy audit.
+  for (const dir of Object.values(trained)) await cli(['privacy-check', '--bundle', dir]);
 });
 
 afterAll(() => {
   rmSync(root, { recursive: true, force: true });
 });
 
-/** A models folder for one test: cw/1 good, cw/2 the same bundle with one byte of its weights flipped. */
+/** A models folder for one test: cw/1 good, cw/2 (version 2 of cw) with one byte of its weights flipped. */
 function modelsFolder(opts: { tampered?: boolean; gru?: boolean } = {}): string {
   const models = mkdtempSync(join(root, 'models-'));
   cpSync(trained.logreg, join(models, 'cw', '1'), { recursive: true });
   if (opts.tampered === true) {
     const dir = join(models, 'cw', '2');
-    cpSync(trained.logreg, dir, { recursive: true });
+    cpSync(trained.cw2, dir, { recursive: true });
     const weights = join(dir, 'logreg.json');
     const bytes = readFileSync(weights);
     const at = bytes.indexOf('.') + 1; // a digit after the first decimal point: still valid JSON
@@ -221,13 +225,33 @@ describe('the service on real bundles', () => {
     }
   });
 
+  it('refuses a genuine bundle copied into another version or name folder, naming both; the others serve', async () => {
+    const models = modelsFolder();
+    cpSync(trained.logreg, join(models, 'cw', '7'), { recursive: true });
+    cpSync(trained.logreg, join(models, 'other', '1'), { recursive: true });
+    const app = await realApp(models);
+    try {
+      const listed = (await app.inject({ method: 'GET', url: '/v1/models', headers: auth('planner') })).json() as {
+        models: { name: string; versions: { version: string; status: string; error: { code: string; message: string } | null }[] }[];
+      };
+      const version = (name: string, v: string) => listed.models.find((m) => m.name === name)!.versions.find((x) => x.version === v)!;
+      expect(version('cw', '1').status).toBe('ready');
+      expect(version('cw', '7').status).toBe('refused');
+      expect(version('cw', '7').error?.code).toBe('BUNDLE_MANIFEST_MISMATCH');
+      expect(version('cw', '7').error?.message).toContain('the manifest names cw@1, the folder cw/7');
+      expect(version('other', '1').error?.message).toContain('the manifest names cw@1, the folder other/1');
+    } finally {
+      await app.close();
+    }
+  });
+
   it('reloads on SIGHUP: a repaired version becomes ready', async () => {
     const models = modelsFolder({ tampered: true });
     const server = await startServer({ host: '127.0.0.1', port: 0, modelsDir: models, loader: loadBundleForServing, tokens: TOKEN_ENTRIES, watch: false });
     try {
       expect(server.app.registry.readiness().ready).toBe(false);
       rmSync(join(models, 'cw', '2'), { recursive: true });
-      dropVersion(models, 'cw', '2', trained.logreg);
+      dropVersion(models, 'cw', '2', trained.cw2);
       const reloadsBefore = server.app.registry.reloads;
       process.emit('SIGHUP', 'SIGHUP');
       await vi.waitFor(() => expect(server.app.registry.reloads).toBeGreaterThan(reloadsBefore), { timeout: 30_000, interval: 20 });
@@ -244,7 +268,7 @@ describe('the service on real bundles', () => {
     const app = await realApp(models, { watch: true, reloadDebounceMs: 50 });
     try {
       expect(await versionStatus(app, 'cw')).toEqual({ '1': 'ready' });
-      dropVersion(models, 'cw', '3', trained.logreg);
+      dropVersion(models, 'cw', '3', trained.cw3);
       await vi.waitFor(async () => expect(await versionStatus(app, 'cw')).toEqual({ '1': 'ready', '3': 'ready' }), { timeout: 30_000, interval: 50 });
       const score = await app.inject({ method: 'POST', url: '/v1/models/cw/score', headers: auth('planner'), payload: { paths: [inputExample(trained.logreg).examples[0]!.path] } });
       expect(score.json().version).toBe('3');
@@ -276,7 +300,7 @@ describe('the service on real bundles', () => {
 
   it('resolves versions and aliases (cw@1, cw@production, a bare name follows production)', async () => {
     const models = modelsFolder();
-    dropVersion(models, 'cw', '2', trained.logreg);
+    dropVersion(models, 'cw', '2', trained.cw2);
     writeFileSync(join(models, 'cw', 'aliases.json'), JSON.stringify({ production: '1', candidate: '2' }));
     const app = await realApp(models);
     try {
