@@ -1,5 +1,7 @@
 // Load test of the service on 127.0.0.1 with autocannon: /score (with the bare-Fastify ceiling measured in the
-// same run), /interventions, and a soak run checking errors, tensor count and RSS. Prints figures; asserts nothing.
+// same run), /interventions, a hostile phase (one client sending maximal /interventions requests in a loop while
+// /healthz and /score are measured at 10 connections), and a soak run checking errors, tensor count and RSS.
+// Prints figures; asserts nothing.
 //   npm run build && node dist/scripts/load-test.js --models DIR [--model NAME] [--seconds 10] [--repeat 3] [--soak-seconds 60]
 //     [--serve-args="--batch-window-ms 1 --max-batch-paths 32"]   (extra serve options, for tuning; note the =)
 //     [--node-args="--max-semi-space-size=32 --min-semi-space-size=32"]   (node flags of the servers: the default is
@@ -57,6 +59,36 @@ function path64(variant = 0): unknown {
   return {
     indexAgeDays: 20 + 63 * 25 + variant,
     events: Array.from({ length: 64 }, (_, i) => ({ code: `C${i % 17}`, domain: domains[i % 4], relation: i % 5 === 0 ? 'mother' : 'self', ageDays: 20 + i * 25 })),
+  };
+}
+
+/**
+ * The largest path the API takes (512 events over 18 years, the generator's codes, child and mother) with a
+ * 20-service catalogue on a quarterly grid: about 2,000 variants, the most costly request the default limit lets
+ * through for the default GRU.
+ */
+function maximalInterventions(): unknown {
+  const codes: [string, string, 'self' | 'mother'][] = [
+    ['NEUVOLA_VISIT', 'health', 'self'],
+    ['MH_ADULT_VISIT', 'mental_health', 'mother'],
+    ['INCOME_SUPPORT', 'income_support', 'mother'],
+    ['ER_VISIT', 'health', 'self'],
+    ['NEUVOLA_NO_SHOW', 'health', 'self'],
+    ['SUD_VISIT', 'substance_abuse', 'mother'],
+    ['DEV_CONCERN', 'health', 'self'],
+    ['CW_NOTIFICATION', 'child_welfare', 'self'],
+  ];
+  const events = Array.from({ length: 512 }, (_, i) => {
+    const [code, domain, relation] = codes[(i * 5) % codes.length]!;
+    return { code, domain, relation, ageDays: Math.round((i * 6500) / 511) };
+  });
+  return {
+    path: { indexAgeDays: 6574, events },
+    catalogue: {
+      services: Array.from({ length: 20 }, (_, i) => ({ code: `SERVICE_${i}`, domain: 'social_work', label: `Service ${i}`, labelFi: `Palvelu ${i}` })),
+      insertion: { fromAgeDays: 0, stepDays: 91 },
+    },
+    topK: 10,
   };
 }
 
@@ -243,6 +275,28 @@ async function main(): Promise<void> {
       service.child,
     );
     console.log('  (target p99 < 150 ms)');
+
+    // Hostile: one client sends maximal /interventions requests back to back while 10 connections measure /healthz,
+    // then /score. Sliced scoring keeps the event loop turning between slices of the long request.
+    const hostileBody = JSON.stringify(maximalInterventions());
+    const probe = await fetch(`${service.url}/v1/models/${model}/interventions`, { method: 'POST', headers: auth, body: hostileBody });
+    const probeBody = (await probe.json()) as { variantsScored?: number; error?: { code: string; message: string } };
+    console.log(
+      `hostile request: 512 events, 20 services, quarterly grid: ${probe.status} ${probe.status === 200 ? `(${probeBody.variantsScored} variants scored)` : `${probeBody.error?.code}: ${probeBody.error?.message}`}`,
+    );
+    for (const target of ['healthz', 'score'] as const) {
+      const hostile = cannon(
+        `  hostile /interventions, 1 conn`,
+        { url: `${service.url}/v1/models/${model}/interventions`, headers: auth, body: hostileBody, connections: 1, duration: seconds },
+        service.child,
+      );
+      const measured =
+        target === 'healthz'
+          ? cannon('  beside it: GET /healthz, 10 conn', { method: 'GET', url: `${service.url}/healthz`, headers: {}, connections: 10, duration: seconds })
+          : cannon('  beside it: POST /score, 10 conn', { url: `${service.url}/v1/models/${model}/score`, headers: auth, requests: variedScore, connections: 10, duration: seconds });
+      await Promise.all([hostile, measured]);
+    }
+    console.log('  (target: /healthz p99 < 50 ms and /score p99 < 50 ms beside the hostile client)');
 
     if (soakSeconds > 0) {
       const before = await gauges(service.url, token);

@@ -116,11 +116,15 @@ export const API_ERROR_STATUSES = {
   406: { codes: ['SERVE_NOT_ACCEPTABLE'], when: 'the Accept header or ?format= asks for a representation the route does not offer' },
   413: { codes: ['SERVE_BODY_TOO_LARGE'], when: 'the body is larger than the service accepts (--body-limit-bytes)' },
   415: { codes: ['SERVE_UNSUPPORTED_MEDIA_TYPE'], when: 'the body is not application/json' },
+  422: {
+    codes: ['SERVE_REQUEST_TOO_COSTLY'],
+    when: 'the scoring work the request asks for (model steps of every path and variant, by model kind) is over the limit (--max-request-cost); the message names the cost and the limit',
+  },
   429: { codes: ['SERVE_RATE_LIMITED'], when: 'the request budget of the token (without one, of the address) for the time window is spent' },
   500: { codes: ['INTERNAL_ERROR'], when: 'the request failed inside the service: a generic message (or the code of a catalogued failure) and the request id; the service log has the cause' },
   503: {
-    codes: ['SERVE_MODEL_UNAVAILABLE', 'SERVE_NOT_READY', 'AUDIT_UNAVAILABLE'],
-    when: "the model's bundle was refused at load, the service is not ready, or the audit log cannot be written (retry after the Retry-After seconds)",
+    codes: ['SERVE_MODEL_UNAVAILABLE', 'SERVE_NOT_READY', 'AUDIT_UNAVAILABLE', 'SERVE_DEADLINE_EXCEEDED'],
+    when: "the model's bundle was refused at load, the service is not ready, the audit log cannot be written, or scoring passed the request's deadline (retry after the Retry-After seconds)",
   },
 } as const satisfies Record<number, { codes: readonly ErrorCode[]; when: string }>;
 type ApiErrorStatus = keyof typeof API_ERROR_STATUSES;

@@ -1,7 +1,10 @@
 // Micro-batching: score requests that arrive within a short window share one scoreTrajectories call.
-// While a forward pass runs, new requests gather and go together as soon as it ends.
+// While a forward pass runs, new requests gather and go together as soon as it ends. A request whose deadline
+// fires leaves the queue (or stops waiting for a pass already running). Final-risk calls (an explanation's
+// variants of one path) bypass the queue and go straight to the scorer, which slices its work so that batched
+// passes run between its slices; they are counted, so that drain() waits for them too.
 import type { Path } from '../schemas/path.js';
-import type { PathScorer } from '../schemas/scoring.js';
+import type { PathScorer, ScoreMode, ScoreOptions } from '../schemas/scoring.js';
 
 export interface BatcherOptions {
   /** How long the first request of a batch waits for company. */
@@ -18,11 +21,15 @@ interface Waiting {
   reject: (e: unknown) => void;
 }
 
+const noop = (): void => {};
+
 export class Batcher implements PathScorer {
   private queue: Waiting[] = [];
   private queuedPaths = 0;
   private timer: NodeJS.Timeout | null = null;
   private inFlight: Promise<void> | null = null;
+  /** Direct (unbatched) calls running now. */
+  private readonly direct = new Set<Promise<unknown>>();
 
   constructor(
     private readonly scorer: PathScorer,
@@ -33,21 +40,62 @@ export class Batcher implements PathScorer {
     return this.scorer.modelKind;
   }
 
-  scoreTrajectories(paths: readonly Path[]): Promise<Float64Array[]> {
+  scoreTrajectories(paths: readonly Path[], opts: ScoreOptions = {}): Promise<Float64Array[]> {
     if (paths.length === 0) return Promise.resolve([]);
+    const signal = opts.signal;
+    if (signal?.aborted === true) return Promise.reject(signal.reason);
     return new Promise((resolve, reject) => {
-      this.queue.push({ paths, resolve, reject });
+      const waiting: Waiting = { paths, resolve, reject };
+      if (signal !== undefined) {
+        const onAbort = () => {
+          // Still queued: leave the queue. In a running pass: stop waiting (the pass's answer is dropped).
+          const at = this.queue.indexOf(waiting);
+          if (at >= 0) {
+            this.queue.splice(at, 1);
+            this.queuedPaths -= paths.length;
+          }
+          reject(signal.reason);
+        };
+        signal.addEventListener('abort', onAbort, { once: true });
+        waiting.resolve = (r) => {
+          signal.removeEventListener('abort', onAbort);
+          resolve(r);
+        };
+        waiting.reject = (e) => {
+          signal.removeEventListener('abort', onAbort);
+          reject(e);
+        };
+      }
+      this.queue.push(waiting);
       this.queuedPaths += paths.length;
       if (this.queuedPaths >= this.options.maxBatchPaths) this.sendSoon(0);
       else this.sendSoon(this.options.windowMs);
     });
   }
 
-  /** Resolves when nothing is queued or running (before a bundle is disposed). */
+  /** Final risks straight from the scorer (it slices its own work), or from its trajectories when it has no scoreFinal. */
+  scoreFinal(paths: readonly Path[], opts: ScoreOptions = {}): Promise<Float64Array> {
+    const scorer = this.scorer;
+    const call =
+      scorer.scoreFinal !== undefined
+        ? scorer.scoreFinal(paths, opts)
+        : scorer.scoreTrajectories(paths, opts).then((out) => Float64Array.from(out, (z) => z[z.length - 1] as number));
+    this.direct.add(call);
+    const done = () => this.direct.delete(call);
+    call.then(done, done);
+    return call;
+  }
+
+  costOf(eventCounts: readonly number[], mode: ScoreMode): number {
+    return this.scorer.costOf?.(eventCounts, mode) ?? 0;
+  }
+
+  /** Resolves when nothing is queued or running, direct calls included (before a bundle is disposed). */
   async drain(): Promise<void> {
-    while (this.inFlight !== null || this.queue.length > 0) {
+    while (this.inFlight !== null || this.queue.length > 0 || this.direct.size > 0) {
       if (this.inFlight === null) this.sendSoon(0);
-      await (this.inFlight ?? new Promise((r) => setImmediate(r)));
+      const direct = [...this.direct].map((p) => p.then(noop, noop));
+      await (this.inFlight ?? (direct.length > 0 ? Promise.race(direct) : new Promise((r) => setImmediate(r))));
     }
   }
 

@@ -11,6 +11,15 @@ export interface ServeContext {
   metrics: ServiceMetrics;
   zod: ZodRoutes;
   explain: ExplainFn;
+  /** Bounded work per request (docs/api.md, "Bounded work"). */
+  limits: ServeLimits;
+}
+
+export interface ServeLimits {
+  /** Largest scoring cost of one request, in cost units (src/scoring/cost.ts); 0: no limit. */
+  maxRequestCost: number;
+  /** Scoring is ended this long after the request arrived (503 with Retry-After); 0: no deadline. */
+  requestDeadlineMs: number;
 }
 
 declare module 'fastify' {

@@ -2,6 +2,7 @@
 // requestId}}; 5xx: a generic message and the request id. Fastify's own errors map onto catalogued codes.
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isServicepathError, ServicepathError } from '../errors/index.js';
+import { DEADLINE_RETRY_AFTER_S } from './deadline.js';
 
 const REFUSAL_CODES: ReadonlySet<string> = new Set(['SERVE_UNAUTHORIZED', 'SERVE_FORBIDDEN', 'SERVE_RATE_LIMITED', 'AUDIT_UNAVAILABLE']);
 
@@ -57,6 +58,7 @@ export function registerErrorHandling(app: FastifyInstance, bodyLimitBytes: numb
     const generic = new ServicepathError('INTERNAL_ERROR', { id: request.id });
     const code = known?.code ?? generic.code;
     const message = status === 503 && known !== null ? known.message : generic.message;
+    if (code === 'SERVE_DEADLINE_EXCEEDED') void reply.header('retry-after', String(DEADLINE_RETRY_AFTER_S));
     return reply.code(status).type('application/json').send({ error: { code, message, requestId: request.id } });
   });
 

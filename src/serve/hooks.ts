@@ -156,7 +156,7 @@ const DOCUMENT_DIRECTIVES: readonly [string, string][] = [
 ];
 
 /** A route's own policy, kept, with framing refused and the document directives it lacks added. */
-function mergedPolicy(own: string): string {
+export function mergedPolicy(own: string): string {
   const directives = own
     .split(';')
     .map((d) => d.trim())

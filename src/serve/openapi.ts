@@ -1,8 +1,11 @@
 // OpenAPI 3 at /openapi.json (generated from the routes' zod schemas) and the interactive page at /docs,
-// served from the local swagger-ui package (no external network, no validator badge).
+// served from the local swagger-ui package (no external network, no validator badge). swagger-ui sets its own
+// Content-Security-Policy after the service's header hook; its policy is kept with framing refused
+// (frame-ancestors 'none' instead of its 'self') and the document directives added, as for the card's HTML.
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
+import { mergedPolicy } from './hooks.js';
 
 export async function registerOpenApi(app: FastifyInstance, version: string): Promise<void> {
   await app.register(swagger, {
@@ -19,6 +22,11 @@ export async function registerOpenApi(app: FastifyInstance, version: string): Pr
       components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer' } } },
     },
   });
-  await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { validatorUrl: null }, staticCSP: true });
+  await app.register(swaggerUi, {
+    routePrefix: '/docs',
+    uiConfig: { validatorUrl: null },
+    staticCSP: true,
+    transformStaticCSP: mergedPolicy,
+  });
   app.get('/openapi.json', { config: { access: { public: true } }, schema: { hide: true } }, async () => app.swagger());
 }

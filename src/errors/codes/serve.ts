@@ -68,6 +68,20 @@ export const serveCodes = defineCodes({
     exitCode: EXIT.serve,
     description: 'Each address has a request budget per time window, checked before the token (--rate-limit-address), and each token its own (--rate-limit); slow down or ask an admin for a higher limit.',
   },
+  SERVE_REQUEST_TOO_COSTLY: {
+    message: 'The request would cost {cost} units of scoring work ({variants} paths scored); the limit is {limit} (--max-request-cost).',
+    httpStatus: 422,
+    exitCode: EXIT.serve,
+    description:
+      'Each scoring route prices its work before starting it (model steps of every path and variant, weighed by the model kind; docs/api.md, "Bounded work"). Send shorter paths, fewer paths, fewer services or a coarser insertion grid, or ask the operator to raise --max-request-cost.',
+  },
+  SERVE_DEADLINE_EXCEEDED: {
+    message: 'The request did not finish within its deadline of {deadlineMs} ms; retry later.',
+    httpStatus: 503,
+    exitCode: EXIT.serve,
+    description:
+      'Scoring is cut off at the per-request deadline (--request-deadline-ms) so that a busy service sheds work instead of queueing it; the answer carries Retry-After. Frequent deadlines mean the service is overloaded or the cost limit is too high for the machine.',
+  },
   SERVE_NOT_READY: {
     message: 'Not ready: {detail}',
     httpStatus: 503,

@@ -1,5 +1,6 @@
-// Scoring and intervention points. Scoring goes through the version's micro-batcher; interventions send
-// all variants of one path in one batched call (src/explain).
+// Scoring and intervention points. Scoring goes through the version's micro-batcher; interventions score the
+// path's trajectory through it and all variants' final risks in one direct, sliced call (src/explain). Both
+// price their work first (422 over --max-request-cost) and run under the request's deadline (503).
 import type { FastifyInstance } from 'fastify';
 import { ServicepathError } from '../../errors/index.js';
 import type { Catalogue } from '../../schemas/catalogue.js';
@@ -16,8 +17,18 @@ import {
   ScoreResponseSchema,
 } from '../api-schemas.js';
 import { ALL_ROLES } from '../auth.js';
+import { explanationCost } from '../../explain/index.js';
 import { fastScoreBody } from '../fast-validation.js';
 import { type ServeContext, useModel } from '../context.js';
+import { withDeadline } from '../deadline.js';
+
+/** Refuses a request whose scoring cost is over the limit, before any work starts. */
+function checkCost(ctx: ServeContext, cost: number, variants: number): void {
+  const limit = ctx.limits.maxRequestCost;
+  if (limit > 0 && cost > limit) {
+    throw new ServicepathError('SERVE_REQUEST_TOO_COSTLY', { cost: Math.ceil(cost), limit, variants }, { details: { cost, limit, variants } });
+  }
+}
 
 /** The bundle's catalogue, narrowed to the requested codes, or the planner's own catalogue. */
 function requestCatalogue(bundleCatalogue: Catalogue, body: InterventionsBody): Catalogue {
@@ -42,11 +53,13 @@ export function registerScoreRoutes(app: FastifyInstance, ctx: ServeContext): vo
       params: ModelRefParamsSchema,
       body: ScoreBodySchema,
       fastBody: fastScoreBody,
-      response: { 200: ScoreResponseSchema, ...errorResponses(access, ...MODEL_REF_ERRORS, ...BODY_ERRORS) },
+      response: { 200: ScoreResponseSchema, ...errorResponses(access, 422, ...MODEL_REF_ERRORS, ...BODY_ERRORS) },
     }),
-    handler: async (request) => {
+    handler: async (request, reply) => {
       const state = useModel(ctx, request, request.params.name);
-      const risks = await state.scorer!.scoreTrajectories(request.body.paths);
+      const paths = request.body.paths;
+      checkCost(ctx, state.scorer!.costOf(paths.map((p) => p.events.length), 'trajectory'), paths.length);
+      const risks = await withDeadline(reply, ctx.limits.requestDeadlineMs, (signal) => state.scorer!.scoreTrajectories(paths, signal === undefined ? {} : { signal }));
       return {
         model: state.name,
         version: state.version,
@@ -66,19 +79,24 @@ export function registerScoreRoutes(app: FastifyInstance, ctx: ServeContext): vo
       summary: 'Turning points, ranked counterfactual candidates with cohort-path support, and the caveat',
       params: ModelRefParamsSchema,
       body: InterventionsBodySchema,
-      response: { 200: InterventionsResponseSchema, ...errorResponses(access, ...MODEL_REF_ERRORS, ...BODY_ERRORS) },
+      response: { 200: InterventionsResponseSchema, ...errorResponses(access, 422, ...MODEL_REF_ERRORS, ...BODY_ERRORS) },
     }),
-    handler: async (request) => {
+    handler: async (request, reply) => {
       const state = useModel(ctx, request, request.params.name);
       const bundle = state.bundle!;
       const catalogue = requestCatalogue(bundle.catalogue, request.body);
       const { topK, turningPoints, attribution } = request.body;
-      const result = await ctx.explain(state.scorer!, request.body.path, catalogue, {
-        ...(topK === undefined ? {} : { topK }),
-        ...(turningPoints === undefined ? {} : { turningPoints }),
-        ...(attribution === undefined ? {} : { attribution }),
-        cohortPaths: bundle.cohortPaths,
-      });
+      const priced = explanationCost(state.scorer!, request.body.path, catalogue, attribution);
+      if (priced !== null) checkCost(ctx, priced.cost, priced.variants);
+      const result = await withDeadline(reply, ctx.limits.requestDeadlineMs, (signal) =>
+        ctx.explain(state.scorer!, request.body.path, catalogue, {
+          ...(topK === undefined ? {} : { topK }),
+          ...(turningPoints === undefined ? {} : { turningPoints }),
+          ...(attribution === undefined ? {} : { attribution }),
+          cohortPaths: bundle.cohortPaths,
+          ...(signal === undefined ? {} : { signal }),
+        }),
+      );
       return { model: state.name, version: state.version, ...result };
     },
   });

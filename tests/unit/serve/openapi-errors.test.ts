@@ -25,8 +25,9 @@ const EXPECTED: Record<string, number[]> = {
   'GET /v1/models/{name}/catalogue': [...TOKEN, ...MODEL],
   'GET /v1/models/{name}/card': [...TOKEN, 406, ...MODEL],
   'GET /v1/models/{name}/cohort-paths': [...TOKEN, ...MODEL],
-  'POST /v1/models/{name}/score': [...TOKEN, ...MODEL, ...BODY],
-  'POST /v1/models/{name}/interventions': [...TOKEN, ...MODEL, ...BODY],
+  // 422: over the scoring cost limit (--max-request-cost); 503 also when scoring passes the deadline.
+  'POST /v1/models/{name}/score': [...TOKEN, 422, ...MODEL, ...BODY],
+  'POST /v1/models/{name}/interventions': [...TOKEN, 422, ...MODEL, ...BODY],
   'GET /v1/audit': ROLE,
   'GET /v1/audit/verify': ROLE,
   'GET /metrics': ROLE,

@@ -36,10 +36,17 @@ describe('security headers', () => {
       const card = await app.inject({ method: 'GET', url: '/v1/models/cw/card?format=html', headers: auth('planner') });
       expect(card.statusCode).toBe(200);
       expectHeaders(card, 'card', "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'self'; frame-ancestors 'none'");
-      // The API docs page (swagger-ui) sets its own policy after ours (its onSend hook runs later); the other headers stay.
+      // The API docs page (swagger-ui) sets its own policy after ours (its onSend hook runs later): it is kept with
+      // framing refused (swagger-ui's own says frame-ancestors 'self'); the other headers stay.
+      for (const url of ['/docs', '/docs/static/index.html']) {
+        const docs = await app.inject({ method: 'GET', url });
+        expect(docs.statusCode, url).toBeLessThan(400);
+        const csp = String(docs.headers['content-security-policy']);
+        expect(csp, url).toContain("script-src 'self'");
+        expect(csp, url).toContain("frame-ancestors 'none'");
+        expect(csp, url).not.toContain("frame-ancestors 'self'");
+      }
       const docs = await app.inject({ method: 'GET', url: '/docs' });
-      expect(docs.statusCode).toBe(200);
-      expect(docs.headers['content-security-policy']).toContain("script-src 'self'");
       expect(docs.headers['x-frame-options']).toBe('DENY');
       expect(docs.headers['referrer-policy']).toBe('no-referrer');
     } finally {
