@@ -1,6 +1,6 @@
-// Benchmarks explainPath on a 64-event path with a 10-service catalogue on a 65-point insertion grid
-// (650 insertion variants + 64 occlusions + the path, one batched call), with the bundle's cohort paths for
-// support. Prints median and p95 latency, and the part spent outside the scorer.
+// Benchmarks explainPath on a 64-event path with a 10-service catalogue on a 65-point insertion grid (the path's
+// trajectory, then the final risks of 650 insertion variants and 64 occlusions in chunks), with the bundle's cohort
+// paths for support. Prints median and p95 latency, and the part spent outside the scorer.
 // Usage: node dist/scripts/bench-interventions.js [--bundle DIR] [--runs N]
 import { parseArgs } from 'node:util';
 import { explainPath } from '../src/explain/explain-path.js';
@@ -118,7 +118,7 @@ async function main(): Promise<void> {
   opened.close();
   const q = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))]!;
   console.log(`bench-interventions: ${opened.name}`);
-  console.log(`  path 64 events, catalogue 10 services x 65 insertion ages; ${variants} paths per explain (one batched call)`);
+  console.log(`  path 64 events, catalogue 10 services x 65 insertion ages; ${variants} paths per explain (a trajectory, then final risks in chunks of 128)`);
   console.log(`  runs ${runs}: median ${q(ms, 0.5).toFixed(1)} ms, p95 ${q(ms, 0.95).toFixed(1)} ms, min ${q(ms, 0).toFixed(1)} ms`);
   console.log(`  outside the scorer (variants, ranking, support): median ${q(own, 0.5).toFixed(1)} ms, p95 ${q(own, 0.95).toFixed(1)} ms`);
 }
