@@ -14,7 +14,7 @@ export interface InsertionPoint {
   event: PathEvent;
 }
 
-export interface InsertionVariant extends InsertionPoint {
+interface InsertionVariant extends InsertionPoint {
   path: Path;
 }
 

@@ -20,7 +20,7 @@ export const STEP_COST: Readonly<Record<Exclude<ScoringEngineKind, 'tfjs-transfo
   'tfjs-recurrent': 4,
 };
 /** A transformer step's cost units per position of its window (21 units a step at maxLen 181). */
-export const TRANSFORMER_COST_PER_POSITION = 0.12;
+const TRANSFORMER_COST_PER_POSITION = 0.12;
 
 function stepCost(engine: ScoringEngineKind, maxLen: number | null): number {
   return engine === 'tfjs-transformer' ? TRANSFORMER_COST_PER_POSITION * (maxLen ?? 1) : STEP_COST[engine];

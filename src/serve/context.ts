@@ -15,7 +15,7 @@ export interface ServeContext {
   limits: ServeLimits;
 }
 
-export interface ServeLimits {
+interface ServeLimits {
   /** Largest scoring cost of one request, in cost units (src/scoring/cost.ts); 0: no limit. */
   maxRequestCost: number;
   /** Scoring is ended this long after the request arrived (503 with Retry-After); 0: no deadline. */

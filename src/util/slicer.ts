@@ -4,7 +4,7 @@
 // deadline), throwing the signal's reason.
 
 /** Default slice: short enough that a waiting request sees at most a few milliseconds of someone else's work. */
-export const DEFAULT_SLICE_MS = 4;
+const DEFAULT_SLICE_MS = 4;
 
 const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 

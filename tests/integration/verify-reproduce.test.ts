@@ -140,16 +140,21 @@ async function reforge(dir: string): Promise<void> {
   await writeFile(join(dir, 'manifest.json'), jsonText(manifest));
 }
 
-/** A models folder with the genuine bundle as good@1 and `dir` as bad@1, loaded by `loader`: [status, code] of each. */
-async function serveBoth(name: string, dir: string, loader: BundleLoader = loadBundleForServing, good = bundle) {
-  const models = join(work, `serve-${name}`);
-  await cp(good, join(models, 'good', '1'), { recursive: true });
-  await cp(dir, join(models, 'bad', '1'), { recursive: true });
+/** One bundle served from the folder its manifest names (the registry refuses any other): [status, code] of it. */
+async function serveOne(label: string, dir: string, loader: BundleLoader) {
+  const { name, version } = JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8')) as { name: string; version: string };
+  const models = join(work, `serve-${label}`);
+  await cp(dir, join(models, name, version), { recursive: true });
   const registry = new ModelRegistry({ modelsDir: models, loader, log: Fastify({ logger: false }).log, batch: { windowMs: 1, maxBatchPaths: 8 } });
   await registry.reload();
-  const states = Object.fromEntries(registry.all().map((v) => [v.name, { status: v.status, code: v.error?.code ?? null, message: v.error?.message ?? null, signing: v.bundle?.signing ?? null }]));
+  const [v] = registry.all();
   await registry.close();
-  return states as Record<'good' | 'bad', { status: string; code: string | null; message: string | null; signing: unknown }>;
+  return { status: v!.status, code: v!.error?.code ?? null, message: v!.error?.message ?? null, signing: v!.bundle?.signing ?? null };
+}
+
+/** The genuine bundle and `dir`, each served by `loader` from its own models folder. */
+async function serveBoth(name: string, dir: string, loader: BundleLoader = loadBundleForServing, good = bundle) {
+  return { good: await serveOne(`${name}-good`, good, loader), bad: await serveOne(`${name}-bad`, dir, loader) };
 }
 
 const failed = (report: VerifyReport) => Object.fromEntries(report.checks.filter((c) => c.status === 'fail').map((c) => [c.name, c.problems.map((p) => p.code)]));
