@@ -31,8 +31,12 @@ sp train --store "$WORK/store" --task data-samples/task.json --model "$MODEL" --
 echo "== verify the bundle"
 sp verify --bundle "$WORK/models/child-welfare/1"
 
+echo "== audit key (MACs every audit entry, signs its checkpoints; docs/audit.md)"
+sp keys audit --out "$WORK/keys"
+
 # The demo's bundles are unsigned (no --signing-key): the service loads them only with --allow-unsigned, and the
 # page and /v1/models show them as unsigned. Signing: docs/bundle-format.md, "Signature".
+# Check the audit log after stopping: node dist/src/cli/main.js audit verify --log "$WORK/audit.jsonl" --key "$WORK/keys/audit.key"
 echo "== serve (Ctrl-C to stop); the page is at http://127.0.0.1:$PORT/ and the API docs at /docs"
 exec node --max-semi-space-size=32 --min-semi-space-size=32 dist/src/cli/main.js serve --models "$WORK/models" --port "$PORT" --host 127.0.0.1 --dev \
-  --allow-unsigned --audit-log "$WORK/audit.jsonl"
+  --allow-unsigned --audit-log "$WORK/audit.jsonl" --audit-key "$WORK/keys/audit.key"

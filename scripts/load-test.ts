@@ -7,7 +7,7 @@
 //     [--node-args="--max-semi-space-size=32 --min-semi-space-size=32"]   (node flags of the servers: the default is
 //     the servicepath binary's own, "" for none)
 //   node dist/scripts/load-test.js --stub   (no bundle: a stub scorer, to measure the service's own overhead)
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { loadavg, tmpdir } from 'node:os';
@@ -233,8 +233,11 @@ async function main(): Promise<void> {
       token = randomBytes(24).toString('base64url');
       const tokens = join(dir, 'tokens.json');
       writeFileSync(tokens, JSON.stringify({ tokens: [{ id: 'load', role: 'admin', sha256: createHash('sha256').update(token).digest('hex') }] }));
+      // A keyed audit log, as in production: the figures include each entry's MAC and the checkpoints.
+      const keys = join(dir, 'keys');
+      execFileSync(process.execPath, [mainJs, 'keys', 'audit', '--out', keys], { stdio: 'ignore' });
       service = await start(
-        [mainJs, 'serve', '--models', values.models, '--host', HOST, '--port', '0', '--tokens', tokens, '--rate-limit', '0', '--audit-log', join(dir, 'audit.jsonl'), '--no-watch', '--allow-unsigned', ...(values['serve-args'] ?? '').split(' ').filter((a) => a !== '')],
+        [mainJs, 'serve', '--models', values.models, '--host', HOST, '--port', '0', '--tokens', tokens, '--rate-limit', '0', '--audit-log', join(dir, 'audit.jsonl'), '--audit-key', join(keys, 'audit.key'), '--no-watch', '--allow-unsigned', ...(values['serve-args'] ?? '').split(' ').filter((a) => a !== '')],
         /serving at (http:\/\/\S+)/,
       );
     }

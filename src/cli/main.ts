@@ -25,7 +25,7 @@ const COMMANDS: Record<string, { file: string; summary: string }> = {
   serve: { file: './serve.js', summary: 'start the inference service' },
   audit: { file: './audit.js', summary: 'audit log tools (audit verify --log FILE)' },
   tokens: { file: './tokens.js', summary: 'create a tokens file entry (hash only) for the service' },
-  keys: { file: './keys.js', summary: 'create an Ed25519 key pair for signing bundles' },
+  keys: { file: './keys.js', summary: 'create an Ed25519 key pair for signing bundles (keys new) or for the audit log (keys audit)' },
 };
 
 function mainHelp(): string {

@@ -40,6 +40,15 @@ export const SERVE_DEFAULTS = {
   /** Refusals (401, 403, 429, ...) of one address get one counted audit line per interval. */
   auditRefusalIntervalMs: 10_000,
   reloadDebounceMs: 300,
+  /**
+   * Largest scoring cost of one request (cost units: src/scoring/cost.ts; about 1.1 us of CPU each on the
+   * development machine). A 512-event /interventions request on the default GRU with a 20-service catalogue on the
+   * half-year grid costs 0.29 million at maxLen 181 and 0.64 million at maxLen 512 (docs/api.md, "Bounded work"); a planner's own catalogue
+   * on a fine grid can ask for a hundred times more.
+   */
+  maxRequestCost: 1_500_000,
+  /** Scoring is ended this long after the request arrived (503 with Retry-After). */
+  requestDeadlineMs: 10_000,
 } as const;
 
 export interface BuildAppOptions {
@@ -62,6 +71,10 @@ export interface BuildAppOptions {
   rateLimit?: false | { max: number; windowMs: number; addressMax?: number };
   /** How the audit log writes and retries (tests inject failing writes). */
   auditLogOptions?: AuditLogOptions;
+  /** Largest scoring cost of one request (default SERVE_DEFAULTS.maxRequestCost; 0: no limit). */
+  maxRequestCost?: number;
+  /** Per-request scoring deadline in ms (default SERVE_DEFAULTS.requestDeadlineMs; 0: none). */
+  requestDeadlineMs?: number;
   /** Interval of the counted refusal lines (default SERVE_DEFAULTS.auditRefusalIntervalMs). */
   auditRefusalIntervalMs?: number;
   /** Watch the models folder and reload on change (server.ts turns it on; tests may call reload()). */
@@ -133,7 +146,20 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   if (audit.repairedTail !== null) {
     app.log.warn({ sideFile: audit.repairedTail.sideFile, bytes: audit.repairedTail.bytes }, 'audit log: a torn last line was moved to a side file');
   }
-  const ctx: ServeContext = { registry, audit, metrics, zod: new ZodRoutes(), explain: options.explain ?? explainPath };
+  if (audit.file !== null) {
+    if (audit.keyId === null) app.log.warn({ file: audit.file }, 'audit log: unkeyed (no MACs, no signed checkpoints)');
+    else app.log.info({ file: audit.file, keyId: audit.keyId, checkpoints: audit.checkpointsFile }, 'audit log: keyed');
+    if (audit.resumed !== null && audit.keyId !== null && !audit.resumed.cleanShutdown) {
+      app.log.warn({ lastSeq: audit.resumed.lastSeq, unanchored: audit.resumed.unanchored }, 'audit log: the last run did not end with a shutdown checkpoint (a crash)');
+    }
+  }
+  const ctx: ServeContext = { registry, audit, metrics, zod: new ZodRoutes(),
+    explain: options.explain ?? explainPath,
+    limits: {
+      maxRequestCost: options.maxRequestCost ?? SERVE_DEFAULTS.maxRequestCost,
+      requestDeadlineMs: options.requestDeadlineMs ?? SERVE_DEFAULTS.requestDeadlineMs,
+    },
+  };
   app.decorate('registry', registry);
 
   metrics.gauge('servicepath_models_loaded', 'Model versions by state (1 per version).', () =>

@@ -1,225 +1,60 @@
-// Append-only, hash-chained audit log: one JSON line per request, hash = sha256(prevHash + canonical entry).
-// One writer per file; lines are chained synchronously (so order is fixed) and written in buffered batches.
-// A failed write degrades the log instead of breaking it: the entries stay in memory, a partly written chunk is cut
-// off the file, and the writer retries until a write succeeds (the service answers 503 meanwhile). A torn last line
-// found at start-up (a crash mid-write) is moved to a side file and recorded by an entry of its own.
+// The audit log's one writer (format and check: audit-chain.ts, docs/audit.md). One JSON line per request,
+// hash-chained; under an audit key each line carries a MAC and a signed checkpoint entry is added every N entries,
+// at rotation and at close, and copied to `<log>.checkpoints.jsonl` once the log holds it.
+// Lines are chained synchronously (so order is fixed) and written in buffered batches. A failed write degrades the
+// log instead of breaking it: the entries stay in memory, a partly written chunk is cut off the file, and the writer
+// retries until a write succeeds (the service answers 503 meanwhile). A torn last line found at start-up (a crash
+// mid-write) is moved to a side file and recorded by an entry of its own.
 import { createReadStream } from 'node:fs';
-import { type FileHandle, open, stat } from 'node:fs/promises';
+import { type FileHandle, open, rename, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { createInterface } from 'node:readline';
-import { z } from 'zod';
 import { ServicepathError } from '../errors/index.js';
 import { sha256Hex } from '../util/hash.js';
+import {
+  type AuditBody,
+  type AuditEntry,
+  AuditEntrySchema,
+  ChainVerifier,
+  type CheckpointReason,
+  type CheckpointRecord,
+  type ChainStart,
+  checkpointsFileOf,
+  entryInput,
+  exists,
+  GENESIS_HASH,
+  lastEntryOf,
+  lastRecord,
+  logSetFiles,
+  readCheckpointsFile,
+  rotatedFiles,
+  rotatedName,
+  startAfter,
+  tornTail,
+  verifyAuditLines,
+  verifyAuditSet,
+  verifyFileLines,
+  type VerifyResult,
+} from './audit-chain.js';
+import { type AuditKey, macHex, signCheckpoint } from './audit-key.js';
 
-const GENESIS_HASH = '0'.repeat(64);
-
-export const AuditEntrySchema = z
-  .object({
-    seq: z.number().int().min(1),
-    time: z.string(),
-    tokenId: z.string().nullable(),
-    role: z.string().nullable(),
-    method: z.string(),
-    route: z.string(),
-    model: z.string().nullable(),
-    version: z.string().nullable(),
-    inputSha256: z.string(),
-    status: z.number().int(),
-    latencyMs: z.number(),
-    /** Only on the log's own entries: refusals counted in aggregate, or a torn tail moved aside at start-up. */
-    event: z
-      .discriminatedUnion('kind', [
-        z
-          .object({
-            kind: z.literal('refusals'),
-            /** The client address (IPv6 by its /64), or "(other addresses)" past the per-interval cap. */
-            address: z.string(),
-            from: z.string(),
-            to: z.string(),
-            /** Refusals by HTTP status that got no line of their own. */
-            counts: z.record(z.string(), z.number().int()),
-          })
-          .strict(),
-        z.object({ kind: z.literal('torn-tail'), sideFile: z.string(), bytes: z.number().int() }).strict(),
-      ])
-      .optional(),
-    prevHash: z.string(),
-    hash: z.string(),
-  })
-  .strict();
-export type AuditEntry = z.infer<typeof AuditEntrySchema>;
-type AuditFields = Omit<AuditEntry, 'seq' | 'time' | 'prevHash' | 'hash'>;
+type AuditFields = Omit<AuditEntry, 'seq' | 'time' | 'prevHash' | 'hash' | 'mac'>;
 /** Entries of the log's own (no request behind them): no token, no model, latency 0. */
 const SYSTEM_FIELDS = { tokenId: null, role: null, method: '-', model: null, version: null, latencyMs: 0 } as const;
 
-/** JSON with object keys sorted at every level, so a hash does not depend on key order. */
-export function canonicalJson(value: unknown): string {
-  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  const obj = value as Record<string, unknown>;
-  const keys = Object.keys(obj)
-    .filter((k) => obj[k] !== undefined)
-    .sort();
-  return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(obj[k])}`).join(',')}}`;
-}
-
-export function entryHash(entry: Omit<AuditEntry, 'hash'>): string {
-  return sha256Hex(entry.prevHash + canonicalJson(entry));
-}
-
-/** The fields of an entry (without hash), sorted as canonicalJson sorts them, each with its `"key":` prefix. */
-const ENTRY_KEYS = (Object.keys(AuditEntrySchema.shape) as (keyof AuditEntry)[])
-  .filter((k) => k !== 'hash')
-  .sort()
-  .map((k) => [k, `${JSON.stringify(k)}:`] as const);
-
-/**
- * canonicalJson of an entry the log builds itself (every field a string, a number or null), without the generic
- * walk: the hot path of append(). Any other shape (an extra key, a nested value) takes the generic one.
- */
-export function canonicalEntryJson(entry: Omit<AuditEntry, 'hash'>): string {
-  const record = entry as unknown as Record<string, unknown>;
-  let out = '{';
-  let count = 0;
-  for (const [key, prefix] of ENTRY_KEYS) {
-    const v = record[key];
-    if (v === undefined) continue;
-    if (v !== null && typeof v === 'object') return canonicalJson(entry);
-    out += count++ === 0 ? prefix : `,${prefix}`;
-    out += JSON.stringify(v) ?? 'null';
-  }
-  if (Object.keys(record).length !== count) return canonicalJson(entry);
-  return `${out}}`;
-}
-
-export interface VerifyResult {
-  ok: boolean;
-  entries: number;
-  lastSeq: number;
-  lastHash: string;
-  /** The first seq whose line is missing, edited or out of order. */
-  brokenSeq?: number;
-  /** 1-based line number of the first bad line. */
-  brokenLine?: number;
-  reason?: string;
-}
-
-/** Checks the chain line by line: every edited, reordered or deleted line breaks it. */
-async function verifyAuditLines(lines: AsyncIterable<string> | Iterable<string>): Promise<VerifyResult> {
-  let prev = GENESIS_HASH;
-  let expectedSeq = 1;
-  let lineNo = 0;
-  const broken = (reason: string): VerifyResult => ({
-    ok: false,
-    entries: expectedSeq - 1,
-    lastSeq: expectedSeq - 1,
-    lastHash: prev,
-    brokenSeq: expectedSeq,
-    brokenLine: lineNo,
-    reason,
-  });
-  for await (const line of lines) {
-    lineNo++;
-    if (line.trim() === '') return broken('empty line');
-    let raw: unknown;
-    try {
-      raw = JSON.parse(line);
-    } catch {
-      return broken('not valid JSON');
-    }
-    const parsed = AuditEntrySchema.safeParse(raw);
-    if (!parsed.success) return broken('not an audit entry');
-    const { hash, ...rest } = parsed.data;
-    if (rest.seq !== expectedSeq) return broken(`expected seq ${expectedSeq}, found ${rest.seq}`);
-    if (rest.prevHash !== prev) return broken('prevHash does not match the previous line');
-    if (entryHash(rest) !== hash) return broken('hash does not match the line content');
-    prev = hash;
-    expectedSeq++;
-  }
-  return { ok: true, entries: expectedSeq - 1, lastSeq: expectedSeq - 1, lastHash: prev };
-}
-
-/** Verifies the first `end` bytes of a file (the whole file without `end`). */
-async function verifyAuditFile(file: string, end?: number): Promise<VerifyResult> {
-  if (end === 0) return verifyAuditLines([]);
-  const input = createReadStream(file, end === undefined ? { encoding: 'utf8' } : { encoding: 'utf8', start: 0, end: end - 1 });
-  const rl = createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY });
-  try {
-    return await verifyAuditLines(rl);
-  } finally {
-    rl.close();
-  }
-}
-
-export async function verifyAuditLog(file: string): Promise<VerifyResult> {
-  let size: number;
-  try {
-    size = (await stat(file)).size;
-  } catch (err) {
-    throw new ServicepathError('FILE_NOT_FOUND', { file }, { cause: err });
-  }
-  const result = await verifyAuditFile(file);
-  if (!result.ok) {
-    // A break on the unterminated last line, after an intact chain, is a torn write (a crash mid-append): say so.
-    const { complete } = await tornTail(file, size);
-    if (complete < size && (await verifyAuditFile(file, complete)).ok) {
-      return { ...result, reason: `${result.reason ?? 'broken'} (an unterminated last line: a torn write, which the service moves to a side file at start-up)` };
-    }
-  }
-  return result;
-}
-
-/** Where the file's last complete line ends (just after its newline; 0 when none) and the torn bytes after it. */
-async function tornTail(file: string, size: number): Promise<{ complete: number; tail: Buffer }> {
-  const handle = await open(file, 'r');
-  try {
-    const block = 64 * 1024;
-    let end = size;
-    while (end > 0) {
-      const start = Math.max(0, end - block);
-      const buf = Buffer.alloc(end - start);
-      await handle.read(buf, 0, buf.length, start);
-      const nl = buf.lastIndexOf(0x0a);
-      if (nl >= 0) {
-        const complete = start + nl + 1;
-        return { complete, tail: await readRange(handle, complete, size) };
-      }
-      end = start;
-    }
-    return { complete: 0, tail: await readRange(handle, 0, size) };
-  } finally {
-    await handle.close();
-  }
-}
-
-async function readRange(handle: FileHandle, start: number, end: number): Promise<Buffer> {
-  const buf = Buffer.alloc(end - start);
-  if (buf.length > 0) await handle.read(buf, 0, buf.length, start);
-  return buf;
-}
-
-/** The torn tail, when it is after all the next entry of the chain lacking only its newline. */
-function completesChain(tail: Buffer, chain: VerifyResult): boolean {
-  try {
-    const parsed = AuditEntrySchema.safeParse(JSON.parse(tail.toString('utf8')));
-    if (!parsed.success) return false;
-    const { hash, ...rest } = parsed.data;
-    return rest.seq === chain.lastSeq + 1 && rest.prevHash === chain.lastHash && entryHash(rest) === hash;
-  } catch {
-    return false;
-  }
-}
+export const AUDIT_DEFAULTS = {
+  /** A signed checkpoint after this many entries (besides those at rotation and at close). */
+  checkpointEvery: 1000,
+  /** Rotation: off. */
+  rotateBytes: 0,
+} as const;
 
 /** A side-file name beside the log that does not exist yet: `<log>.torn-<timestamp>`. */
 async function sideFileName(file: string, now: Date): Promise<string> {
   const stamp = now.toISOString().replace(/[:.]/g, '-');
   for (let n = 0; ; n++) {
     const name = `${file}.torn-${stamp}${n === 0 ? '' : `-${n}`}`;
-    const exists = await stat(name).then(
-      () => true,
-      () => false,
-    );
-    if (!exists) return name;
+    if (!(await exists(name))) return name;
   }
 }
 
@@ -233,6 +68,17 @@ async function writeDurably(file: string, data: Buffer): Promise<void> {
   }
 }
 
+/** Appends to a file and syncs it (the checkpoints file: opened per append, so `chattr +a` and shippers work). */
+async function appendDurably(file: string, text: string): Promise<void> {
+  const handle = await open(file, 'a', 0o600);
+  try {
+    await handle.appendFile(text, 'utf8');
+    await handle.datasync();
+  } finally {
+    await handle.close();
+  }
+}
+
 export interface AuditLogOptions {
   /** How a chunk is appended at the end of the open log (default: the handle's appendFile); tests inject failing writes here. */
   write?: (handle: FileHandle, chunk: string) => Promise<void>;
@@ -240,25 +86,36 @@ export interface AuditLogOptions {
   retryMs?: number;
   /** Called when writes start failing (with the failure) and when they work again (null): the service logs both. */
   onStateChange?: (degraded: { since: Date; error: ServicepathError } | null) => void;
+  /** The audit key: a MAC on every entry and signed checkpoints. Null or absent: unkeyed (a plain hash chain). */
+  key?: AuditKey | null;
+  /** A checkpoint after every N entries (default AUDIT_DEFAULTS.checkpointEvery; 0: only at rotation and close). */
+  checkpointEvery?: number;
+  /** Rotate the file once it holds this many bytes (default 0: never). */
+  rotateBytes?: number;
 }
 
-/** The writer's state for /healthz: ok, or degraded since the first failed write, with the code and the cause. */
-type AuditHealth =
+/** The writer's state for /healthz: ok, or degraded since the first failed write; keyed or not, the last checkpoint. */
+type AuditHealth = { keyed: boolean; lastCheckpointSeq: number | null } & (
   | { state: 'ok' }
-  | { state: 'degraded'; since: string; code: 'AUDIT_WRITE_FAILED'; reason: string; backlog: number };
+  | { state: 'degraded'; since: string; code: 'AUDIT_WRITE_FAILED'; reason: string; backlog: number }
+);
 
 const DEFAULT_RETRY_MS = 500;
 
+/** A line to write (with the checkpoints-file line it brings, written once the log holds it), or a rotation. */
+type Pending = { text: string; side?: string } | { rotate: { first: number; last: number } };
+
 /**
  * The one writer. An existing log is verified at open and its chain continued from the last hash; a broken log is
- * refused (it is evidence: move it aside to start a new one). An unterminated last line (a torn write) is not a
+ * refused (it is evidence: move it aside to start a new one), as is a log shorter than or different from its
+ * checkpoints file, or keyed otherwise than the key given. An unterminated last line (a torn write) is not a
  * break: it is moved to `<log>.torn-<timestamp>` and the chain continues from the last good entry with an entry
  * saying so (or, when the torn line is a whole entry short of its newline, the newline is added).
  */
 export class AuditLog {
   private prevHash = GENESIS_HASH;
   private seq = 0;
-  private pending: string[] = [];
+  private pending: Pending[] = [];
   private writing: Promise<void> = Promise.resolve();
   private scheduled = false;
   private handle: FileHandle | null = null;
@@ -276,8 +133,25 @@ export class AuditLog {
   private readonly write: NonNullable<AuditLogOptions['write']>;
   private readonly retryMs: number;
   private readonly onStateChange: AuditLogOptions['onStateChange'];
+  private readonly key: AuditKey | null;
+  private readonly checkpointEvery: number;
+  private readonly rotateBytes: number;
+  /** Lines for the checkpoints file whose entries are written, waiting for their own write. */
+  private sideBacklog: string[] = [];
+  /** Entries since the last checkpoint (checkpoints not counted). */
+  private sinceCheckpoint = 0;
+  private lastCheckpoint: { seq: number; reason: CheckpointReason } | null = null;
+  /** The first seq of the live file, and its bytes with what is queued for it (for rotation). */
+  private fileFirstSeq = 1;
+  private fileBytes = 0;
+  /** A rotation renamed the file but has not opened the next one yet. */
+  private renamed = false;
   /** Set when open() moved a torn last line aside. */
   repairedTail: { sideFile: string; bytes: number } | null = null;
+  /** Set when open() continued a log: its entries, and whether its last run ended with a shutdown checkpoint. */
+  resumed: { lastSeq: number; unanchored: number; cleanShutdown: boolean } | null = null;
+  /** `<log>.checkpoints.jsonl` (null in memory). */
+  readonly checkpointsFile: string | null;
 
   private constructor(
     readonly file: string | null,
@@ -286,37 +160,81 @@ export class AuditLog {
     this.write = options.write ?? ((handle, chunk) => handle.appendFile(chunk, 'utf8'));
     this.retryMs = options.retryMs ?? DEFAULT_RETRY_MS;
     this.onStateChange = options.onStateChange;
+    this.key = options.key ?? null;
+    this.checkpointEvery = options.checkpointEvery ?? AUDIT_DEFAULTS.checkpointEvery;
+    this.rotateBytes = file === null ? 0 : (options.rotateBytes ?? AUDIT_DEFAULTS.rotateBytes);
+    this.checkpointsFile = file === null ? null : checkpointsFileOf(file);
   }
 
   /** `file` null keeps the log in memory (tests, --dev without --audit-log). */
   static async open(file: string | null, options: AuditLogOptions = {}): Promise<AuditLog> {
     const log = new AuditLog(file, options);
     if (file === null) return log;
+    const key = log.key;
+    const broken = (f: string, seq: number, line: number, reason: string) => new ServicepathError('AUDIT_CHAIN_BROKEN', { file: f, seq, line, reason });
+    const mismatch = (detail: string) => new ServicepathError('AUDIT_KEY_MISMATCH', { file, detail });
+
+    // Where the live file picks up: after the last rotated file, when there is one.
+    const rotated = await rotatedFiles(file);
+    const lastRotated = rotated.at(-1) ?? null;
+    let start: ChainStart = { seq: 0, hash: GENESIS_HASH, keyed: null, lastCheckpoint: null };
+    if (lastRotated !== null) {
+      const last = await lastEntryOf(lastRotated.file);
+      if (last === null || last.seq !== lastRotated.last) {
+        throw broken(lastRotated.file, lastRotated.last, 0, `the last rotated file does not end with seq ${lastRotated.last}, as its name says`);
+      }
+      start = startAfter(last);
+    }
+    const checkpoints = await readCheckpointsFile(checkpointsFileOf(file), true);
+    const lastCheckpoint = lastRecord(checkpoints);
+    if (lastCheckpoint !== null && key === null) throw mismatch(`its checkpoints are signed by key ${lastCheckpoint.keyId}: give that --audit-key`);
+    if (lastCheckpoint !== null && key !== null && lastCheckpoint.keyId !== key.keyId) {
+      throw mismatch(`its checkpoints are signed by key ${lastCheckpoint.keyId}, not by the given key ${key.keyId}`);
+    }
+    const verifier = new ChainVerifier(key, start, checkpoints.byEntrySeq);
     const size = await stat(file).then(
       (s) => s.size,
       () => null,
     );
-    let repair: { sideFile: string; bytes: Buffer } | null = null;
+    let complete = 0;
+    let tail: Buffer = Buffer.alloc(0);
     if (size !== null) {
-      const { complete, tail } = await tornTail(file, size);
-      const result = await verifyAuditFile(file, complete);
-      if (!result.ok) {
-        throw new ServicepathError('AUDIT_CHAIN_BROKEN', { file, seq: result.brokenSeq ?? 0, line: result.brokenLine ?? 0, reason: result.reason ?? '' });
-      }
-      log.seq = result.lastSeq;
-      log.prevHash = result.lastHash;
-      log.size = complete;
-      if (tail.length > 0 && completesChain(tail, result)) {
-        // The whole entry is there, only its newline is missing: keep it.
-        const entry = AuditEntrySchema.parse(JSON.parse(tail.toString('utf8')));
-        log.seq = entry.seq;
-        log.prevHash = entry.hash;
-        log.size = size;
-        log.pending.push('\n');
-      } else if (tail.length > 0) {
-        repair = { sideFile: await sideFileName(file, new Date()), bytes: tail };
+      ({ complete, tail } = await tornTail(file, size));
+      const bad = await verifyFileLines(verifier, file, complete);
+      if (bad !== null) {
+        let reason = bad.failure.reason;
+        if (bad.line === 1 && lastRotated !== null && reason.startsWith('expected seq')) reason += ` (the log does not continue its last rotated file ${basename(lastRotated.file)})`;
+        if (bad.failure.problem === 'key') throw mismatch(`seq ${verifier.lastSeq + 1}: ${reason}`);
+        throw broken(file, verifier.lastSeq + 1, bad.line, reason);
       }
     }
+    if (key === null && verifier.keyed === true) throw mismatch('its entries carry MACs: give its --audit-key');
+    // The torn tail: kept when it is the next entry lacking only its newline, else moved aside.
+    let repair: { sideFile: string; bytes: Buffer } | null = null;
+    const keepTail = tail.length > 0 && verifier.add(tail.toString('utf8')) === null;
+    if (tail.length > 0 && !keepTail) repair = { sideFile: await sideFileName(file, new Date()), bytes: tail };
+    if (lastCheckpoint !== null) {
+      if (lastCheckpoint.entrySeq > verifier.lastSeq) {
+        throw broken(
+          file,
+          verifier.lastSeq + 1,
+          verifier.lastSeq - start.seq + 1,
+          `the log ends at seq ${verifier.lastSeq}, but its checkpoints file has a checkpoint at seq ${lastCheckpoint.entrySeq}: entries were cut off the end`,
+        );
+      }
+      if (lastCheckpoint.entrySeq <= start.seq) await checkRotatedCheckpoint(rotated, lastCheckpoint);
+    }
+    log.seq = verifier.lastSeq;
+    log.prevHash = verifier.lastHash;
+    log.size = keepTail ? (size ?? 0) : complete;
+    log.fileFirstSeq = start.seq + 1;
+    log.sinceCheckpoint = verifier.sinceCheckpoint;
+    if (verifier.lastCheckpointSeq !== null && verifier.lastCheckpointReason !== null) log.lastCheckpoint = { seq: verifier.lastCheckpointSeq, reason: verifier.lastCheckpointReason };
+    if (keepTail) log.pending.push({ text: '\n' });
+    log.fileBytes = log.size;
+    if (log.seq > 0) log.resumed = { lastSeq: log.seq, unanchored: log.sinceCheckpoint, cleanShutdown: log.lastCheckpoint?.seq === log.seq && log.lastCheckpoint.reason === 'shutdown' };
+    // A torn last record of the checkpoints file (a crash mid-append) is ended, so the next record has a line of its own.
+    if (checkpoints.unterminated) log.sideBacklog.push('\n');
     log.handle = await open(file, 'a');
     if (repair !== null) {
       // Moved aside before the file is cut (by the first write), and recorded in the chain, never dropped.
@@ -340,22 +258,45 @@ export class AuditLog {
     return this.seq;
   }
 
+  /** Whether entries carry a MAC and checkpoints are signed. */
+  get keyId(): string | null {
+    return this.key?.keyId ?? null;
+  }
+
   /** null while writes succeed; else since when they fail and the last failure (AUDIT_WRITE_FAILED). */
   get degraded(): { since: Date; error: ServicepathError } | null {
     return this.degradedSince === null || this.lastError === null ? null : { since: this.degradedSince, error: this.lastError };
   }
 
   health(): AuditHealth {
+    const keying = { keyed: this.key !== null, lastCheckpointSeq: this.lastCheckpoint?.seq ?? null };
     const d = this.degraded;
-    if (d === null) return { state: 'ok' };
+    if (d === null) return { state: 'ok', ...keying };
     const cause = d.error.cause as { code?: unknown } | undefined;
     const reason = typeof cause?.code === 'string' ? cause.code : 'write failed';
-    return { state: 'degraded', since: d.since.toISOString(), code: 'AUDIT_WRITE_FAILED', reason, backlog: this.pending.length };
+    return { state: 'degraded', since: d.since.toISOString(), code: 'AUDIT_WRITE_FAILED', reason, backlog: this.backlog(), ...keying };
+  }
+
+  private backlog(): number {
+    let n = 0;
+    for (const p of this.pending) if ('text' in p) n++;
+    return n;
   }
 
   append(fields: AuditFields, now: Date = new Date()): AuditEntry {
-    const body = { ...fields, seq: this.seq + 1, time: now.toISOString(), prevHash: this.prevHash };
-    const entry: AuditEntry = { ...body, hash: sha256Hex(body.prevHash + canonicalEntryJson(body)) };
+    const entry = this.chain(fields, now);
+    this.sinceCheckpoint++;
+    if (this.key !== null && this.checkpointEvery > 0 && this.sinceCheckpoint >= this.checkpointEvery) this.checkpoint('interval', now);
+    if (this.rotateBytes > 0 && this.fileBytes >= this.rotateBytes) this.rotate(now);
+    return entry;
+  }
+
+  /** Chains one entry and queues its line (with its checkpoints-file line, for a checkpoint). */
+  private chain(fields: AuditFields, now: Date, side?: (entry: AuditEntry) => string): AuditEntry {
+    const body: AuditBody = { ...fields, seq: this.seq + 1, time: now.toISOString(), prevHash: this.prevHash };
+    const input = entryInput(body);
+    const hash = sha256Hex(input);
+    const entry: AuditEntry = this.key === null ? { ...body, hash } : { ...body, mac: macHex(this.key.macKey, input), hash };
     this.seq = entry.seq;
     this.prevHash = entry.hash;
     const line = JSON.stringify(entry);
@@ -363,7 +304,13 @@ export class AuditLog {
       this.memory.push(line);
       return entry;
     }
-    this.pending.push(`${line}\n`);
+    this.pending.push(side === undefined ? { text: `${line}\n` } : { text: `${line}\n`, side: side(entry) });
+    if (this.rotateBytes > 0) this.fileBytes += Buffer.byteLength(line, 'utf8') + 1;
+    this.schedule();
+    return entry;
+  }
+
+  private schedule(): void {
     // While degraded the backlog waits for the next retry (not one write attempt per request).
     if (!this.scheduled && this.degradedSince === null) {
       this.scheduled = true;
@@ -372,7 +319,31 @@ export class AuditLog {
         void this.flush();
       });
     }
-    return entry;
+  }
+
+  /** A signed checkpoint of the last entry, as an entry of its own (no-op without a key or an entry). */
+  private checkpoint(reason: CheckpointReason, now: Date): void {
+    const key = this.key;
+    if (key === null || this.seq === 0) return;
+    const seq = this.seq;
+    const hash = this.prevHash;
+    const event = { kind: 'checkpoint' as const, seq, hash, reason, keyId: key.keyId, signature: signCheckpoint(key, seq, hash) };
+    const side = (entry: AuditEntry): string => {
+      const record: CheckpointRecord = { entrySeq: entry.seq, entryHash: entry.hash, seq, hash, reason, keyId: key.keyId, signature: event.signature, time: entry.time };
+      return `${JSON.stringify(record)}\n`;
+    };
+    this.chain({ ...SYSTEM_FIELDS, route: '(audit log: checkpoint)', inputSha256: sha256Hex(''), status: 0, event }, now, side);
+    this.sinceCheckpoint = 0;
+    this.lastCheckpoint = { seq: this.seq, reason };
+  }
+
+  /** Ends the live file with a checkpoint and queues its rename to `<log>.<firstSeq>-<lastSeq>.jsonl`. */
+  private rotate(now: Date): void {
+    this.checkpoint('rotation', now);
+    this.pending.push({ rotate: { first: this.fileFirstSeq, last: this.seq } });
+    this.fileFirstSeq = this.seq + 1;
+    this.fileBytes = 0;
+    this.schedule();
   }
 
   /** One line for the refusals of one address in one interval that got no line of their own. */
@@ -417,35 +388,53 @@ export class AuditLog {
   }
 
   private async drain(): Promise<void> {
-    const handle = this.handle;
-    if (handle === null) return;
-    if (this.pending.length === 0 && !this.cutBack && this.torn === null) {
+    if (this.handle === null) return;
+    if (this.pending.length === 0 && !this.cutBack && this.torn === null && this.sideBacklog.length === 0) {
       this.recovered();
       return;
     }
     this.lastAttempt = Date.now();
-    const lines = this.pending;
+    const items = this.pending;
     this.pending = [];
+    let done = 0;
     try {
       if (this.torn !== null) {
         await writeDurably(this.torn.sideFile, this.torn.bytes);
         this.torn = null;
       }
       if (this.cutBack) {
-        await handle.truncate(this.size);
+        await this.handle.truncate(this.size);
         this.cutBack = false;
       }
-      if (lines.length > 0) {
-        const chunk = lines.join('');
-        // Until the write is known whole, the file may hold part of it: cut back before the next write.
-        this.cutBack = true;
-        await this.write(handle, chunk);
-        this.cutBack = false;
-        this.size += Buffer.byteLength(chunk, 'utf8');
+      for (;;) {
+        let end = done;
+        while (end < items.length && 'text' in items[end]!) end++;
+        if (end > done) {
+          const lines = items.slice(done, end) as { text: string; side?: string }[];
+          const chunk = lines.map((l) => l.text).join('');
+          // Until the write is known whole, the file may hold part of it: cut back before the next write.
+          this.cutBack = true;
+          await this.write(this.handle, chunk);
+          this.cutBack = false;
+          this.size += Buffer.byteLength(chunk, 'utf8');
+          done = end;
+          for (const l of lines) if (l.side !== undefined) this.sideBacklog.push(l.side);
+        }
+        // A checkpoint goes to the checkpoints file only once the log holds it, on disk.
+        if (this.sideBacklog.length > 0 && this.checkpointsFile !== null) {
+          await this.handle.datasync();
+          await appendDurably(this.checkpointsFile, this.sideBacklog.join(''));
+          this.sideBacklog = [];
+        }
+        const next = items[done];
+        if (next === undefined) break;
+        if ('rotate' in next) await this.rotateFile(next.rotate);
+        done++;
       }
       this.recovered();
     } catch (err) {
-      this.pending = this.pending.length === 0 ? lines : lines.concat(this.pending);
+      const rest = items.slice(done);
+      this.pending = this.pending.length === 0 ? rest : rest.concat(this.pending);
       this.lastError = new ServicepathError('AUDIT_WRITE_FAILED', { file: this.file ?? '' }, { cause: err });
       if (this.degradedSince === null) {
         this.degradedSince = new Date();
@@ -453,6 +442,24 @@ export class AuditLog {
       }
       this.scheduleRetry();
     }
+  }
+
+  /** Renames the live file (all of it written: it ends with the rotation checkpoint) and opens the next one. */
+  private async rotateFile(range: { first: number; last: number }): Promise<void> {
+    const file = this.file;
+    const handle = this.handle;
+    if (file === null || handle === null) return;
+    if (!this.renamed) {
+      const target = rotatedName(file, range.first, range.last);
+      if (await exists(target)) throw new ServicepathError('FILE_EXISTS', { file: target });
+      await handle.datasync();
+      await rename(file, target);
+      this.renamed = true;
+    }
+    this.handle = await open(file, 'a');
+    this.renamed = false;
+    this.size = 0;
+    await handle.close().catch(() => undefined);
   }
 
   private recovered(): void {
@@ -482,33 +489,71 @@ export class AuditLog {
     this.retryTimer.unref();
   }
 
-  /** Every line written so far, oldest first (flushes first). */
-  async *lines(): AsyncGenerator<string> {
+  /** Every line written so far, oldest first, from the rotated files on (flushes first); files ending at or before `afterSeq` are skipped. */
+  async *lines(afterSeq = 0): AsyncGenerator<string> {
     if (this.file === null) {
       yield* this.memory.slice();
       return;
     }
     await this.flush();
-    const rl = createInterface({ input: createReadStream(this.file, 'utf8'), crlfDelay: Number.POSITIVE_INFINITY });
-    try {
-      for await (const line of rl) if (line !== '') yield line;
-    } finally {
-      rl.close();
+    const files = (await rotatedFiles(this.file)).filter((r) => r.last > afterSeq).map((r) => r.file);
+    files.push(this.file);
+    for (const file of files) {
+      const rl = createInterface({ input: createReadStream(file, 'utf8'), crlfDelay: Number.POSITIVE_INFINITY });
+      try {
+        for await (const line of rl) if (line !== '') yield line;
+      } finally {
+        rl.close();
+      }
     }
   }
 
+  /** Verifies the whole log (rotated files included) with the service's key, against its checkpoints file. */
   async verify(): Promise<VerifyResult> {
-    return verifyAuditLines(this.lines());
+    if (this.file === null) return verifyAuditLines(this.memory, this.key);
+    await this.flush();
+    const checkpointsFile = this.checkpointsFile !== null && (await exists(this.checkpointsFile)) ? this.checkpointsFile : null;
+    return verifyAuditSet(await logSetFiles(this.file), { key: this.key, checkpointsFile });
   }
 
-  /** Flushes (one last attempt when degraded) and closes; returns how many entries could not be written. */
+  /**
+   * Adds the shutdown checkpoint (under a key, unless the last entry is one), flushes (one last attempt when
+   * degraded) and closes; returns how many entries could not be written.
+   */
   async close(): Promise<number> {
+    if (!this.closed && !(this.lastCheckpoint?.seq === this.seq && this.lastCheckpoint.reason === 'shutdown')) this.checkpoint('shutdown', new Date());
     this.closed = true;
     if (this.retryTimer !== null) clearTimeout(this.retryTimer);
     this.retryTimer = null;
     await this.flush();
     await this.handle?.close();
     this.handle = null;
-    return this.pending.length;
+    return this.backlog();
   }
+}
+
+/** The last checkpoint of the checkpoints file, when it falls in a rotated file: that file must hold it, identical. */
+async function checkRotatedCheckpoint(rotated: readonly { file: string; first: number; last: number }[], record: CheckpointRecord): Promise<void> {
+  const holder = rotated.find((r) => r.first <= record.entrySeq && record.entrySeq <= r.last);
+  const fail = (file: string, reason: string) => new ServicepathError('AUDIT_CHAIN_BROKEN', { file, seq: record.entrySeq, line: 0, reason });
+  if (holder === undefined) throw fail(rotated[0]?.file ?? '', `no rotated file holds seq ${record.entrySeq}, which the checkpoints file names: a file of the set is missing`);
+  const rl = createInterface({ input: createReadStream(holder.file, 'utf8'), crlfDelay: Number.POSITIVE_INFINITY });
+  try {
+    for await (const line of rl) {
+      if (!line.includes(`"seq":${record.entrySeq},`)) continue;
+      let entry: AuditEntry | null = null;
+      try {
+        const parsed = AuditEntrySchema.safeParse(JSON.parse(line));
+        if (parsed.success) entry = parsed.data;
+      } catch {
+        entry = null;
+      }
+      if (entry === null || entry.seq !== record.entrySeq) continue;
+      if (entry.hash === record.entryHash) return;
+      throw fail(holder.file, 'the entry differs from the checkpoints file');
+    }
+  } finally {
+    rl.close();
+  }
+  throw fail(holder.file, `the file does not hold seq ${record.entrySeq}, which the checkpoints file names`);
 }

@@ -57,6 +57,62 @@ describe('servicepath tokens / serve / audit', () => {
     t.cleanup();
   });
 
+  it('keys audit writes the audit key pair; serve refuses to start without an audit key unless --unkeyed-audit or --dev', async () => {
+    const t = tempDir();
+    const c = capture();
+    expect(await runCli(['keys', 'audit', '--out', join(t.dir, 'keys'), '--json'], c.io)).toBe(0);
+    const written = JSON.parse(c.out.join('')) as { keyId: string; privateKeyFile: string; publicKeyFile: string };
+    expect(written.privateKeyFile).toBe(join(t.dir, 'keys', 'audit.key'));
+    expect(statSync(written.privateKeyFile).mode & 0o777).toBe(0o600);
+    const tokens = join(t.dir, 'tokens.json');
+    expect(await runCli(['tokens', 'add', '--file', tokens, '--id', 'a', '--role', 'admin'], capture().io)).toBe(0);
+    const refused = capture();
+    const saved = process.env.SERVICEPATH_AUDIT_KEY;
+    delete process.env.SERVICEPATH_AUDIT_KEY;
+    try {
+      expect(await runCli(['serve', '--models', t.dir, '--port', '0', '--tokens', tokens, '--audit-log', join(t.dir, 'a.jsonl')], refused.io)).toBe(EXIT.audit);
+    } finally {
+      if (saved !== undefined) process.env.SERVICEPATH_AUDIT_KEY = saved;
+    }
+    expect(refused.err.join('')).toContain('AUDIT_KEY_REQUIRED');
+    const unkeyed = capture();
+    const running = runCli(['serve', '--models', t.dir, '--port', '0', '--tokens', tokens, '--audit-log', join(t.dir, 'a.jsonl'), '--unkeyed-audit', '--no-watch'], unkeyed.io);
+    await waitFor(() => /serving at (http:\/\/\S+)/.exec(unkeyed.out.join('\n'))?.[1]);
+    expect(unkeyed.out.join('\n')).toContain('is UNKEYED (no MACs, no checkpoints; --unkeyed-audit)');
+    process.emit('SIGTERM', 'SIGTERM');
+    expect(await running).toBe(0);
+    const badKey = capture();
+    expect(await runCli(['serve', '--models', t.dir, '--port', '0', '--tokens', tokens, '--audit-key', written.publicKeyFile], badKey.io)).toBe(EXIT.usage);
+    expect(badKey.err.join('')).toContain('AUDIT_KEY_INVALID');
+    t.cleanup();
+  });
+
+  it('serves with --audit-key, closes with a shutdown checkpoint, and audit verify finds the last line dropped', async () => {
+    const t = tempDir();
+    const models = join(t.dir, 'models');
+    mkdirSync(models);
+    expect(await runCli(['keys', 'audit', '--out', t.dir], capture().io)).toBe(0);
+    const key = join(t.dir, 'audit.key');
+    const log = join(t.dir, 'audit.jsonl');
+    const c = capture();
+    const running = runCli(['serve', '--models', models, '--port', '0', '--dev', '--audit-log', log, '--audit-key', key, '--no-watch', '--allow-unsigned'], c.io);
+    const url = await waitFor(() => /serving at (http:\/\/\S+)/.exec(c.out.join('\n'))?.[1]);
+    await waitFor(() => /dev token[^:]*: (sp_\S+)/.exec(c.out.join('\n'))?.[1]);
+    expect(c.out.join('\n')).toMatch(/audit: .* keyed with key [0-9a-f]{16}; checkpoints every 1000 entries and at shutdown/);
+    expect(((await (await fetch(`${url}/healthz`)).json()) as { audit: unknown }).audit).toEqual({ state: 'ok', keyed: true, lastCheckpointSeq: null });
+    process.emit('SIGTERM', 'SIGTERM');
+    expect(await running).toBe(0);
+    const v = capture();
+    expect(await runCli(['audit', 'verify', '--log', log, '--key', key, '--require-shutdown', '--json'], v.io)).toBe(0);
+    expect(JSON.parse(v.out.join(''))).toMatchObject({ ok: true, entries: 2, macs: 'verified', cleanShutdown: true, warning: null });
+    const lines = readFileSync(log, 'utf8').trimEnd().split('\n');
+    writeFileSync(log, `${lines.slice(0, -1).join('\n')}\n`);
+    const cut = capture();
+    expect(await runCli(['audit', 'verify', '--log', log, '--public-key', join(t.dir, 'audit.pub')], cut.io)).toBe(EXIT.audit);
+    expect(cut.err.join('')).toContain('AUDIT_CHAIN_BROKEN');
+    t.cleanup();
+  });
+
   it('refuses to start with a --trusted-keys that is not an Ed25519 public key', async () => {
     const t = tempDir();
     const keys = capture();

@@ -2,7 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { AuditQuerySchema, EmptyQuerySchema, errorResponses } from '../api-schemas.js';
-import { AuditEntrySchema } from '../audit-log.js';
+import { AuditEntrySchema } from '../audit-chain.js';
 import { AUDIT_ROLES } from '../auth.js';
 import type { ServeContext } from '../context.js';
 
@@ -14,7 +14,21 @@ const VerifySchema = z
     lastHash: z.string(),
     brokenSeq: z.number().int().optional(),
     brokenLine: z.number().int().optional(),
+    brokenFile: z.string().optional(),
     reason: z.string().optional(),
+    problem: z.enum(['chain', 'key']).optional(),
+    keyed: z.boolean().nullable(),
+    macs: z.enum(['verified', 'unchecked', 'none']),
+    checkpoints: z.number().int(),
+    signatures: z.enum(['verified', 'unchecked', 'none']),
+    keyId: z.string().nullable(),
+    lastCheckpointSeq: z.number().int().nullable(),
+    lastCheckpointReason: z.enum(['interval', 'rotation', 'shutdown']).nullable(),
+    /** Entries after the last checkpoint (not yet anchored by a signature). */
+    unanchored: z.number().int(),
+    cleanShutdown: z.boolean(),
+    files: z.array(z.string()),
+    external: z.object({ file: z.string(), checkpoints: z.number().int(), matched: z.number().int(), unreadable: z.number().int() }).strict().nullable(),
   })
   .strict();
 
@@ -31,7 +45,7 @@ export function registerAuditRoutes(app: FastifyInstance, ctx: ServeContext): vo
     handler: async (request) => {
       const { afterSeq, limit } = request.query;
       const entries: z.infer<typeof AuditEntrySchema>[] = [];
-      for await (const line of ctx.audit.lines()) {
+      for await (const line of ctx.audit.lines(afterSeq)) {
         const entry = AuditEntrySchema.parse(JSON.parse(line));
         if (entry.seq <= afterSeq) continue;
         entries.push(entry);
@@ -44,7 +58,7 @@ export function registerAuditRoutes(app: FastifyInstance, ctx: ServeContext): vo
     config: { access },
     schema: ctx.zod.schema('GET', '/v1/audit/verify', {
       tags: ['audit'],
-      summary: 'Verify the audit log hash chain; names the first broken seq',
+      summary: 'Verify the audit log: hash chain, MACs and checkpoint signatures under the service key, the checkpoints file; names the first broken seq',
       querystring: EmptyQuerySchema,
       response: { 200: VerifySchema, ...errorResponses(access) },
     }),

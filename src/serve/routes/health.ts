@@ -7,8 +7,10 @@ import { ServicepathError } from '../../errors/index.js';
 import { errorResponses } from '../api-schemas.js';
 import type { ServeContext } from '../context.js';
 
+/** Whether entries carry MACs under an audit key, and the seq of the last signed checkpoint entry. */
+const keying = { keyed: z.boolean(), lastCheckpointSeq: z.number().int().nullable() };
 const AuditStateSchema = z.discriminatedUnion('state', [
-  z.object({ state: z.literal('ok') }).strict(),
+  z.object({ state: z.literal('ok'), ...keying }).strict(),
   z
     .object({
       state: z.literal('degraded'),
@@ -19,6 +21,7 @@ const AuditStateSchema = z.discriminatedUnion('state', [
       reason: z.string(),
       /** Entries kept in memory until the log can be written. */
       backlog: z.number().int(),
+      ...keying,
     })
     .strict(),
 ]);
@@ -32,7 +35,7 @@ export function registerHealthRoutes(app: FastifyInstance, ctx: ServeContext): v
     config,
     schema: ctx.zod.schema('GET', '/healthz', {
       tags: ['health'],
-      summary: 'The process is alive; the audit log\'s state (ok, or degraded since a time, with the code)',
+      summary: 'The process is alive; the audit log\'s state (ok, or degraded since a time, with the code), whether it is keyed, its last checkpoint',
       response: { 200: HealthSchema, ...errorResponses(access) },
     }),
     handler: async () => ({ status: 'ok' as const, audit: ctx.audit.health() }),

@@ -5,7 +5,8 @@ import { appendFile, type FileHandle } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { command as auditCommand } from '../../../src/cli/audit.js';
-import { AuditLog, verifyAuditLog } from '../../../src/serve/audit-log.js';
+import { verifyAuditLog } from '../../../src/serve/audit-chain.js';
+import { AuditLog } from '../../../src/serve/audit-log.js';
 
 import { sha256Hex } from '../../../src/util/hash.js';
 import { auditEntries, auth, fakeApp, tempDir, writeFakeBundle } from './helpers.js';
@@ -54,7 +55,7 @@ describe('audit storage that degrades safely', () => {
     const models = () => app.inject({ method: 'GET', url: '/v1/models', headers: auth('planner') });
     const health = async () => (await app.inject({ method: 'GET', url: '/healthz' })).json();
     expect((await models()).statusCode).toBe(200);
-    expect(await health()).toEqual({ status: 'ok', audit: { state: 'ok' } });
+    expect(await health()).toEqual({ status: 'ok', audit: { state: 'ok', keyed: false, lastCheckpointSeq: null } });
 
     flaky.state.failing = true;
     // Served before the failure is known: its line is kept in memory, not lost.
@@ -81,7 +82,7 @@ describe('audit storage that degrades safely', () => {
     flaky.state.failing = false;
     const next = await models();
     expect(next.statusCode).toBe(200);
-    expect(await health()).toEqual({ status: 'ok', audit: { state: 'ok' } });
+    expect(await health()).toEqual({ status: 'ok', audit: { state: 'ok', keyed: false, lastCheckpointSeq: null } });
     await app.close();
     // The service log says it once each way, not once per refused request.
     expect(logLines.filter((l) => l.includes('requests that must be audited are refused'))).toHaveLength(1);

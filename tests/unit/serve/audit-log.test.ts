@@ -6,7 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { command as auditCommand } from '../../../src/cli/audit.js';
 import { reportError } from '../../../src/cli/common.js';
 import { EXIT } from '../../../src/errors/index.js';
-import { AuditLog, canonicalEntryJson, canonicalJson, entryHash, verifyAuditLog } from '../../../src/serve/audit-log.js';
+import { canonicalEntryJson, canonicalJson, entryHash, verifyAuditLog } from '../../../src/serve/audit-chain.js';
+import { AuditLog } from '../../../src/serve/audit-log.js';
 import { sha256Hex } from '../../../src/util/hash.js';
 import { auth, fakeApp, path, tempDir, writeFakeBundle } from './helpers.js';
 

@@ -6,7 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import { ServicepathError } from '../../../src/errors/index.js';
 import { type BuildAppOptions, buildApp } from '../../../src/serve/app.js';
 import { sha256Hex } from '../../../src/util/hash.js';
-import type { AuditEntry } from '../../../src/serve/audit-log.js';
+import type { AuditEntry } from '../../../src/serve/audit-chain.js';
 import type { TokenEntry } from '../../../src/serve/tokens-file.js';
 import type { BundleLoader, LoadedBundleLike } from '../../../src/serve/types.js';
 import type { Catalogue } from '../../../src/schemas/catalogue.js';

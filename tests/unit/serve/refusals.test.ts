@@ -1,7 +1,7 @@
 
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { verifyAuditLog } from '../../../src/serve/audit-log.js';
+import { verifyAuditLog } from '../../../src/serve/audit-chain.js';
 
 import { auditEntries, auth, fakeApp, tempDir, writeFakeBundle } from './helpers.js';
 

@@ -168,7 +168,7 @@ function contractSource(): string {
     "import type { z } from 'zod';",
     "import type * as Page from '../../../src/web/public/api.js';",
     "import type * as S from '../../../src/serve/api-schemas.js';",
-    "import type { AuditEntry, VerifyResult } from '../../../src/serve/audit-log.js';",
+    "import type { AuditEntry, VerifyResult } from '../../../src/serve/audit-chain.js';",
     'type SameKeys<A, B> = [Exclude<keyof A, keyof B>, Exclude<keyof B, keyof A>] extends [never, never] ? true : false;',
     'export const endpointsHaveResponses: SameKeys<typeof Page.ENDPOINTS, Page.Responses> = true;',
     `export const responsesAreKnown: SameKeys<Page.Responses, { ${Object.keys(SERVICE_RESPONSES).map((k) => `${k}: 1`).join('; ')} }> = true;`,
