@@ -6,18 +6,17 @@ import type { TruthChild } from '../schemas/truth.js';
 import { scoreChecked } from '../scoring/checked.js';
 import { mean, signErrors, spearman, topKHit } from './stats.js';
 import { insertEvent } from '../schemas/path.js';
+import { type ChildEffects, type PlannerSummary, summarisePlanner } from './planner-metrics.js';
 
 interface EvaluateEffectsOptions {
   /** True effects with |effect| at or below this (probability) do not count for the sign error rate (default 0.005). */
   minEffect?: number;
   /** Children whose variants go to the scorer in one call (default 16). */
   childrenPerBatch?: number;
-}
-
-interface ChildEffects {
-  estimated: number[];
-  truth: number[];
-  keys: string[];
+  /** Bootstrap replicates over families for the intervals (default 200; 0: no intervals). */
+  bootstrapSamples?: number;
+  /** Seed of the bootstrap (default 1). */
+  seed?: number;
 }
 
 interface ServiceBias {
@@ -29,7 +28,8 @@ interface ServiceBias {
   signErrorRate: number | null;
 }
 
-export interface EffectsEvaluation {
+/** The earlier figures plus the planner's (regret, top-1, policy value, coverage, intervals; planner-metrics.ts). */
+export interface EffectsEvaluation extends PlannerSummary {
   modelKind: string;
   children: number;
   /** Truth rows left out because their service is not in the catalogue. */
@@ -85,8 +85,9 @@ async function childEffects(
     }
     const scored = await scoreChecked(scorer, paths);
     const finals = scored.map((t) => t[t.length - 1]!);
-    for (const { base, rows } of plan) {
+    for (const [c, { base, rows }] of plan.entries()) {
       effects.push({
+        familyId: group[c]!.familyId,
         estimated: rows.map((r) => tidy(finals[r.at]! - finals[base]!)),
         truth: rows.map((r) => r.truth),
         keys: rows.map((r) => r.key),
@@ -96,8 +97,9 @@ async function childEffects(
   return { effects, skippedRows };
 }
 
-/** Top-3 hit rate, mean Spearman, sign error rate and bias over children (pure). */
-function summariseEffects(modelKind: string, effects: readonly ChildEffects[], skippedRows: number, minEffect = 0.005): EffectsEvaluation {
+/** Top-3 hit rate, mean Spearman, sign error rate, bias and the planner's figures over children (pure). */
+function summariseEffects(modelKind: string, effects: readonly ChildEffects[], skippedRows: number, opts: EvaluateEffectsOptions = {}): EffectsEvaluation {
+  const minEffect = opts.minEffect ?? 0.005;
   const withPairs = effects.filter((e) => e.truth.length > 0);
   const hits = withPairs.map((e) => (topKHit(e.estimated, e.truth, 3) ? 1 : 0));
   const rhos = withPairs.map((e) => spearman(e.estimated, e.truth)).filter((r) => Number.isFinite(r));
@@ -146,6 +148,7 @@ function summariseEffects(modelKind: string, effects: readonly ChildEffects[], s
     meanTrueEffect: mean(allTrue),
     bias: mean(allEst) - mean(allTrue),
     perService,
+    ...summarisePlanner(withPairs, { samples: opts.bootstrapSamples ?? 200, seed: opts.seed ?? 1, minEffect }),
   };
 }
 
@@ -156,5 +159,5 @@ export async function evaluateEffects(
   opts: EvaluateEffectsOptions = {},
 ): Promise<EffectsEvaluation> {
   const { effects, skippedRows } = await childEffects(scorer, children, catalogue, opts);
-  return summariseEffects(scorer.modelKind, effects, skippedRows, opts.minEffect ?? 0.005);
+  return summariseEffects(scorer.modelKind, effects, skippedRows, opts);
 }

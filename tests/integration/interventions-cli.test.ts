@@ -163,6 +163,14 @@ describe('servicepath interventions and evaluate-interventions on a logreg bundl
     const text = capture();
     expect(await runCli(['evaluate-interventions', '--bundle', `${bundle},${ipwBundle}`, '--truth', 'data-samples/truth', '--limit', '5'], text.io)).toBe(0);
     expect(text.out.join('')).toContain('Per service, ipw/1 (ipw):');
+    // The planner's view (regret, top-1, policy value; docs/interventions.md "How estimates are judged").
+    expect(text.out.join('')).toContain("Planner's view (95% intervals: bootstrap over");
+    expect(text.out.join('')).toContain('no intervals in this bundle');
+    const planner = (JSON.parse(c.out.join('')) as { results: { meanRegret: number; top1Agreement: number; policy: { k: number; ratio: number | null }[]; intervals: { meanRegret: { lower: number; upper: number } } }[] }).results[0]!;
+    expect(planner.meanRegret).toBeGreaterThanOrEqual(0);
+    expect(planner.intervals.meanRegret.lower).toBeLessThanOrEqual(planner.meanRegret);
+    expect(planner.intervals.meanRegret.upper).toBeGreaterThanOrEqual(planner.meanRegret);
+    expect(planner.policy.map((p) => p.k)).toEqual([1, 2, 4]);
     expect(r.results[0]!.children).toBe(40);
     expect(r.results[0]!.adjustment).toBe('none');
     expect(r.results[0]!.signPairs).toBeGreaterThan(0);
