@@ -253,6 +253,7 @@ export function buildModelCard(input: BuildModelCardInput): ModelCard {
       model_architecture: mf.string('/modelKind', 'modelKind'),
       architecture_description: [
         (base === undefined ? undefined : text.ARCHITECTURES[base.kind]) ?? 'See the resolved configuration.',
+        deep && config.contextHalfLivesDays.length > 0 ? text.TIME_CONTEXT(config.contextHalfLivesDays) : '',
         deep && config.wide ? text.WIDE_PART(config.wideInit) : '',
         deep && config.emaDecay > 0 ? text.WEIGHT_AVERAGE(config.emaDecay) : '',
         text.ADJUSTMENTS[config.adjustment] ?? '',

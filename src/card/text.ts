@@ -95,6 +95,10 @@ export const WIDE_PART = (wideInit: string): string =>
     ? 'Plus a wide part: the logistic-regression baseline fitted first on the same features (a weight per (code, window before the index) on the log count so far), kept fixed and added to every step\'s logit; the recurrent part starts at zero and learns only what it adds to the baseline.'
     : `Plus a wide part: a learned weight per (code, window before the index) on the log count so far, added to every step's logit (the baseline's features learnt jointly${wideInit === 'logreg' ? ', starting from the fitted baseline' : ''}).`;
 
+/** Appended to a sequence model's architecture when resolvedConfig.contextHalfLivesDays is not empty. */
+export const TIME_CONTEXT = (halfLivesDays: readonly number[]): string =>
+  `Each step's gates also see the recent path: a learned vector per earlier event, weighed by how long ago it happened (half-lives ${halfLivesDays.join(' and ')} days), so an event followed soon by another can count differently from the same two events far apart.`;
+
 /** Appended to a sequence model's architecture when resolvedConfig.emaDecay > 0. */
 export const WEIGHT_AVERAGE = (decay: number): string =>
   `Its weights are an exponential moving average over the training steps (decay ${decay}), which validation and early stopping also used.`;

@@ -29,6 +29,10 @@ export function buildModel(input: SequenceModelConfig): tf.LayersModel {
       units: config.hiddenDim,
       seed: seed + 100,
       dropout: config.dropout,
+      context:
+        config.context === null
+          ? null
+          : { halfLives: config.context.halfLivesDays.map((d) => d / (config.context as { daysPerUnit: number }).daysPerUnit), featureIndex: config.context.featureIndex },
       name: 'min_gru_0',
     });
     let h = first.apply([tokens, feats]) as tf.SymbolicTensor;

@@ -22,6 +22,16 @@ const SequenceModelConfigSchema = z
     layers: NETWORK_FIELDS.layers,
     heads: NETWORK_FIELDS.heads,
     dropout: NETWORK_FIELDS.dropout,
+    /** The minimal GRU's time-decayed context: half-lives in days on a time step feature (null = none). */
+    context: z
+      .object({
+        halfLivesDays: NETWORK_FIELDS.contextHalfLivesDays,
+        featureIndex: z.number().int().min(0),
+        daysPerUnit: z.number().positive(),
+      })
+      .strict()
+      .nullable()
+      .default(null),
     /**
      * The wide part (src/model/wide.ts): a learned weight per (token, window before the index) on the log1p count
      * so far, added to every step's logit. Its windows come from the preprocessing; null = no wide part.
@@ -43,6 +53,12 @@ const SequenceModelConfigSchema = z
   .superRefine((c, ctx) => {
     if (c.wide !== null && c.wide.featureIndex >= c.numFeatures) {
       ctx.addIssue({ code: 'custom', path: ['wide', 'featureIndex'], message: `must be below numFeatures (${c.numFeatures})` });
+    }
+    if (c.context !== null && c.context.featureIndex >= c.numFeatures) {
+      ctx.addIssue({ code: 'custom', path: ['context', 'featureIndex'], message: `must be below numFeatures (${c.numFeatures})` });
+    }
+    if (c.context !== null && c.context.halfLivesDays.length > 0 && (c.kind !== 'gru' || c.cell !== 'minimal')) {
+      ctx.addIssue({ code: 'custom', path: ['context'], message: 'the time-decayed context needs the gru kind with the minimal cell' });
     }
     if (c.kind === 'transformer' && c.embedDim % c.heads !== 0) {
       ctx.addIssue({ code: 'custom', path: ['heads'], message: `heads (${c.heads}) must divide embedDim (${c.embedDim})` });

@@ -3,6 +3,7 @@
 // fused GRU cell (gru-cell-kernels.ts) and the minimal GRU's scans (min-gru-kernels.ts).
 import * as tf from '@tensorflow/tfjs';
 import { allocFloat32, viewOf } from './backend-memory.js';
+import { CONTEXT_SCAN, CONTEXT_SCAN_GRAD, contextScan, contextScanGrad } from './context-kernels.js';
 import { GATHER_ROWS, gatherRowsKernel } from './gather-rows.js';
 import { GRU_CELL, GRU_CELL_GRAD, gruCell, gruCellGrad } from './gru-cell-kernels.js';
 import { MIN_GRU_SCAN, MIN_GRU_SCAN_GRAD, minGruScan, minGruScanGrad } from './min-gru-kernels.js';
@@ -47,5 +48,7 @@ export function registerModelKernels(backendName: string): void {
   tf.registerKernel({ kernelName: GATHER_ROWS, backendName, kernelFunc: gatherRowsKernel as unknown as tf.KernelFunc });
   tf.registerKernel({ kernelName: MIN_GRU_SCAN, backendName, kernelFunc: minGruScan as unknown as tf.KernelFunc });
   tf.registerKernel({ kernelName: MIN_GRU_SCAN_GRAD, backendName, kernelFunc: minGruScanGrad as unknown as tf.KernelFunc });
+  tf.registerKernel({ kernelName: CONTEXT_SCAN, backendName, kernelFunc: contextScan as unknown as tf.KernelFunc });
+  tf.registerKernel({ kernelName: CONTEXT_SCAN_GRAD, backendName, kernelFunc: contextScanGrad as unknown as tf.KernelFunc });
   registered.add(backendName);
 }

@@ -16,6 +16,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { ServicepathError } from '../errors/index.js';
 import { linear, product } from './linear.js';
+import { type MinGruContext, SpMinGruEmbed } from './min-gru.js';
 import { SpWideCounts, wideSteps } from './wide.js';
 
 /** One row: steps [start, end) of a path's encoded arrays; the state starts at zero at `start`. */
@@ -40,12 +41,13 @@ export function minGruEngineOf(model: tf.LayersModel): MinGruEngine | null {
   // Exactly: cell + head, or cell + head + wide part + their sum (buildModel's two minimal-GRU shapes).
   const withWide = wide instanceof SpWideCounts && body.length === 4 && byClass('Add').length === 1;
   if (body.length !== 2 && !withWide) return null;
-  if (cell.weights.length !== 4 || head.weights.length !== 2) return null;
+  const context = cell instanceof SpMinGruEmbed ? cell.context : null;
+  if (cell.weights.length !== 4 + (context?.halfLives.length ?? 0) || head.weights.length !== 2) return null;
   const units = (cell.getConfig() as { units: number }).units;
   const featureKernel = cell.weights[2] as tf.LayerVariable;
   const numFeatures = featureKernel.shape[0] as number;
   if (featureKernel.shape[1] !== 2 * units || head.weights[0]?.shape[0] !== units) return null;
-  return new MinGruEngine(cell, head, units, numFeatures, withWide ? (wide as SpWideCounts) : null);
+  return new MinGruEngine(cell, head, units, numFeatures, withWide ? (wide as SpWideCounts) : null, context);
 }
 
 /** Steps per engine chunk: 131,072 x 2H gates is 67 MB at H = 64 (a whole split at once overran the wasm heap). */
@@ -144,7 +146,13 @@ export class MinGruEngine {
     readonly units: number,
     readonly numFeatures: number,
     private readonly wide: SpWideCounts | null = null,
+    private readonly context: MinGruContext | null = null,
   ) {}
+
+  /** Whether the layer has the time-decayed context (its steps cost more: src/scoring/cost.ts). */
+  get hasContext(): boolean {
+    return this.context !== null;
+  }
 
   /** E W_t + bias of every vocabulary token ([V, 2H] float32), kept while the layer's weights stay the same. */
   private tokenPart: { weights: readonly tf.DataId[]; values: Float32Array } | null = null;
@@ -169,7 +177,7 @@ export class MinGruEngine {
   private gatesOf(table: StepTable): Float32Array {
     const u = table.count;
     const h2 = 2 * this.units;
-    const [embeddings, tokenKernel, featureKernel, bias] = this.cell.weights.map((w) => w.read()) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor1D];
+    const [embeddings, tokenKernel, featureKernel, bias] = this.cell.weights.slice(0, 4).map((w) => w.read()) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor1D];
     const tokenPart = this.tokenPreactivations(embeddings, tokenKernel, bias);
     const vocab = embeddings.shape[0];
     // Only the rows this call needs are copied (uploading the whole [V, 2H] table each call would cost V, not u);
@@ -182,7 +190,9 @@ export class MinGruEngine {
     }
     const gates = tf.tidy(() => {
       const feats = tf.tensor2d(table.feats.subarray(0, u * this.numFeatures), [u, this.numFeatures]);
-      return tf.sigmoid(tf.add(tf.tensor2d(rows, [u, h2]), product(feats, featureKernel)));
+      const pre = tf.add(tf.tensor2d(rows, [u, h2]), product(feats, featureKernel));
+      // With the context the sigmoid waits for each step's context (runChunk adds it).
+      return this.context === null ? tf.sigmoid(pre) : pre;
     });
     // Read outside tidy (tidy would walk a returned TypedArray element by element).
     const values = gates.dataSync() as Float32Array;
@@ -242,6 +252,9 @@ export class MinGruEngine {
     const refStates = new Float64Array(rows.length > 1 ? refLength * h : 0);
     const refLogits = new Float64Array(refLength);
     const state = new Float64Array(h);
+    const ctx = this.context === null ? null : new ContextState(this.context, this.contextTables(), h2, f);
+    const refCtx = ctx === null ? null : new Float64Array(rows.length > 1 ? refLength * ctx.width : 0);
+    const stepGates = new Float64Array(ctx === null ? 0 : h2);
     at = 0;
     for (let r = 0; r < rows.length; r++) {
       const row = rows[r] as EngineRow;
@@ -259,23 +272,45 @@ export class MinGruEngine {
       }
       if (step === 0) state.fill(0);
       else state.set(refStates.subarray((step - 1) * h, step * h));
+      if (ctx !== null && step > 0) ctx.restore(refCtx as Float64Array, step - 1);
       for (; step < length; step++) {
-        const z0 = (entries[rowAt + step] as number) * h2;
+        let g: Float32Array | Float64Array = gates;
+        let z0 = (entries[rowAt + step] as number) * h2;
+        if (ctx !== null) {
+          ctx.advance(row, row.start + step);
+          ctx.gatesInto(gates, z0, stepGates);
+          g = stepGates;
+          z0 = 0;
+        }
         const s0 = z0 + h;
         let logit = headBias;
         for (let k = 0; k < h; k++) {
           const hp = state[k] as number;
-          const hn = hp + (gates[z0 + k] as number) * (2 * (gates[s0 + k] as number) - 1 - hp);
+          const hn = hp + (g[z0 + k] as number) * (2 * (g[s0 + k] as number) - 1 - hp);
           state[k] = hn;
           logit += hn * (head[k] as number);
         }
         if (r === 0) {
           refLogits[step] = logit;
           if (rows.length > 1) refStates.set(state, step * h);
+          if (ctx !== null && rows.length > 1) ctx.save(refCtx as Float64Array, step);
         }
         if (step >= from) out(r, step, logit + (wideLogits === null ? 0 : (wideLogits[rowAt + step] as number)));
       }
     }
+  }
+
+  /** The context tables' values ([V, 2H] each), kept while the layer's weights stay the same. */
+  private contextPart: { weights: readonly tf.DataId[]; values: Float32Array[] } | null = null;
+
+  private contextTables(): Float32Array[] {
+    const tensors = this.cell.weights.slice(4).map((w) => w.read());
+    const ids = tensors.map((t) => t.dataId);
+    const cached = this.contextPart;
+    if (cached !== null && ids.length === cached.weights.length && ids.every((id, i) => id === cached.weights[i])) return cached.values;
+    const values = tensors.map((t) => t.dataSync() as Float32Array);
+    this.contextPart = { weights: ids, values };
+    return values;
   }
 
   /** Running sums of the wide weights times the log-count increments, per step of the rows in order; null without a wide part. */
@@ -298,5 +333,66 @@ export class MinGruEngine {
       at += row.end - row.start;
     }
     return out;
+  }
+}
+
+/**
+ * The time-decayed context of one row in the engine (the same recurrence as src/model/context-kernels.ts, in
+ * float64): m_t = d_t (m_{t-1} + R[token_{t-1}]) per half-life, added to a step's pre-activations before the sigmoid.
+ */
+class ContextState {
+  readonly width: number;
+  private readonly m: Float64Array;
+  private readonly rates: Float64Array;
+
+  constructor(
+    private readonly spec: MinGruContext,
+    private readonly tables: readonly Float32Array[],
+    private readonly h2: number,
+    private readonly numFeatures: number,
+  ) {
+    this.width = spec.halfLives.length * h2;
+    this.m = new Float64Array(this.width);
+    this.rates = Float64Array.from(spec.halfLives, (hl) => -1 / hl);
+  }
+
+  /** Moves the context to step t of the row (zero at the row's first step). */
+  advance(row: EngineRow, t: number): void {
+    const m = this.m;
+    if (t === row.start) {
+      m.fill(0);
+      return;
+    }
+    const f = this.numFeatures;
+    const fi = this.spec.featureIndex;
+    const gap = Math.abs((row.feats[t * f + fi] as number) - (row.feats[(t - 1) * f + fi] as number));
+    const prev = (row.tokens[t - 1] as number) * this.h2;
+    const h2 = this.h2;
+    for (let k = 0; k < this.tables.length; k++) {
+      const d = 2 ** ((this.rates[k] as number) * gap);
+      const table = this.tables[k] as Float32Array;
+      const o = k * h2;
+      for (let j = 0; j < h2; j++) m[o + j] = d * ((m[o + j] as number) + (table[prev + j] as number));
+    }
+  }
+
+  /** σ(pre[at..at+2H) + the context) into out. */
+  gatesInto(pre: Float32Array, at: number, out: Float64Array): void {
+    const h2 = this.h2;
+    const m = this.m;
+    const layers = this.tables.length;
+    for (let j = 0; j < h2; j++) {
+      let v = pre[at + j] as number;
+      for (let k = 0; k < layers; k++) v += m[k * h2 + j] as number;
+      out[j] = 1 / (1 + Math.exp(-v));
+    }
+  }
+
+  save(into: Float64Array, step: number): void {
+    into.set(this.m, step * this.width);
+  }
+
+  restore(from: Float64Array, step: number): void {
+    this.m.set(from.subarray(step * this.width, (step + 1) * this.width));
   }
 }

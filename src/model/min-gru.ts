@@ -7,6 +7,7 @@
 // than the batch's rows it projects the embedding table once (E W: [V,2H]) and gathers projected rows,
 // which is the same function as gather-then-project at a fraction of the cost. Later layers are residual.
 import * as tf from '@tensorflow/tfjs';
+import { contextScanOf } from './context-kernels.js';
 import { type SeededDropout, seededDropout } from './dropout.js';
 import { gatherRows } from './gather-rows.js';
 import { linear, product } from './linear.js';
@@ -54,12 +55,25 @@ function shapeOf(inputShape: tf.Shape | tf.Shape[], index: number): tf.Shape {
   return (Array.isArray(inputShape[0]) ? inputShape[index] : inputShape) as tf.Shape;
 }
 
+/**
+ * The time-decayed context (context-kernels.ts): at each step the gates also see, per half-life, the sum of a
+ * learned row per earlier token weighed by 2^(-elapsed / halfLife). So a step's gates depend on what happened
+ * shortly before it, in time: "A then B within weeks" and bursts of contacts become visible to one layer.
+ */
+export interface MinGruContext {
+  /** Half-lives in the units of the time step feature. */
+  halfLives: number[];
+  /** The step feature that holds each step's time (its differences are the elapsed times). */
+  featureIndex: number;
+}
+
 interface MinGruEmbedArgs {
   vocabSize: number;
   embedDim: number;
   units: number;
   seed: number;
   dropout: number;
+  context?: MinGruContext | null;
   name?: string;
 }
 
@@ -71,7 +85,9 @@ export class SpMinGruEmbed extends tf.layers.Layer implements SeededDropout {
   readonly units: number;
   readonly seed: number;
   readonly dropout: number;
+  readonly context: MinGruContext | null;
   dropoutClock = 0;
+  private contextTables: tf.LayerVariable[] = [];
   private embeddings!: tf.LayerVariable;
   private tokenKernel!: tf.LayerVariable;
   private featureKernel!: tf.LayerVariable;
@@ -84,6 +100,7 @@ export class SpMinGruEmbed extends tf.layers.Layer implements SeededDropout {
     this.units = args.units;
     this.seed = args.seed;
     this.dropout = args.dropout;
+    this.context = args.context === undefined || args.context === null || args.context.halfLives.length === 0 ? null : args.context;
   }
 
   override build(inputShape: tf.Shape | tf.Shape[]): void {
@@ -102,6 +119,8 @@ export class SpMinGruEmbed extends tf.layers.Layer implements SeededDropout {
     this.tokenKernel = this.addWeight('token_kernel', [this.embedDim, h2], 'float32', uniform(this.seed + 1));
     this.featureKernel = this.addWeight('feature_kernel', [numFeatures, h2], 'float32', uniform(this.seed + 2));
     this.bias = this.addWeight('bias', [h2], 'float32', tf.initializers.zeros());
+    // Zero at the start: the layer begins as the context-free cell and learns what the recent path adds.
+    this.contextTables = (this.context?.halfLives ?? []).map((_, k) => this.addWeight(`context_${k}`, [this.vocabSize, h2], 'float32', tf.initializers.zeros()));
     this.built = true;
   }
 
@@ -125,7 +144,14 @@ export class SpMinGruEmbed extends tf.layers.Layer implements SeededDropout {
           ? gatherRows(linear(e, w, b), ids) // project the table once, gather projected rows
           : linear(gatherRows(e, ids), w, b);
       const featPart = product(tf.reshape(feats, [rows, numFeatures]) as tf.Tensor2D, this.featureKernel.read() as tf.Tensor2D);
-      const projected = tf.reshape(tf.add(tokenPart, featPart), [batch, steps, 2 * this.units]) as tf.Tensor3D;
+      let projected = tf.reshape(tf.add(tokenPart, featPart), [batch, steps, 2 * this.units]) as tf.Tensor3D;
+      if (this.context !== null) {
+        const times = tf.reshape(tf.slice(feats, [0, 0, this.context.featureIndex], [batch, steps, 1]), [batch, steps]) as tf.Tensor2D;
+        const tables = this.contextTables.map((w) => w.read() as tf.Tensor2D);
+        const table = tables.length === 1 ? (tables[0] as tf.Tensor2D) : (tf.concat(tables, 1) as tf.Tensor2D);
+        const rowsOf = tf.reshape(gatherRows(table, ids), [batch, steps, tables.length * 2 * this.units]) as tf.Tensor3D;
+        projected = tf.add(projected, contextScanOf(rowsOf, times, this.context.halfLives));
+      }
       return seededDropout(minGruScan(projected), this.dropout, this.seed, this.dropoutClock, kwargs.training === true);
     });
   }
@@ -138,6 +164,7 @@ export class SpMinGruEmbed extends tf.layers.Layer implements SeededDropout {
       units: this.units,
       seed: this.seed,
       dropout: this.dropout,
+      ...(this.context === null ? {} : { context: { halfLives: [...this.context.halfLives], featureIndex: this.context.featureIndex } }),
     };
   }
 }

@@ -32,6 +32,11 @@ export const NETWORK_FIELDS = {
   heads: z.number().int().min(1).max(64).default(2),
   /** Dropout rate on the sequence layers' outputs while training; seeded, so runs repeat. */
   dropout: z.number().min(0).max(0.9).default(0.1),
+  /**
+   * The minimal GRU's time-decayed context (src/model/context-kernels.ts): per half-life (days), each step's gates
+   * also see a learned row per earlier event, weighed by 2^(-days since it / half-life). [] = none.
+   */
+  contextHalfLivesDays: z.array(z.number().min(1).max(36_525)).max(4).default([]),
 };
 /** The longest context a sequence model may be given. */
 export const MAX_CONTEXT = 4096;

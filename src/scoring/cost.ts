@@ -7,16 +7,21 @@
 import type { ScoreMode } from '../schemas/scoring.js';
 
 /** How a bundle's model runs when scoring, as far as cost goes. */
-export type ScoringEngineKind = 'logreg' | 'min-gru-engine' | 'tfjs-recurrent' | 'tfjs-transformer';
+export type ScoringEngineKind = 'logreg' | 'min-gru-engine' | 'min-gru-engine-context' | 'tfjs-recurrent' | 'tfjs-transformer';
 
 /**
  * Cost units per model step, per engine, measured on one explanation (a 200-event path, its occlusions and
  * insertions, bundles trained on data-samples/ with maxLen 181): about 1.1 us of CPU a unit for each engine on
  * the development machine. A transformer step attends to its whole window, so its weight grows with maxLen.
  */
+/** Measured: 2.2-2.7 times the plain engine's time on the same explanation (data-samples bundles, maxLen 181). */
+const CONTEXT_STEP_COST = 2.5;
 export const STEP_COST: Readonly<Record<Exclude<ScoringEngineKind, 'tfjs-transformer'>, number>> = {
   logreg: 0.1,
   'min-gru-engine': 1,
+  // The time-decayed context: its recurrence and a sigmoid per step and unit, where the plain engine reuses the
+  // gates of repeated steps.
+  'min-gru-engine-context': CONTEXT_STEP_COST,
   'tfjs-recurrent': 4,
 };
 /** A transformer step's cost units per position of its window (21 units a step at maxLen 181). */

@@ -242,7 +242,7 @@ export function createScorer(
 
 function networkModel(kind: Exclude<ModelKind, 'logreg'>, prep: Preprocessing, network: LayersModel, engine: ScoringEngine): ScoringModel {
   const fast = engine === 'auto' ? minGruEngineOf(network) : null;
-  if (fast !== null) return { logits: engineLogits(prep, fast), engine: 'min-gru-engine', maxLen: prep.maxLen };
+  if (fast !== null) return { logits: engineLogits(prep, fast), engine: fast.hasContext ? 'min-gru-engine-context' : 'min-gru-engine', maxLen: prep.maxLen };
   return { logits: sequenceLogits(prep, network), engine: kind === 'transformer' ? 'tfjs-transformer' : 'tfjs-recurrent', maxLen: prep.maxLen };
 }
 

@@ -140,11 +140,16 @@ function evaluate(examples: readonly Example[], probs: Float64Array, config: Res
   });
 }
 
+/** The time-before-index step feature and its days per unit: what the wide part's windows and the context's half-lives read. */
+function timeFeatureOf(prep: Preprocessing): { featureIndex: number; daysPerUnit: number } {
+  const featureIndex = prep.stepFeatures.indexOf('yearsBeforeIndex');
+  if (featureIndex < 0) throw new ServicepathError('MODEL_CONFIG_INVALID', { issues: 'the preprocessing has no yearsBeforeIndex step feature' });
+  return { featureIndex, daysPerUnit: prep.scales.beforeIndexDays };
+}
+
 /** The wide part's windows: the logreg's count windows on the time-before-index step feature. */
 function wideSpecOf(prep: Preprocessing): Omit<NonNullable<SequenceModelConfig['wide']>, 'trainable'> {
-  const featureIndex = prep.stepFeatures.indexOf('yearsBeforeIndex');
-  if (featureIndex < 0) throw new ServicepathError('MODEL_CONFIG_INVALID', { issues: 'wide: the preprocessing has no yearsBeforeIndex step feature' });
-  return { windowEdgesDays: [...prep.countWindowsDays], featureIndex, daysPerUnit: prep.scales.beforeIndexDays };
+  return { windowEdgesDays: [...prep.countWindowsDays], ...timeFeatureOf(prep) };
 }
 
 type SplitName = 'train' | 'validation' | 'test';
@@ -259,6 +264,7 @@ async function baseModelStage(input: TrainInputs, resolved: ResolvedTrainConfig,
     dropout: config.dropout,
     seed: config.seed,
     wide: config.wide ? { ...wideSpecOf(prep), trainable: config.wideInit !== 'logreg-fixed' } : null,
+    context: config.contextHalfLivesDays.length === 0 ? null : { halfLivesDays: config.contextHalfLivesDays, ...timeFeatureOf(prep) },
   });
   let initialiseModel: ((m: LayersModel) => void) | undefined;
   if (config.wide && config.wideInit !== 'zero') {

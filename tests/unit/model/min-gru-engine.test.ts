@@ -100,6 +100,32 @@ describe('minimal GRU scoring engine', () => {
     network.dispose();
   });
 
+  it('with the time-decayed context, gives the tfjs logits for shared prefixes, variants and windows', () => {
+    const network = model({ context: { halfLivesDays: [1, 4], featureIndex: 1, daysPerUnit: 2 } });
+    expect(network.getWeights().length).toBeGreaterThan(model().getWeights().length);
+    const rand = mulberry32(5);
+    const base = randomRow(rand, 14);
+    const long = randomRow(rand, 20);
+    const rows: EngineRow[] = [
+      base,
+      variantOf(base, 0, 7),
+      variantOf(base, 6, 9),
+      variantOf(base, 13, 2),
+      { ...base, end: 8 },
+      randomRow(rand, 1),
+      ...[0, 3, 9].map((start) => ({ ...long, start, end: start + 11 })),
+    ];
+    const want = tfjsLogits(network, rows);
+    expect(maxAbsDiff(engineLogits(network, rows), want)).toBeLessThan(1e-5);
+    // The context matters: zeroing its tables changes the logits.
+    const weights = network.getWeights();
+    const plain = model({ context: { halfLivesDays: [1, 4], featureIndex: 1, daysPerUnit: 2 } });
+    plain.setWeights(weights.map((w, i) => (i === 4 || i === 5 ? tf.zerosLike(w) : w)));
+    expect(maxAbsDiff(engineLogits(plain, rows), want)).toBeGreaterThan(1e-3);
+    network.dispose();
+    plain.dispose();
+  });
+
   it('scores windows (rows that start inside the encoded arrays) and only reports steps from readFrom', () => {
     const network = model();
     const rand = mulberry32(8);

@@ -90,6 +90,26 @@ describe('scoreFinal and the cost of scoring', () => {
     expect(engine.costOf!([40, 10], 'final')).toBe((24 + 10) * STEP_COST['min-gru-engine']);
     expect(tfjs.costOf!([40], 'trajectory')).toBe((24 + 16 * 24) * STEP_COST['tfjs-recurrent']);
     net.dispose();
+    // The time-decayed context runs in the engine at its own, higher price.
+    const timeFeature = prep.stepFeatures.indexOf('yearsBeforeIndex');
+    const withContext = network({ context: { halfLivesDays: [30, 180], featureIndex: timeFeature, daysPerUnit: prep.scales.beforeIndexDays } });
+    const contextScorer = createScorer(prep, { kind: 'gru', network: withContext }, calibration, null, 'auto');
+    expect(contextScorer.costOf!([40, 10], 'final')).toBe((24 + 10) * STEP_COST['min-gru-engine-context']);
+    expect(STEP_COST['min-gru-engine-context']).toBeGreaterThan(STEP_COST['min-gru-engine']);
+    withContext.dispose();
+  });
+
+  it('gives the same final risks through the engine and tfjs with the time-decayed context', async () => {
+    const timeFeature = prep.stepFeatures.indexOf('yearsBeforeIndex');
+    const net = network({ context: { halfLivesDays: [30, 180], featureIndex: timeFeature, daysPerUnit: prep.scales.beforeIndexDays } });
+    const original = randomPath(mulberry32(29), 30);
+    const variants = [original, ...original.events.map((_, i) => occlusionVariant(original, i)!)];
+    const viaEngine = await createScorer(prep, { kind: 'gru', network: net }, calibration, null, 'auto').scoreFinal!(variants);
+    const viaTfjs = await createScorer(prep, { kind: 'gru', network: net }, calibration, null, 'tfjs').scoreFinal!(variants);
+    let worst = 0;
+    for (let i = 0; i < variants.length; i++) worst = Math.max(worst, Math.abs((viaEngine[i] as number) - (viaTfjs[i] as number)));
+    expect(worst).toBeLessThan(1e-6);
+    net.dispose();
   });
 
   it('yields to the event loop during a long call and ends it when its signal fires', async () => {
