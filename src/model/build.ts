@@ -2,7 +2,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { resolveModelConfig, type SequenceModelConfig } from './config.js';
 import { CausalGru } from './gru.js';
-import { SpMinGru, SpMinGruEmbed } from './min-gru.js';
+import { type MinGruContext, SpMinGru, SpMinGruEmbed } from './min-gru.js';
 import { SpStepLogit } from './step-logit.js';
 import { SpLayerNorm, SpPositionEmbedding, SpTransformerBlock } from './transformer.js';
 import { SpWideCounts } from './wide.js';
@@ -13,6 +13,13 @@ function withWide(config: SequenceModelConfig, tokens: tf.SymbolicTensor, feats:
   const { trainable, ...spec } = config.wide;
   const wide = new SpWideCounts({ vocabSize: config.vocabSize, ...spec, trainable, name: 'wide_counts' }).apply([tokens, feats]) as tf.SymbolicTensor;
   return tf.layers.add({ name: 'wide_and_deep' }).apply([logits, wide]) as tf.SymbolicTensor;
+}
+
+/** The context's half-lives in the units of its time feature, as the layer reads them. */
+function layerContext(context: SequenceModelConfig['context']): MinGruContext | null {
+  if (context === null) return null;
+  const { halfLivesDays, featureIndex, daysPerUnit } = context;
+  return { halfLives: halfLivesDays.map((d) => d / daysPerUnit), featureIndex };
 }
 
 export function buildModel(input: SequenceModelConfig): tf.LayersModel {
@@ -29,10 +36,7 @@ export function buildModel(input: SequenceModelConfig): tf.LayersModel {
       units: config.hiddenDim,
       seed: seed + 100,
       dropout: config.dropout,
-      context:
-        config.context === null
-          ? null
-          : { halfLives: config.context.halfLivesDays.map((d) => d / (config.context as { daysPerUnit: number }).daysPerUnit), featureIndex: config.context.featureIndex },
+      context: layerContext(config.context),
       name: 'min_gru_0',
     });
     let h = first.apply([tokens, feats]) as tf.SymbolicTensor;

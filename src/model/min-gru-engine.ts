@@ -50,6 +50,11 @@ export function minGruEngineOf(model: tf.LayersModel): MinGruEngine | null {
   return new MinGruEngine(cell, head, units, numFeatures, withWide ? (wide as SpWideCounts) : null, context);
 }
 
+/** Whether a cached table was made from these weights (an assigned weight gets a new dataId). */
+function sameIds(now: readonly tf.DataId[], cached: readonly tf.DataId[]): boolean {
+  return now.length === cached.length && now.every((id, i) => id === cached[i]);
+}
+
 /** Steps per engine chunk: 131,072 x 2H gates is 67 MB at H = 64 (a whole split at once overran the wasm heap). */
 const ENGINE_MAX_STEPS = 131_072;
 
@@ -161,7 +166,7 @@ export class MinGruEngine {
     // A weight that is assigned (setWeights, training) gets a new dataId, so a stale table is never used.
     const weights = [embeddings.dataId, tokenKernel.dataId, bias.dataId];
     const cached = this.tokenPart;
-    if (cached !== null && weights.every((id, i) => id === cached.weights[i])) return cached.values;
+    if (cached !== null && sameIds(weights, cached.weights)) return cached.values;
     const table = tf.tidy(() => linear(embeddings, tokenKernel, bias));
     const values = table.dataSync() as Float32Array;
     table.dispose();
@@ -307,7 +312,7 @@ export class MinGruEngine {
     const tensors = this.cell.weights.slice(4).map((w) => w.read());
     const ids = tensors.map((t) => t.dataId);
     const cached = this.contextPart;
-    if (cached !== null && ids.length === cached.weights.length && ids.every((id, i) => id === cached.weights[i])) return cached.values;
+    if (cached !== null && sameIds(ids, cached.weights)) return cached.values;
     const values = tensors.map((t) => t.dataSync() as Float32Array);
     this.contextPart = { weights: ids, values };
     return values;
