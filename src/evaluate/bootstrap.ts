@@ -1,4 +1,5 @@
 // Seeded bootstrap: resample persons (or whole clusters, e.g. families) with replacement; percentile intervals.
+import { quantileSorted } from '../util/quantile.js';
 import { mulberry32 } from '../util/random.js';
 import { descendingOrder } from '../util/rank.js';
 import { checkAlpha, checkBinaryInput, checkInteger, checkLabels } from './validate.js';
@@ -69,13 +70,6 @@ export function gather(values: ArrayLike<number>, idx: Int32Array): Float64Array
   return out;
 }
 
-/** Percentile (linear interpolation between order statistics, "type 7") of sorted values. */
-function quantileSorted(sorted: readonly number[], q: number): number {
-  const h = (sorted.length - 1) * q;
-  const lo = Math.floor(h);
-  const hi = Math.ceil(h);
-  return sorted[lo]! + (h - lo) * (sorted[hi]! - sorted[lo]!);
-}
 
 export interface Interval {
   lower: number | null;

@@ -105,6 +105,25 @@ export const EffectModelSchema = z
     /** Logit used for g when a path has no history event yet. */
     emptyHistoryLogit: z.number(),
     l2: z.number().min(0),
+    /**
+     * Uncertainty of the second stage (null: none fitted): the same fit repeated on bootstrap resamples of the
+     * training families (whole families drawn with replacement), started from the point estimate, at the chosen
+     * l2. Each theta is laid out as the design's columns (base, counts, exposures, interactions) then the bias.
+     * The base model is held fixed, so the intervals are conditional on it (docs/interventions.md).
+     */
+    bootstrap: z
+      .object({
+        method: z.literal('family-bootstrap'),
+        replicates: z.number().int().min(2),
+        seed: z.number().int(),
+        /** Coverage of the percentile intervals the scorer reports, e.g. 0.9 for the 5th..95th percentile. */
+        level: z.number().gt(0).lt(1),
+        thetas: z.array(z.array(z.number())),
+      })
+      .strict()
+      .refine((b) => b.thetas.length === b.replicates, { message: 'one theta per replicate', path: ['thetas'] })
+      .nullable()
+      .default(null),
     weights: z
       .object({
         bias: z.number(),
@@ -129,6 +148,11 @@ export const EffectModelSchema = z
     if (m.weights.exposure.length !== s * m.tausDays.length) ctx.addIssue({ code: 'custom', path: ['weights', 'exposure'], message: 'services x taus weights' });
     if (m.weights.interactions.length !== s || m.weights.interactions.some((w, i) => w.length !== (m.markers[i]?.length ?? -1))) {
       ctx.addIssue({ code: 'custom', path: ['weights', 'interactions'], message: 'one weight per service marker' });
+    }
+    if (m.bootstrap !== null) {
+      const width = 2 + m.weights.counts.length + m.weights.exposure.length + m.weights.interactions.reduce((a, w) => a + w.length, 0);
+      const bad = m.bootstrap.thetas.findIndex((t) => t.length !== width);
+      if (bad >= 0) ctx.addIssue({ code: 'custom', path: ['bootstrap', 'thetas', bad], message: `each replicate needs ${width} parameters (the weights' layout, bias last)` });
     }
   });
 export type EffectModel = z.infer<typeof EffectModelSchema>;

@@ -32,4 +32,11 @@ export interface PathScorer {
    * weigh their steps by measured cost, src/scoring/cost.ts), from the paths' event counts alone.
    */
   costOf?(eventCounts: readonly number[], mode: ScoreMode): number;
+  /**
+   * The calibrated final risk of each path under each bootstrap replicate of the bundle's effect model
+   * (result[i].length === the replicates): the spread of a risk drop over the replicates is its interval.
+   * Present only when the bundle's effect model holds a bootstrap; `intervalLevel` is the intervals' coverage.
+   */
+  scoreFinalReplicates?(paths: readonly Path[], opts?: ScoreOptions): Promise<Float64Array[]>;
+  readonly intervalLevel?: number;
 }

@@ -8,7 +8,7 @@ import type { LogregModel } from '../schemas/fitted-models.js';
 import { encodeEvents, encodeWindows, trajectoryWindows } from '../features/preprocessing.js';
 import type { Preprocessing } from '../schemas/fitted-models.js';
 import type { EffectModel } from '../schemas/fitted-models.js';
-import { effectTrajectoryLogits, splitTreatments, type TreatmentSplit } from './treatment.js';
+import { effectColumns, effectDesignRow, effectTrajectoryLogits, splitTreatments, type TreatmentSplit } from './treatment.js';
 import { type EngineRow, type LayersModel, type MinGruEngine, minGruEngineOf, predictLogits } from '../model/index.js';
 import type { Path } from '../schemas/path.js';
 import type { ModelKind, PathScorer, ScoreMode, ScoreOptions } from '../schemas/scoring.js';
@@ -35,6 +35,8 @@ type TrajectoryLogits = (paths: readonly Path[], call: LogitCall) => Promise<Flo
 
 interface ScoringModel {
   logits: TrajectoryLogits;
+  /** With an effect model that holds a bootstrap: the final logits under each replicate, and their coverage. */
+  replicates?: { logits: ReplicateLogits; level: number };
   engine: ScoringEngineKind;
   /** Window length of a sequence model; null for the logreg. */
   maxLen: number | null;
@@ -169,31 +171,46 @@ function sameHistory(a: Path, b: Path): boolean {
   });
 }
 
+/** Each path's treatment split, its history's feature ids and the base model's logits of its (shared) history. */
+interface HistoryScores {
+  splits: TreatmentSplit[];
+  features: (Int32Array | null)[];
+  /** The path's history among the distinct histories, -1 when it has none. */
+  which: number[];
+  baseLogits: Float64Array[];
+}
+
+/** The base model runs once per distinct history (all insertions of a service into one path share it). */
+async function historyScores(prep: Preprocessing, base: TrajectoryLogits, effect: EffectModel, paths: readonly Path[], call: LogitCall): Promise<HistoryScores> {
+  const splits = paths.map((p) => splitTreatments(effect, p));
+  // Each history's feature ids serve both its hash and the second stage (one token lookup per event).
+  const features = splits.map((s) => (s.history === null ? null : eventFeatures(prep, s.history)));
+  const unique = new Map<number, number[]>();
+  const histories: Path[] = [];
+  const which = splits.map((s, i) => {
+    const history = s.history;
+    if (history === null) return -1;
+    const hash = historyHash(history, features[i] as Int32Array);
+    const candidates = unique.get(hash) ?? [];
+    const found = candidates.find((k) => sameHistory(histories[k] as Path, history));
+    if (found !== undefined) return found;
+    candidates.push(histories.length);
+    unique.set(hash, candidates);
+    histories.push(history);
+    return histories.length - 1;
+  });
+  // A history's last logit is the one the final step reads (effectTrajectoryLogits), so 'final' passes through.
+  const baseLogits = await base(histories, call);
+  return { splits, features, which, baseLogits };
+}
+
 /**
- * The treatment-aware model's logits: the base model scores each distinct history once (all insertions of a
- * service into one path share it), the second stage adds the treatments (src/scoring/treatment.ts).
+ * The treatment-aware model's logits: the base model scores each distinct history once, the second stage adds the
+ * treatments (src/scoring/treatment.ts).
  */
 function treatmentAwareLogits(prep: Preprocessing, base: TrajectoryLogits, effect: EffectModel): TrajectoryLogits {
   return async (paths, call) => {
-    const splits = paths.map((p) => splitTreatments(effect, p));
-    // Each history's feature ids serve both its hash and the second stage (one token lookup per event).
-    const features = splits.map((s) => (s.history === null ? null : eventFeatures(prep, s.history)));
-    const unique = new Map<number, number[]>();
-    const histories: Path[] = [];
-    const which = splits.map((s, i) => {
-      const history = s.history;
-      if (history === null) return -1;
-      const hash = historyHash(history, features[i] as Int32Array);
-      const candidates = unique.get(hash) ?? [];
-      const found = candidates.find((k) => sameHistory(histories[k] as Path, history));
-      if (found !== undefined) return found;
-      candidates.push(histories.length);
-      unique.set(hash, candidates);
-      histories.push(history);
-      return histories.length - 1;
-    });
-    // A history's last logit is the one the final step reads (effectTrajectoryLogits), so 'final' passes through.
-    const baseLogits = await base(histories, call);
+    const { splits, features, which, baseLogits } = await historyScores(prep, base, effect, paths, call);
     const out: Float64Array[] = [];
     for (let i = 0; i < paths.length; i++) {
       const history = which[i] === -1 ? null : (baseLogits[which[i] as number] as Float64Array);
@@ -204,10 +221,51 @@ function treatmentAwareLogits(prep: Preprocessing, base: TrajectoryLogits, effec
   };
 }
 
+/** Raw final logits of each path under each bootstrap replicate of the effect model ([path][replicate]). */
+type ReplicateLogits = (paths: readonly Path[], call: LogitCall) => Promise<Float64Array[]>;
+
+/**
+ * The final logit under each replicate is the replicate's parameters times the path's design row (the same row
+ * the second stage was fitted on; a unit test holds the point model's final logit to it), so one row per path
+ * serves every replicate.
+ */
+function treatmentReplicateLogits(prep: Preprocessing, base: TrajectoryLogits, effect: EffectModel, thetas: readonly (readonly number[])[]): ReplicateLogits {
+  const columns = effectColumns(prep, effect);
+  const thetaArrays = thetas.map((t) => Float64Array.from(t));
+  return async (paths, call) => {
+    const { splits, which, baseLogits } = await historyScores(prep, base, effect, paths, { ...call, mode: 'final' });
+    const out: Float64Array[] = [];
+    for (let i = 0; i < paths.length; i++) {
+      const k = which[i] as number;
+      const g = k === -1 ? effect.emptyHistoryLogit : ((baseLogits[k] as Float64Array)[(baseLogits[k] as Float64Array).length - 1] as number);
+      const row = effectDesignRow(prep, effect, columns, paths[i] as Path, splits[i] as TreatmentSplit, g);
+      out.push(
+        Float64Array.from(thetaArrays, (theta) => {
+          let z = theta[columns.cols] as number;
+          for (let j = 0; j < row.indices.length; j++) z += (theta[row.indices[j] as number] as number) * (row.values[j] as number);
+          return z;
+        }),
+      );
+      await call.slicer.pause();
+    }
+    return out;
+  };
+}
+
 function calibrated(modelKind: ModelKind, model: ScoringModel, calibration: Calibration, effect: boolean): PathScorer {
-  const { logits, engine, maxLen } = model;
+  const { logits, engine, maxLen, replicates } = model;
   return {
     modelKind,
+    ...(replicates === undefined
+      ? {}
+      : {
+          intervalLevel: replicates.level,
+          async scoreFinalReplicates(paths: readonly Path[], opts: ScoreOptions = {}): Promise<Float64Array[]> {
+            const out = await replicates.logits(paths, { mode: 'final', slicer: new TimeSlicer(opts.signal) });
+            for (const z of out) for (let i = 0; i < z.length; i++) z[i] = calibrate(calibration, z[i] as number);
+            return out;
+          },
+        }),
     async scoreTrajectories(paths: readonly Path[], opts: ScoreOptions = {}): Promise<Float64Array[]> {
       const out = await logits(paths, { mode: 'trajectory', slicer: new TimeSlicer(opts.signal) });
       for (const z of out) for (let i = 0; i < z.length; i++) z[i] = calibrate(calibration, z[i] as number);
@@ -236,7 +294,15 @@ export function createScorer(
 ): PathScorer {
   const base: ScoringModel =
     model.kind === 'logreg' ? { logits: logregLogits(prep, model.logreg), engine: 'logreg', maxLen: null } : networkModel(model.kind, prep, model.network, engine);
-  const scoring = effect === null ? base : { ...base, logits: treatmentAwareLogits(prep, base.logits, effect) };
+  const boot = effect?.bootstrap ?? null;
+  const scoring: ScoringModel =
+    effect === null
+      ? base
+      : {
+          ...base,
+          logits: treatmentAwareLogits(prep, base.logits, effect),
+          ...(boot === null ? {} : { replicates: { logits: treatmentReplicateLogits(prep, base.logits, effect, boot.thetas), level: boot.level } }),
+        };
   return calibrated(model.kind, scoring, calibration, effect !== null);
 }
 

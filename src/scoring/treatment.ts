@@ -13,7 +13,7 @@
 import type { EffectModel } from '../schemas/fitted-models.js';
 import type { Catalogue } from '../schemas/catalogue.js';
 import type { Path, PathEvent } from '../schemas/path.js';
-import { eventFeatures, featureDim, logStep, windowCount } from '../features/counts.js';
+import { eventFeatures, featureDim, logStep, sparseCounts, windowCount } from '../features/counts.js';
 import { prefixCountLogits } from './logreg.js';
 import { indexAgeOf } from '../schemas/path.js';
 import type { Preprocessing, } from '../schemas/fitted-models.js';
@@ -33,7 +33,7 @@ export function treatedServices(catalogue: Catalogue): TreatmentRule {
   return { services: catalogue.services.map((s) => ({ code: s.code, relation: s.relation })), fromAgeDays: catalogue.insertion.fromAgeDays };
 }
 
-export const NO_REFS: readonly MarkerRef[] = [];
+const NO_REFS: readonly MarkerRef[] = [];
 
 /** Per model, computed once: each service's modifier at zero marker counts and the interactions over the scales. */
 const fastCache = new WeakMap<EffectModel, { modifierAtZero: Float64Array; scaledInteractions: Float64Array[] }>();
@@ -51,7 +51,7 @@ function fastOf(model: EffectModel): { modifierAtZero: Float64Array; scaledInter
 }
 
 /** Standardised marker value of a log1p count. */
-export function standardised(shape: Pick<EffectShape, 'markerMean' | 'markerScale'>, service: number, marker: number, logCount: number): number {
+function standardised(shape: Pick<EffectShape, 'markerMean' | 'markerScale'>, service: number, marker: number, logCount: number): number {
   return (logCount - ((shape.markerMean[service] as number[])[marker] as number)) / ((shape.markerScale[service] as number[])[marker] as number);
 }
 
@@ -113,7 +113,7 @@ const markerMaps = new WeakMap<object, Map<string, MarkerRef[]>>();
 const markerByIdMaps = new WeakMap<object, WeakMap<Preprocessing, (MarkerRef[] | undefined)[]>>();
 
 /** Marker references by token id (markers are vocabulary tokens, so an event's token id finds them). */
-export function markersById(prep: Preprocessing, shape: Pick<EffectShape, 'markers'>): (MarkerRef[] | undefined)[] {
+function markersById(prep: Preprocessing, shape: Pick<EffectShape, 'markers'>): (MarkerRef[] | undefined)[] {
   let perPrep = markerByIdMaps.get(shape.markers);
   if (perPrep === undefined) {
     perPrep = new WeakMap();
@@ -206,3 +206,66 @@ export function effectTrajectoryLogits(
   return out;
 }
 
+/** Column layout of the second stage's design: base logit, counts, exposures, interactions. */
+export interface EffectColumns {
+  base: number;
+  counts: number;
+  exposure: number;
+  /** First column of each service's interactions. */
+  interactions: number[];
+  cols: number;
+}
+
+export function effectColumns(prep: Preprocessing, shape: EffectShape): EffectColumns {
+  const counts = 1;
+  const exposure = counts + featureDim(prep);
+  let next = exposure + shape.services.length * shape.tausDays.length;
+  const interactions = shape.markers.map((list) => {
+    const start = next;
+    next += list.length;
+    return start;
+  });
+  return { base: 0, counts, exposure, interactions, cols: next };
+}
+
+/** The second stage's design row of a whole path (its final step): sorted column indices and values. */
+export function effectDesignRow(prep: Preprocessing, shape: EffectShape, columns: EffectColumns, path: Path, split: TreatmentSplit, baseFinal: number): { indices: Int32Array; values: Float64Array } {
+  const cells = new Map<number, number>();
+  cells.set(columns.base, baseFinal);
+  const b = shape.tausDays.length;
+  const exposure = new Float64Array(shape.services.length * b);
+  const markerCounts = shape.markers.map((list) => new Float64Array(list.length));
+  const refs = markersById(prep, shape);
+  const windows = windowCount(prep);
+  const histFeatures = split.history === null ? new Int32Array(0) : eventFeatures(prep, split.history);
+  let h = 0;
+  path.events.forEach((e, t) => {
+    const s = split.service[t] as number;
+    if (s < 0) {
+      const f = histFeatures[h++] as number;
+      for (const ref of refs[Math.floor(f / windows)] ?? NO_REFS) {
+        const list = markerCounts[ref.service] as Float64Array;
+        list[ref.marker] = (list[ref.marker] as number) + 1;
+      }
+    } else {
+      const age = Math.max(0, e.ageDays);
+      for (let k = 0; k < b; k++) exposure[s * b + k] = (exposure[s * b + k] as number) + Math.exp(-age / (shape.tausDays[k] as number));
+    }
+  });
+  const counts = sparseCounts(histFeatures);
+  counts.indices.forEach((f, k) => {
+    cells.set(columns.counts + f, counts.values[k] as number);
+  });
+  exposure.forEach((v, j) => {
+    if (v !== 0) cells.set(columns.exposure + j, v);
+  });
+  markerCounts.forEach((list, s) => {
+    const e = exposure[s * b + shape.interactionTau] as number;
+    if (e === 0) return;
+    list.forEach((c, k) => {
+      cells.set((columns.interactions[s] as number) + k, e * standardised(shape, s, k, Math.log1p(c)));
+    });
+  });
+  const indices = Int32Array.from([...cells.keys()].sort((x, y) => x - y));
+  return { indices, values: Float64Array.from(indices, (j) => cells.get(j) as number) };
+}

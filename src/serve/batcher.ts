@@ -31,10 +31,28 @@ export class Batcher implements PathScorer {
   /** Direct (unbatched) calls running now. */
   private readonly direct = new Set<Promise<unknown>>();
 
+  /** The bundle's replicate risks (intervals of the estimates), passed straight through when the scorer has them. */
+  readonly scoreFinalReplicates?: (paths: readonly Path[], opts?: ScoreOptions) => Promise<Float64Array[]>;
+  readonly intervalLevel?: number;
+
   constructor(
     private readonly scorer: PathScorer,
     private readonly options: BatcherOptions,
-  ) {}
+  ) {
+    const replicates = scorer.scoreFinalReplicates?.bind(scorer);
+    if (replicates !== undefined && scorer.intervalLevel !== undefined) {
+      this.intervalLevel = scorer.intervalLevel;
+      this.scoreFinalReplicates = (paths, opts = {}) => this.tracked(replicates(paths, opts));
+    }
+  }
+
+  /** A direct (unbatched) call, tracked so that drain() waits for it. */
+  private tracked<T>(call: Promise<T>): Promise<T> {
+    this.direct.add(call);
+    const done = () => this.direct.delete(call);
+    call.then(done, done);
+    return call;
+  }
 
   get modelKind() {
     return this.scorer.modelKind;
@@ -80,10 +98,7 @@ export class Batcher implements PathScorer {
       scorer.scoreFinal !== undefined
         ? scorer.scoreFinal(paths, opts)
         : scorer.scoreTrajectories(paths, opts).then((out) => Float64Array.from(out, (z) => z[z.length - 1] as number));
-    this.direct.add(call);
-    const done = () => this.direct.delete(call);
-    call.then(done, done);
-    return call;
+    return this.tracked(call);
   }
 
   costOf(eventCounts: readonly number[], mode: ScoreMode): number {

@@ -1,13 +1,13 @@
 // Fits the second stage of the treatment-aware outcome model (applied by src/scoring/treatment.ts): a ridge logistic
 // regression of the outcome on the base model's logit (unpenalised), the history's windowed counts, the
 // treatment exposures (lightly penalised) and their interactions with the receiver's markers. Deterministic.
-import { eventFeatures, featureDim, sparseCounts, windowCount } from '../features/counts.js';
 import { RARE_CODE, tokenKey } from '../features/preprocessing.js';
 import type { Catalogue } from '../schemas/catalogue.js';
 import { EFFECT_MODEL_VERSION, type EffectModel, PAD_TOKEN, type Preprocessing, UNK_TOKEN } from '../schemas/fitted-models.js';
 import type { Path } from '../schemas/path.js';
-import { type EffectShape, markersById, NO_REFS, standardised, type TreatmentSplit, treatedServices } from '../scoring/treatment.js';
-import { fitPenaltyGrid, type SparseMatrix } from './logreg.js';
+import { type EffectColumns, type EffectShape, effectColumns, effectDesignRow, type TreatmentSplit, treatedServices } from '../scoring/treatment.js';
+import { createRng } from '../util/random.js';
+import { fitLogisticLbfgs, fitPenaltyGrid, type SparseMatrix } from './logreg.js';
 
 /**
  * Penalty multipliers of the ridge: the exposures carry the effects we want to read, so they are shrunk ten times
@@ -45,12 +45,21 @@ interface EffectFitResult {
   grid: { l2: number; trainLoss: number; valLoss: number; valAuroc: number | null; iterations: number }[];
 }
 
+/** Bootstrap of the second stage: replicates over training families (docs/interventions.md, "Intervals"). */
+interface EffectBootstrapOptions {
+  replicates: number;
+  seed: number;
+  level: number;
+  /** Each training example's family (whole families are drawn). */
+  families: readonly string[];
+}
+
 export function fitEffectModel(
   prep: Preprocessing,
   shape: EffectShape,
   train: EffectFitSet & { weights: Float64Array },
   validation: EffectFitSet,
-  opts: { l2Grid: readonly number[]; maxIterations: number; emptyHistoryLogit: number },
+  opts: { l2Grid: readonly number[]; maxIterations: number; emptyHistoryLogit: number; bootstrap?: EffectBootstrapOptions | null },
 ): EffectFitResult {
   const columns = effectColumns(prep, shape);
   const xTrain = effectDesign(prep, shape, train);
@@ -63,6 +72,8 @@ export function fitEffectModel(
   const start = new Float64Array(columns.cols + 1);
   start[columns.base] = 1;
   const { best: chosen, grid } = fitPenaltyGrid(xTrain, train, xVal, validation.labels, { ...opts, start, penalty });
+  const b = opts.bootstrap ?? null;
+  const thetas = b === null || b.replicates < 2 ? null : bootstrapThetas(xTrain, train, { l2: chosen.l2, penalty, start: chosen.theta, maxIterations: opts.maxIterations }, b);
   return {
     model: {
       formatVersion: EFFECT_MODEL_VERSION,
@@ -70,10 +81,54 @@ export function fitEffectModel(
       ...shape,
       emptyHistoryLogit: opts.emptyHistoryLogit,
       l2: chosen.l2,
+      bootstrap: b === null || thetas === null ? null : { method: 'family-bootstrap', replicates: b.replicates, seed: b.seed, level: b.level, thetas },
       weights: effectWeightsFrom(shape, columns, chosen.theta),
     },
     grid,
   };
+}
+
+/**
+ * The fit repeated on family bootstrap resamples: each replicate draws as many families as there are, with
+ * replacement, and multiplies every example's weight by its family's draw count (a family drawn twice counts
+ * twice; one not drawn drops out). Warm-started from the point estimate at the same l2. Deterministic in the seed.
+ */
+function bootstrapThetas(
+  x: SparseMatrix,
+  train: { labels: Float64Array; weights: Float64Array },
+  fit: { l2: number; penalty: Float64Array; start: Float64Array; maxIterations: number },
+  opts: EffectBootstrapOptions,
+): number[][] | null {
+  const familyOf = new Map<string, number>();
+  const index = Int32Array.from(opts.families, (f) => {
+    let k = familyOf.get(f);
+    if (k === undefined) {
+      k = familyOf.size;
+      familyOf.set(f, k);
+    }
+    return k;
+  });
+  const families = familyOf.size;
+  const rng = createRng(opts.seed);
+  const drawn = new Float64Array(families);
+  const weights = new Float64Array(train.weights.length);
+  const out: number[][] = [];
+  let moved = false;
+  for (let r = 0; r < opts.replicates; r++) {
+    drawn.fill(0);
+    for (let k = 0; k < families; k++) {
+      const f = Math.floor(rng.next() * families);
+      drawn[f] = (drawn[f] as number) + 1;
+    }
+    for (let i = 0; i < weights.length; i++) weights[i] = (train.weights[i] as number) * (drawn[index[i] as number] as number);
+    const replicate = fitLogisticLbfgs(x, train.labels, weights, { l2: fit.l2, maxIterations: fit.maxIterations, start: fit.start, penalty: fit.penalty });
+    moved ||= replicate.iterations > 0;
+    out.push(Array.from(replicate.theta));
+  }
+  // No replicate left the point estimate: the fit's gradient is already below the tolerance on every resample (the
+  // training split is separated, e.g. by an overfitted base logit on a few hundred children). The spread would be
+  // zero, which claims a certainty the data cannot give: no intervals then.
+  return moved ? out : null;
 }
 
 /**
@@ -120,70 +175,6 @@ export function effectShape(
     markerMean: markers.map((list) => list.map((t) => stats.get(t)?.mean ?? 0)),
     markerScale: markers.map((list) => list.map((t) => stats.get(t)?.sd ?? 1)),
   };
-}
-
-/** Column layout of the second stage's design: base logit, counts, exposures, interactions. */
-interface EffectColumns {
-  base: number;
-  counts: number;
-  exposure: number;
-  /** First column of each service's interactions. */
-  interactions: number[];
-  cols: number;
-}
-
-export function effectColumns(prep: Preprocessing, shape: EffectShape): EffectColumns {
-  const counts = 1;
-  const exposure = counts + featureDim(prep);
-  let next = exposure + shape.services.length * shape.tausDays.length;
-  const interactions = shape.markers.map((list) => {
-    const start = next;
-    next += list.length;
-    return start;
-  });
-  return { base: 0, counts, exposure, interactions, cols: next };
-}
-
-/** The second stage's design row of a whole path (its final step): sorted column indices and values. */
-export function effectDesignRow(prep: Preprocessing, shape: EffectShape, columns: EffectColumns, path: Path, split: TreatmentSplit, baseFinal: number): { indices: Int32Array; values: Float64Array } {
-  const cells = new Map<number, number>();
-  cells.set(columns.base, baseFinal);
-  const b = shape.tausDays.length;
-  const exposure = new Float64Array(shape.services.length * b);
-  const markerCounts = shape.markers.map((list) => new Float64Array(list.length));
-  const refs = markersById(prep, shape);
-  const windows = windowCount(prep);
-  const histFeatures = split.history === null ? new Int32Array(0) : eventFeatures(prep, split.history);
-  let h = 0;
-  path.events.forEach((e, t) => {
-    const s = split.service[t] as number;
-    if (s < 0) {
-      const f = histFeatures[h++] as number;
-      for (const ref of refs[Math.floor(f / windows)] ?? NO_REFS) {
-        const list = markerCounts[ref.service] as Float64Array;
-        list[ref.marker] = (list[ref.marker] as number) + 1;
-      }
-    } else {
-      const age = Math.max(0, e.ageDays);
-      for (let k = 0; k < b; k++) exposure[s * b + k] = (exposure[s * b + k] as number) + Math.exp(-age / (shape.tausDays[k] as number));
-    }
-  });
-  const counts = sparseCounts(histFeatures);
-  counts.indices.forEach((f, k) => {
-    cells.set(columns.counts + f, counts.values[k] as number);
-  });
-  exposure.forEach((v, j) => {
-    if (v !== 0) cells.set(columns.exposure + j, v);
-  });
-  markerCounts.forEach((list, s) => {
-    const e = exposure[s * b + shape.interactionTau] as number;
-    if (e === 0) return;
-    list.forEach((c, k) => {
-      cells.set((columns.interactions[s] as number) + k, e * standardised(shape, s, k, Math.log1p(c)));
-    });
-  });
-  const indices = Int32Array.from([...cells.keys()].sort((x, y) => x - y));
-  return { indices, values: Float64Array.from(indices, (j) => cells.get(j) as number) };
 }
 
 /** Stage-two weights from a flat parameter vector laid out by effectColumns (bias last). */

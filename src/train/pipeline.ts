@@ -348,8 +348,21 @@ function effectModelStage(
     l2Grid: config.logreg.l2Grid,
     maxIterations: config.logreg.maxIterations,
     emptyHistoryLogit,
+    bootstrap: {
+      replicates: config.treatment.bootstrapReplicates,
+      seed: config.seed,
+      level: config.treatment.intervalLevel,
+      families: sets.train.map((e) => e.familyId),
+    },
   });
   const fitted = fit.model;
+  if (config.treatment.bootstrapReplicates >= 2) {
+    stage(
+      fitted.bootstrap === null
+        ? 'no intervals: the treatment-aware stage separates the training split, so no bootstrap refit moves (too few training children)'
+        : `intervals: the treatment-aware stage refitted on ${fitted.bootstrap.replicates} bootstrap resamples of the training families`,
+    );
+  }
   // The final step reads the base logit of the whole history, which is all we hold: every history step gets it.
   const stageTwo = (name: SplitName) =>
     Float64Array.from(sets[name], (e, i) => {
