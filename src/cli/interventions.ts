@@ -22,6 +22,7 @@ Existing events are never moved or edited. Estimates are model associations, not
   --json              the full answer as JSON`;
 
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+const pctLevel = (r: InterventionsResult) => `${Math.round((r.estimator.intervals?.level ?? 0) * 100)}%`;
 const pp = (x: number) => `${x >= 0 ? '-' : '+'}${Math.abs(x * 100).toFixed(1)} pp`;
 
 function supportText(c: Candidate): string {
@@ -43,9 +44,11 @@ export function renderInterventions(r: InterventionsResult): string {
     const occ = t.occlusion === null ? '' : `, final risk ${(t.occlusion * 100).toFixed(1)} pp higher with it than without`;
     lines.push(`  step ${t.step} (day ${t.ageDays}, ${t.relation} ${t.domain}/${t.code}): risk step ${(t.deltaRisk * 100).toFixed(1)} pp${occ}`);
   }
-  lines.push('', `Candidates (${r.candidates.length} of ${r.candidatesScored}, ranked by the drop in final risk):`);
+  const how = r.estimator.adjusted ? `adjusted (${r.estimator.adjustment})` : 'UNADJUSTED ASSOCIATIONS';
+  lines.push('', `Candidates (${r.candidates.length} of ${r.candidatesScored}, ranked by the drop in final risk; estimates ${how}):`);
   for (const c of r.candidates) {
-    lines.push(`  ${String(c.rank).padStart(2)}. ${c.label} (${c.code}) at day ${c.ageDays}: final risk ${pct(c.finalRisk)} (${pp(c.riskDrop)})`);
+    const interval = c.riskDropInterval === null ? '' : `; ${pctLevel(r)} interval of the drop ${(c.riskDropInterval.lower * 100).toFixed(1)} to ${(c.riskDropInterval.upper * 100).toFixed(1)} pp`;
+    lines.push(`  ${String(c.rank).padStart(2)}. ${c.label} (${c.code}) at day ${c.ageDays}: final risk ${pct(c.finalRisk)} (${pp(c.riskDrop)}${interval})`);
     lines.push(`      ${supportText(c)}`);
   }
   lines.push('', r.caveat);
@@ -80,7 +83,7 @@ export const command: CommandModule = {
     const bundle = await loadBundle(bundleDir);
     try {
       const catalogue = values.catalogue === undefined ? bundle.catalogue : readCatalogueFile(values.catalogue);
-      const result = await explainPath(bundle.scorer, path, catalogue, { topK, turningPoints, attribution, cohortPaths: bundle.cohortPaths });
+      const result = await explainPath(bundle.scorer, path, catalogue, { topK, turningPoints, attribution, cohortPaths: bundle.cohortPaths, adjustment: bundle.manifest.resolvedConfig.adjustment });
       emit(io, values.json === true, result, () => renderInterventions(result));
       return 0;
     } finally {

@@ -6,6 +6,7 @@ import type { TruthChild } from '../schemas/truth.js';
 import { scoreChecked } from '../scoring/checked.js';
 import { mean, signErrors, spearman, topKHit } from './stats.js';
 import { insertEvent } from '../schemas/path.js';
+import { percentileInterval } from '../util/quantile.js';
 import { type ChildEffects, type PlannerSummary, summarisePlanner } from './planner-metrics.js';
 
 interface EvaluateEffectsOptions {
@@ -85,12 +86,27 @@ async function childEffects(
     }
     const scored = await scoreChecked(scorer, paths);
     const finals = scored.map((t) => t[t.length - 1]!);
+    // With a bootstrap in the bundle: each pair's interval of the effect over the replicates (the scorer's level).
+    const replicates = scorer.scoreFinalReplicates === undefined || scorer.intervalLevel === undefined ? null : await scorer.scoreFinalReplicates(paths);
+    const level = scorer.intervalLevel ?? 0.9;
     for (const [c, { base, rows }] of plan.entries()) {
+      const intervals =
+        replicates === null
+          ? null
+          : rows.map((r) => {
+              const without = replicates[base]!;
+              const with_ = replicates[r.at]!;
+              return percentileInterval(
+                Float64Array.from(with_, (x, k) => x - without[k]!),
+                level,
+              );
+            });
       effects.push({
         familyId: group[c]!.familyId,
         estimated: rows.map((r) => tidy(finals[r.at]! - finals[base]!)),
         truth: rows.map((r) => r.truth),
         keys: rows.map((r) => r.key),
+        ...(intervals === null ? {} : { lower: intervals.map((i) => tidy(i.lower)), upper: intervals.map((i) => tidy(i.upper)) }),
       });
     }
   }

@@ -8,7 +8,7 @@ import { mean, signErrors, spearman, topKHit } from './stats.js';
 /**
  * One child's (service, age) pairs, in the same order on every side. Effects are differences in the probability of
  * the outcome (negative: the service lowers the risk). `lower`/`upper`, when a scorer gives them, bound each
- * estimated effect (an interval per pair); no bundle gives them yet.
+ * estimated effect (an interval per pair: the bootstrap replicates of a treatment-aware bundle, src/evaluate/effects.ts).
  */
 export interface ChildEffects {
   familyId: string;

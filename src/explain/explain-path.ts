@@ -7,7 +7,9 @@ import type { CohortPathsFile } from '../schemas/cohort-paths.js';
 import {
   type AttributionMethod,
   type Candidate,
+  type Estimator,
   INTERVENTIONS_CAVEAT,
+  UNADJUSTED_CAVEAT,
   type InterventionsResult,
   type TrajectoryStep,
   type TurningPoint,
@@ -18,6 +20,7 @@ import { type CohortIndex, cohortIndexOf, type SupportMatch, supportMatcher } fr
 import { indexAgeOf } from '../schemas/path.js';
 import { type InsertionPoint, insertionCount, insertionPath, insertionPoints, occlusionVariant } from './variants.js';
 import { ServicepathError } from '../errors/index.js';
+import { percentileInterval } from '../util/quantile.js';
 
 export interface ExplainOptions {
   /** How many ranked candidates to return (default 10; all are scored). */
@@ -30,6 +33,43 @@ export interface ExplainOptions {
   cohortPaths?: CohortPathsFile | CohortIndex;
   /** Ends the scoring early (a request's deadline): the call rejects with the signal's reason. */
   signal?: AbortSignal;
+  /** The bundle's training adjustment (its manifest's config); without it the answer says 'unknown', unadjusted. */
+  adjustment?: string;
+}
+
+/** The estimator an answer reports: the bundle's adjustment and the scorer's intervals. */
+function estimatorOf(scorer: PathScorer, adjustment: string | undefined, replicates: number | null): Estimator {
+  const a = adjustment ?? 'unknown';
+  return {
+    adjustment: a,
+    adjusted: a !== 'none' && a !== 'unknown',
+    intervals: replicates === null || scorer.intervalLevel === undefined ? null : { method: 'family-bootstrap', level: scorer.intervalLevel, replicates },
+  };
+}
+
+/**
+ * Each returned candidate's interval: the path and the candidates' variants under every bootstrap replicate of
+ * the effect model (one call), the drop per replicate, and its central percentile interval.
+ */
+async function candidateIntervals(
+  scorer: PathScorer,
+  path: Path,
+  candidates: readonly InsertionPoint[],
+  signal: AbortSignal | undefined,
+): Promise<{ intervals: { lower: number; upper: number }[]; replicates: number } | null> {
+  if (scorer.scoreFinalReplicates === undefined || scorer.intervalLevel === undefined) return null;
+  const level = scorer.intervalLevel;
+  const risks = await scorer.scoreFinalReplicates([path, ...candidates.map((c) => insertionPath(path, c))], signal === undefined ? {} : { signal });
+  if (risks.length !== candidates.length + 1) throw new ServicepathError('EXPLAIN_SCORER_MISMATCH', { got: risks.length, expected: candidates.length + 1 });
+  const original = risks[0] as Float64Array;
+  const intervals = candidates.map((_, i) => {
+    const variant = risks[i + 1] as Float64Array;
+    return percentileInterval(
+      Float64Array.from(original, (r, k) => r - (variant[k] as number)),
+      level,
+    );
+  });
+  return { intervals, replicates: original.length };
 }
 
 /** Scores paths in one call and checks the scorer kept its contract (one risk per event of every path). */
@@ -85,7 +125,7 @@ function rankCandidates(
   index: CohortIndex | null,
   /** Only the first `limit` candidates (after ranking) get their cohort-path support looked up; the rest carry null. */
   limit = Number.POSITIVE_INFINITY,
-): Candidate[] {
+): (Candidate & { insertion: InsertionPoint })[] {
   const order = variants.map((_, i) => i);
   const drops = Float64Array.from(variants, (_, i) => baseFinal - finals[i]!);
   order.sort((a, b) => {
@@ -108,7 +148,9 @@ function rankCandidates(
       position: v.position,
       finalRisk: finals[vi]!,
       riskDrop: drops[vi]!,
+      riskDropInterval: null,
       support: supportOf(found),
+      insertion: v,
     };
   });
 }
@@ -194,17 +236,26 @@ export async function explainPath(
   const steps = trajectorySteps(path, base!);
   const topK = opts.topK ?? 10;
   // Every candidate is ranked; only the returned ones need their cohort-path support.
-  const candidates = rankCandidates(path, insertions, insertionFinals, baseFinal, index, topK);
+  const ranked = rankCandidates(path, insertions, insertionFinals, baseFinal, index, topK);
+  const returned = ranked.slice(0, topK);
+  const intervals = await candidateIntervals(
+    scorer,
+    path,
+    returned.map((c) => c.insertion),
+    opts.signal,
+  );
+  const estimator = estimatorOf(scorer, opts.adjustment, intervals?.replicates ?? null);
   return {
     modelKind: scorer.modelKind,
-    caveat: INTERVENTIONS_CAVEAT,
+    caveat: estimator.adjusted ? INTERVENTIONS_CAVEAT : UNADJUSTED_CAVEAT,
+    estimator,
     indexAgeDays: indexAgeOf(path),
     finalRisk: baseFinal,
     attribution,
     trajectory: steps,
     turningPoints: rankTurningPoints(steps, occlusion, attribution, opts.turningPoints ?? 3),
-    candidates: candidates.slice(0, topK),
-    candidatesScored: candidates.length,
+    candidates: returned.map(({ insertion: _, ...c }, i) => ({ ...c, riskDropInterval: intervals?.intervals[i] ?? null })),
+    candidatesScored: ranked.length,
     variantsScored: 1 + total,
   };
 }

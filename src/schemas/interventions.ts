@@ -67,16 +67,41 @@ const CandidateSchema = z
     finalRisk: z.number().min(0).max(1),
     /** Final risk of the path minus final risk with the service inserted (positive: lower risk). */
     riskDrop: z.number(),
+    /**
+     * The drop's interval over the bootstrap replicates of the bundle's effect model, at the result's
+     * `intervals.level`; null when the bundle has no intervals.
+     */
+    riskDropInterval: z.object({ lower: z.number(), upper: z.number() }).strict().nullable(),
     /** Observed outcome rates of matching cohort paths with and without the service, when published. */
     support: CandidateSupportSchema.nullable(),
   })
   .strict();
 export type Candidate = z.infer<typeof CandidateSchema>;
 
+/** How the bundle's estimates were made: read with every answer so that an unadjusted one is never mistaken. */
+const EstimatorSchema = z
+  .object({
+    /** The training config's `adjustment` (docs/interventions.md); 'unknown' when the caller did not say. */
+    adjustment: z.string(),
+    /** False for `none` (or unknown): the candidates are unadjusted associations. */
+    adjusted: z.boolean(),
+    /** The intervals' method, coverage and replicates; null when the bundle has none. */
+    intervals: z.object({ method: z.literal('family-bootstrap'), level: z.number(), replicates: z.number().int() }).strict().nullable(),
+  })
+  .strict();
+export type Estimator = z.infer<typeof EstimatorSchema>;
+
+/** Said instead of the caveat when the bundle was trained without any adjustment for who gets which service. */
+export const UNADJUSTED_CAVEAT =
+  'Unadjusted associations: this model was trained without any adjustment for who gets which service. ' +
+  'Services go more often to families already at risk, so a helpful service can look useless or harmful here. ' +
+  'Do not rank services by these figures; use a bundle trained with an adjustment (docs/interventions.md).';
+
 export const InterventionsResultSchema = z
   .object({
     modelKind: z.string(),
     caveat: z.string(),
+    estimator: EstimatorSchema,
     indexAgeDays: z.number().int(),
     finalRisk: z.number().min(0).max(1),
     attribution: AttributionMethodSchema,

@@ -13,7 +13,10 @@ import type { Path } from '../schemas/path.js';
 import type { PathScorer } from '../schemas/scoring.js';
 
 /** The manifest fields the service publishes (never the data fingerprint or the resolved config). */
-export type ServedManifest = Pick<Manifest, 'name' | 'version' | 'id' | 'createdAt' | 'modelKind' | 'task' | 'signature'>;
+export type ServedManifest = Pick<Manifest, 'name' | 'version' | 'id' | 'createdAt' | 'modelKind' | 'task' | 'signature'> & {
+  /** Only `adjustment` is read (interventions answers say how their estimates were made); absent: unknown. */
+  resolvedConfig?: Pick<Manifest['resolvedConfig'], 'adjustment'>;
+};
 
 /** metrics.json as far as the headline metrics go: the test split's overall estimates. */
 export interface ServedMetrics {

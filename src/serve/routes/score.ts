@@ -94,6 +94,7 @@ export function registerScoreRoutes(app: FastifyInstance, ctx: ServeContext): vo
           ...(turningPoints === undefined ? {} : { turningPoints }),
           ...(attribution === undefined ? {} : { attribution }),
           cohortPaths: bundle.cohortPaths,
+          ...(bundle.manifest.resolvedConfig === undefined ? {} : { adjustment: bundle.manifest.resolvedConfig.adjustment }),
           ...(signal === undefined ? {} : { signal }),
         }),
       );

@@ -63,6 +63,33 @@ describe('evaluateEffects on a fixed truth fixture', () => {
     expect(hh.signErrorRate).toBeCloseTo(1 / 2, 12);
   });
 
+  it("checks the scorer's replicate intervals against the truth: coverage over the pairs", async () => {
+    // Replicate k scales the model's service weights by 0.2 + 0.4 k (k = 0..4); at level 0.5 each pair's interval
+    // runs from its effect at scale 1.4 to its effect at scale 0.6 (the 25th and 75th percentiles of five).
+    const scaled = (f: number) => Object.fromEntries(Object.entries(WEIGHTS).map(([k, w]) => [k, k === 'RISK' ? w : w * f]));
+    const point = additiveScorer(WEIGHTS, -2);
+    const scorer = {
+      ...point,
+      scoreTrajectories: point.scoreTrajectories.bind(point),
+      intervalLevel: 0.5,
+      async scoreFinalReplicates(paths: readonly Parameters<typeof point.scoreTrajectories>[0][number][]) {
+        const per = await Promise.all([0, 1, 2, 3, 4].map((k) => additiveScorer(scaled(0.2 + 0.4 * k), -2).scoreTrajectories(paths)));
+        return paths.map((_, i) => Float64Array.from(per, (t) => (t[i] as Float64Array)[(t[i] as Float64Array).length - 1] as number));
+      },
+    };
+    const r = await evaluateEffects(scorer, TRUTH, catalogue());
+    // Expected by hand: the estimated effect of weight w at scale f is sig(-1 + f w) - sig(-1); the pairs in order.
+    const pairs: [number, number][] = [
+      [-0.8, -0.1], [-0.8, -0.05], [-0.3, -0.01], [-0.3, 0],
+      [-0.8, -0.01], [-0.8, -0.01], [-0.3, 0.02], [-0.1, -0.08],
+    ];
+    const effect = (w: number, f: number) => sig(-1 + f * w) - sig(-1);
+    const inside = pairs.filter(([w, t]) => t >= effect(w, 1.4) && t <= effect(w, 0.6)).length;
+    expect(r.coverage).toEqual({ coverage: inside / pairs.length, pairs: pairs.length });
+    expect(inside).toBeGreaterThan(0);
+    expect(inside).toBeLessThan(pairs.length);
+  });
+
   it('gives the same figures whatever the batch size, one scorer call per batch', async () => {
     const scorer = additiveScorer(WEIGHTS, -2);
     const one = await evaluateEffects(scorer, TRUTH, catalogue(), { childrenPerBatch: 1 });

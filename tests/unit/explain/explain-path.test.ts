@@ -4,7 +4,7 @@ import { explainPath } from '../../../src/explain/explain-path.js';
 import { mineCohortPaths } from '../../../src/explain/cohort-paths.js';
 import { insertionVariants } from '../../../src/explain/variants.js';
 import { isServicepathError } from '../../../src/errors/index.js';
-import { INTERVENTIONS_CAVEAT, InterventionsResultSchema } from '../../../src/schemas/interventions.js';
+import { INTERVENTIONS_CAVEAT, InterventionsResultSchema, UNADJUSTED_CAVEAT } from '../../../src/schemas/interventions.js';
 import { type Path, PathSchema, type PathScorer } from '../../../src/schemas/index.js';
 import { additiveScorer, catalogue, samplePath, WEIGHTS } from './test-scorer.js';
 
@@ -12,7 +12,7 @@ describe('explainPath', () => {
   it('returns one trajectory step per event, matching the scorer, and a valid result with the caveat', async () => {
     const scorer = additiveScorer(WEIGHTS);
     const path = samplePath();
-    const result = await explainPath(scorer, path, catalogue());
+    const result = await explainPath(scorer, path, catalogue(), { adjustment: 'treatment' });
     expect(InterventionsResultSchema.parse(result)).toEqual(result);
     expect(result.trajectory).toHaveLength(path.events.length);
     const [direct] = await additiveScorer(WEIGHTS).scoreTrajectories([path]);
@@ -20,6 +20,43 @@ describe('explainPath', () => {
     expect(result.finalRisk).toBe(direct![direct!.length - 1]);
     expect(result.caveat).toBe(INTERVENTIONS_CAVEAT);
     expect(result.caveat).toMatch(/not proven causal/);
+    expect(result.estimator).toEqual({ adjustment: 'treatment', adjusted: true, intervals: null });
+    for (const c of result.candidates) expect(c.riskDropInterval).toBeNull();
+  });
+
+  it('labels the estimates of a bundle trained without adjustment (or of unknown training) as unadjusted', async () => {
+    for (const adjustment of ['none', undefined]) {
+      const result = await explainPath(additiveScorer(WEIGHTS), samplePath(), catalogue(), adjustment === undefined ? {} : { adjustment });
+      expect(result.estimator).toEqual({ adjustment: adjustment ?? 'unknown', adjusted: false, intervals: null });
+      expect(result.caveat).toBe(UNADJUSTED_CAVEAT);
+      expect(result.caveat).toMatch(/^Unadjusted associations/);
+    }
+  });
+
+  it("gives each returned candidate the percentile interval of its drop over the scorer's replicates", async () => {
+    const plain = additiveScorer(WEIGHTS);
+    // Replicate k's risk is the point risk times 1 + 0.1 (k - 2), k = 0..4: the drop scales the same way, so the
+    // 50% interval (25th to 75th percentile: replicates 1 and 3) is 0.9 to 1.1 times the point drop.
+    let replicateCalls = 0;
+    const scorer: PathScorer = {
+      ...plain,
+      scoreTrajectories: (paths, opts) => plain.scoreTrajectories(paths, opts),
+      intervalLevel: 0.5,
+      async scoreFinalReplicates(paths) {
+        replicateCalls++;
+        const finals = await plain.scoreTrajectories(paths);
+        return finals.map((t) => Float64Array.from({ length: 5 }, (_, k) => (t[t.length - 1] as number) * (1 + 0.1 * (k - 2))));
+      },
+    };
+    const result = await explainPath(scorer, samplePath(), catalogue(), { adjustment: 'treatment', topK: 4 });
+    expect(replicateCalls).toBe(1);
+    expect(result.estimator.intervals).toEqual({ method: 'family-bootstrap', level: 0.5, replicates: 5 });
+    expect(result.candidates).toHaveLength(4);
+    for (const c of result.candidates) {
+      expect(c.riskDropInterval?.lower).toBeCloseTo(0.9 * c.riskDrop, 12);
+      expect(c.riskDropInterval?.upper).toBeCloseTo(1.1 * c.riskDrop, 12);
+    }
+    expect(InterventionsResultSchema.parse(result)).toEqual(result);
   });
 
   it('scores the trajectory in one call, then the original, its occlusions and every insertion in one batched call', async () => {
