@@ -128,7 +128,8 @@ export async function trainBundle(opts: TrainBundleOptions, hooks: TrainHooks = 
         calibrationSlope: overall.calibrationSlope.estimate,
         oracleAuroc: outcome.metrics.test.oracle?.auroc.estimate ?? null,
       },
-      epochs: outcome.trainingLog.length,
+      // The base model's rows only (the treatment-aware stage logs its penalty grid under `stage`).
+      epochs: outcome.trainingLog.filter((l) => l.stage === undefined).length,
     };
     if (outcome.interrupted) return { ...base, bundle: null, version: null, interrupted: true, signingKeyId: null };
     const written = await assembleBundle(outcome, {

@@ -18,6 +18,7 @@ import { readBundleJson } from './files.js';
 import { sha256Hex } from '../util/hash.js';
 import { InputExampleSchema } from './input-example.js';
 import { createScorer } from '../scoring/scorer.js';
+import { featureDim } from '../features/counts.js';
 import { MANIFEST_FILE } from './write.js';
 
 export interface LoadedBundle {
@@ -133,6 +134,24 @@ export async function loadBundle(dir: string, opts: LoadBundleOptions = {}): Pro
 }
 
 /**
+ * The effect model must be the one fitted for this bundle: the catalogue's services (code and receiver, in order)
+ * and first insertion age, one count weight per preprocessing feature, markers from the vocabulary.
+ */
+function checkEffectModel(dir: string, effect: EffectModel, catalogue: Catalogue, prep: Preprocessing): void {
+  const fail = (other: string, detail: string) => {
+    throw new ServicepathError('BUNDLE_EFFECT_MODEL_MISMATCH', { dir, file: STAGE_FILES.effectModel, other, detail });
+  };
+  const wanted = catalogue.services.map((s) => `${s.relation}:${s.code}`);
+  const got = effect.services.map((s) => `${s.relation}:${s.code}`);
+  if (wanted.length !== got.length || wanted.some((w, i) => w !== got[i])) fail('catalogue.json', `services ${got.join(', ')} against the catalogue's ${wanted.join(', ')}`);
+  if (effect.fromAgeDays !== catalogue.insertion.fromAgeDays) fail('catalogue.json', `first insertion age ${effect.fromAgeDays} against the catalogue's ${catalogue.insertion.fromAgeDays}`);
+  if (effect.weights.counts.length !== featureDim(prep)) fail('preprocessing.json', `${effect.weights.counts.length} count weights against ${featureDim(prep)} features`);
+  const vocab = new Set(prep.vocab);
+  const unknown = effect.markers.flat().find((m) => !vocab.has(m));
+  if (unknown !== undefined) fail('preprocessing.json', `marker ${unknown} is not in the vocabulary`);
+}
+
+/**
  * Reads every file's schema, loads the model and re-scores the input example. The caller has checked the files'
  * checksums and the privacy audit (loadBundle, or verify's own checks).
  */
@@ -148,6 +167,7 @@ export async function openBundle(dir: string, manifest: Manifest, opts: LoadBund
     html: await readText(dir, 'model-card.html'),
   };
   const effect = hasStage(manifest, 'effect-model') ? await readBundleJson(dir, STAGE_FILES.effectModel, EffectModelSchema) : null;
+  if (effect !== null) checkEffectModel(dir, effect, catalogue, preprocessing);
   let scorer: PathScorer;
   let network: LayersModel | null = null;
   if (manifest.modelKind === 'logreg') {

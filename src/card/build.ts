@@ -15,6 +15,7 @@ import {
 import { type Manifest, ManifestSchema } from '../schemas/manifest.js';
 import { pointerOf, resolvePointer, SourceReader } from './pointer.js';
 import * as text from './text.js';
+import { fitsEffectModel } from '../schemas/train-config.js';
 import { TRIPOD_AI_ITEMS } from './tripod.js';
 
 interface BuildModelCardInput {
@@ -257,6 +258,7 @@ export function buildModelCard(input: BuildModelCardInput): ModelCard {
         deep && config.wide ? text.WIDE_PART(config.wideInit) : '',
         deep && config.emaDecay > 0 ? text.WEIGHT_AVERAGE(config.emaDecay) : '',
         text.ADJUSTMENTS[config.adjustment] ?? '',
+        fitsEffectModel(config.adjustment) && config.treatment.bootstrapReplicates > 0 ? text.EFFECT_INTERVALS(config.treatment.bootstrapReplicates, config.treatment.intervalLevel) : '',
       ]
         .filter((t) => t !== '')
         .join(' '),

@@ -22,12 +22,16 @@ export const HUMAN_OVERSIGHT = [
 
 /** How the training adjusted for confounding by indication (resolvedConfig.adjustment), appended to the architecture. */
 export const ADJUSTMENTS: Record<string, string> = {
-  none: 'No adjustment for confounding by indication: estimated effects of inserting a service are naive associations.',
+  none: 'No adjustment for confounding by indication (adjustment none): the estimated effects of inserting a service are unadjusted associations, and the API and the page label them so.',
   ipw: 'Training loss reweighted by stabilised inverse-propensity weights of the catalogue services (adjustment ipw).',
   treatment:
     'Treatment-aware outcome model (adjustment treatment): the model reads the history without the catalogue service starts; a second, ridge logistic stage adds the base logit, the history counts and each start as exp(-age/tau) terms with marker interactions (effect-model.json).',
   'treatment+ipw': 'Treatment-aware outcome model (effect-model.json) fitted with inverse-propensity weights (adjustment treatment+ipw).',
 };
+
+/** The intervals of the treatment-aware estimates (treatment.bootstrapReplicates > 0). */
+export const EFFECT_INTERVALS = (replicates: number, level: number): string =>
+  `Every estimated risk drop carries a ${Math.round(level * 100)}% percentile interval from ${replicates} refits of the second stage on bootstrap resamples of the training families; the base model is held fixed, so the intervals do not include its uncertainty (docs/interventions.md).`;
 
 export const LIMITATIONS = [
   'Estimates are associations learnt from observational records, not causal effects of services.',

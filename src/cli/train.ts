@@ -59,7 +59,7 @@ function renderResult(r: TrainBundleResult): string {
   const s = r.splits;
   return [
     r.bundle === null ? 'Training interrupted; resume with --resume.' : `Bundle written: ${r.bundle}`,
-    `Model ${r.modelKind}; ${r.examples} examples (${r.positives} with the outcome); ${r.epochs} epochs`,
+    `Model ${r.modelKind}; ${r.examples} examples (${r.positives} with the outcome); ${r.modelKind === 'logreg' ? `${r.epochs} penalty values tried` : `${r.epochs} epochs`}`,
     `Splits (persons/families/positives): train ${s.train.persons}/${s.train.families}/${s.train.positives}, validation ${s.validation.persons}/${s.validation.families}/${s.validation.positives}, test ${s.test.persons}/${s.test.families}/${s.test.positives}`,
     `Test AUROC ${fmt(r.test.auroc)}, AUPRC ${fmt(r.test.auprc)}, Brier ${fmt(r.test.brier)}, calibration slope ${fmt(r.test.calibrationSlope)}${r.test.oracleAuroc === null ? '' : `, oracle AUROC ${fmt(r.test.oracleAuroc)}`}`,
     ...(r.bundle === null ? [] : [r.signingKeyId === null ? `Unsigned (no --signing-key or ${SIGNING_KEY_ENV}): serve loads it only with --allow-unsigned` : `Manifest signed with key ${r.signingKeyId}`]),

@@ -40,6 +40,32 @@ export const NETWORK_FIELDS = {
 };
 /** The longest context a sequence model may be given. */
 export const MAX_CONTEXT = 4096;
+/** Bootstrap replicates of the treatment-aware stage when the config does not say (docs/interventions.md). */
+const DEFAULT_BOOTSTRAP_REPLICATES = 50;
+
+/**
+ * The treatment-aware outcome model (`adjustment: treatment`, src/scoring/treatment.ts): the base model reads
+ * the history without the catalogue's service starts, a second linear stage adds each start as
+ * exp(-age / tau) terms for these time constants, the one at `interactionTau` also times the receiver's markers.
+ * `replicates` is bootstrapReplicates' default: 50 for a new config, 0 for a manifest written before intervals.
+ */
+function treatmentSchema(replicates: number) {
+  return z
+    .object({
+      tausDays: z.array(z.number().positive().max(36_525)).min(1).max(8).default([300, 1000, 3000]),
+      interactionTau: z.number().int().min(0).max(7).default(1),
+      /**
+       * Intervals of every estimated risk drop: the second stage refitted on this many bootstrap resamples of the
+       * training families (0: no intervals). The seed is the config's seed.
+       */
+      bootstrapReplicates: z.number().int().min(0).max(1000).refine((n) => n !== 1, { message: 'use 0 (no intervals) or at least 2' }).default(replicates),
+      /** Coverage of the reported percentile intervals (0.9: the 5th to the 95th percentile of the replicates). */
+      intervalLevel: z.number().min(0.5).max(0.99).default(0.9),
+    })
+    .strict()
+    .refine((t) => t.interactionTau < t.tausDays.length, { message: 'interactionTau must index tausDays', path: ['interactionTau'] })
+    .default({ tausDays: [300, 1000, 3000], interactionTau: 1, bootstrapReplicates: replicates, intervalLevel: 0.9 });
+}
 
 export const TrainConfigSchema = z
   .object({
@@ -136,20 +162,9 @@ export const TrainConfigSchema = z
      * stabilised inverse propensities of the catalogue's services (src/train/adjustment.ts computeAdjustmentWeights);
      * `treatment` fits the treatment-aware outcome model (below); `treatment+ipw` does both.
      */
-    adjustment: z.enum(ADJUSTMENTS).default('none'),
-    /**
-     * The treatment-aware outcome model (`adjustment: treatment`, src/scoring/treatment.ts): the base model reads
-     * the history without the catalogue's service starts, a second linear stage adds each start as
-     * exp(-age / tau) terms for these time constants, the one at `interactionTau` also times the receiver's markers.
-     */
-    treatment: z
-      .object({
-        tausDays: z.array(z.number().positive().max(36_525)).min(1).max(8).default([300, 1000, 3000]),
-        interactionTau: z.number().int().min(0).max(7).default(1),
-      })
-      .strict()
-      .refine((t) => t.interactionTau < t.tausDays.length, { message: 'interactionTau must index tausDays', path: ['interactionTau'] })
-      .default({ tausDays: [300, 1000, 3000], interactionTau: 1 }),
+    adjustment: z.enum(ADJUSTMENTS).default('treatment'),
+    /** The treatment-aware outcome model (treatmentSchema). */
+    treatment: treatmentSchema(DEFAULT_BOOTSTRAP_REPLICATES),
     backend: z.enum(['auto', 'tensorflow', 'wasm', 'cpu']).default('auto'),
     /**
      * Differential privacy of the published cohort-path counts and outcome counts (docs/differential-privacy.md):
@@ -169,8 +184,15 @@ export type TrainConfig = z.infer<typeof TrainConfigSchema>;
 /** The config with maxLen resolved to a number: what the manifest records. */
 
 
-/** The training config as the manifest records it: maxLen resolved to a number. */
-export const ResolvedTrainConfigSchema = TrainConfigSchema.safeExtend({ maxLen: z.number().int().min(1).max(MAX_CONTEXT) });
+/**
+ * The training config as the manifest records it: maxLen resolved to a number. Fields added after a bundle was made
+ * read as what that bundle did: no adjustment, no intervals.
+ */
+export const ResolvedTrainConfigSchema = TrainConfigSchema.safeExtend({
+  maxLen: z.number().int().min(1).max(MAX_CONTEXT),
+  adjustment: z.enum(ADJUSTMENTS).default('none'),
+  treatment: treatmentSchema(0),
+});
 export type ResolvedTrainConfig = z.infer<typeof ResolvedTrainConfigSchema>;
 
 /** Whether a training adjustment fits the treatment-aware outcome model (the bundle then holds effect-model.json). */

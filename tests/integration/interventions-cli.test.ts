@@ -1,9 +1,11 @@
 // The explain commands through the CLI dispatcher: cohort-paths on a mined file, errors with catalogued codes.
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openBundle, readManifest } from '../../src/bundle/load.js';
 import { runCli } from '../../src/cli/main.js';
+import { isServicepathError } from '../../src/errors/index.js';
 import { mineCohortPaths } from '../../src/explain/cohort-paths.js';
 import { CatalogueSchema, type Path, PathSchema } from '../../src/schemas/index.js';
 import { InterventionsResultSchema } from '../../src/schemas/interventions.js';
@@ -97,6 +99,8 @@ describe('servicepath interventions and evaluate-interventions on a logreg bundl
   let ipwBundle = '';
   /** The treatment-aware outcome model (adjustment 'treatment': effect-model.json in the bundle). */
   let treatmentBundle = '';
+  /** What training the default (treatment-aware) bundle said on stderr. */
+  let treatmentStages = '';
   /** The same with inverse-propensity weights on both stages (adjustment 'treatment+ipw'). */
   let treatmentIpwBundle = '';
   const pathFile = join(work, 'path.json');
@@ -104,7 +108,7 @@ describe('servicepath interventions and evaluate-interventions on a logreg bundl
   beforeAll(async () => {
     const quiet = capture().io;
     expect(await runCli(['ingest', '--input', 'data-samples', '--out', join(work, 'store'), '--demo-key'], quiet)).toBe(0);
-    /** Trains a logreg bundle on the sample with the given adjustment (none: the default config). */
+    /** Trains a logreg bundle on the sample with the given adjustment (none given: the default config). */
     const train = async (name: string, adjustment?: string): Promise<string> => {
       const args = ['train', '--store', join(work, 'store'), '--task', 'data-samples/task.json', '--model', 'logreg', '--out', join(work, 'models'), '--name', name, '--json'];
       if (adjustment !== undefined) {
@@ -115,11 +119,13 @@ describe('servicepath interventions and evaluate-interventions on a logreg bundl
       const c = capture();
       const code = await runCli(args, c.io);
       expect(code, c.err.join('\n')).toBe(0);
+      if (name === 'treatment') treatmentStages = c.err.join('\n');
       return (JSON.parse(c.out.join('')) as { bundle: string }).bundle;
     };
-    bundle = await train('naive');
+    bundle = await train('naive', 'none');
     ipwBundle = await train('ipw', 'ipw');
-    treatmentBundle = await train('treatment', 'treatment');
+    // The default config: adjustment treatment, with intervals.
+    treatmentBundle = await train('treatment');
     treatmentIpwBundle = await train('treatment-ipw', 'treatment+ipw');
     const first = readFileSync('data-samples/truth/children.ndjson', 'utf8').split('\n')[0]!;
     writeFileSync(pathFile, JSON.stringify((JSON.parse(first) as { path: unknown }).path));
@@ -133,10 +139,32 @@ describe('servicepath interventions and evaluate-interventions on a logreg bundl
     expect(r.trajectory).toHaveLength(path.events.length);
     expect(r.candidates).toHaveLength(5);
     expect(r.candidatesScored).toBe(49);
-    expect(r.caveat).toMatch(/not proven causal/);
+    // A bundle trained with adjustment none is labelled unadjusted, in the answer and its text.
+    expect(r.estimator).toEqual({ adjustment: 'none', adjusted: false, intervals: null });
+    expect(r.caveat).toMatch(/^Unadjusted associations/);
     const text = capture();
     expect(await runCli(['interventions', '--bundle', bundle, '--path', pathFile], text.io)).toBe(0);
     expect(text.out.join('')).toContain('Candidates (10 of 49');
+    expect(text.out.join('')).toContain('estimates UNADJUSTED ASSOCIATIONS');
+  });
+
+  it('trains the treatment-aware model by default, and its answers carry an interval for every drop', async () => {
+    const manifest = JSON.parse(readFileSync(join(treatmentBundle, 'manifest.json'), 'utf8')) as { resolvedConfig: { adjustment: string; treatment: { bootstrapReplicates: number } } };
+    expect(manifest.resolvedConfig.adjustment).toBe('treatment');
+    expect(manifest.resolvedConfig.treatment.bootstrapReplicates).toBe(50);
+    const c = capture();
+    expect(await runCli(['interventions', '--bundle', treatmentBundle, '--path', pathFile, '--json', '--top', '5'], c.io)).toBe(0);
+    const r = InterventionsResultSchema.parse(JSON.parse(c.out.join('')));
+    // On the sample's few hundred training children the second stage separates the training split (the in-sample
+    // base logit), so no bootstrap refit moves: the bundle says it has no intervals rather than zero-width ones.
+    expect(treatmentStages).toContain('no intervals: the treatment-aware stage separates the training split');
+    expect(JSON.parse(readFileSync(join(treatmentBundle, 'effect-model.json'), 'utf8')).bootstrap).toBeNull();
+    expect(r.estimator).toEqual({ adjustment: 'treatment', adjusted: true, intervals: null });
+    expect(r.caveat).toMatch(/not proven causal/);
+    for (const cand of r.candidates) expect(cand.riskDropInterval).toBeNull();
+    const text = capture();
+    expect(await runCli(['interventions', '--bundle', treatmentBundle, '--path', pathFile, '--top', '3'], text.io)).toBe(0);
+    expect(text.out.join('')).toContain('estimates adjusted (treatment)');
   });
 
   it('refuses an invalid path naming the event and field', async () => {
@@ -187,6 +215,9 @@ describe('servicepath interventions and evaluate-interventions on a logreg bundl
     const [naive, treatment] = (JSON.parse(c.out.join('')) as { results: { adjustment: string; children: number; top3HitRate: number; meanSpearman: number; signErrorRate: number }[] }).results;
     expect(treatment?.adjustment).toBe('treatment');
     expect(treatment?.children).toBe(610);
+    // No intervals on the sample (the second stage separates its training split): coverage says so.
+    const coverage = (JSON.parse(c.out.join('')) as { results: { coverage: { coverage: number | null; pairs: number; note?: string } }[] }).results[1]!.coverage;
+    expect(coverage).toEqual({ coverage: null, pairs: 0, note: 'no intervals in this bundle' });
     // Measured on this sample (about 400 training children; the targets are judged at scale, docs/interventions.md).
     const r1 = (x: number | undefined) => Math.round((x ?? Number.NaN) * 10) / 10;
     expect({ naiveSignError: r1(naive?.signErrorRate), treatmentSignError: r1(treatment?.signErrorRate), treatmentSpearman: r1(treatment?.meanSpearman) }).toEqual({
@@ -196,6 +227,33 @@ describe('servicepath interventions and evaluate-interventions on a logreg bundl
     });
     expect(treatment!.signErrorRate).toBeLessThan(naive!.signErrorRate);
     expect(treatment!.meanSpearman).toBeGreaterThan(naive!.meanSpearman);
+  });
+
+  it("refuses to open a bundle whose effect model does not match its catalogue or preprocessing, naming the file", async () => {
+    const manifest = await readManifest(treatmentBundle);
+    const copy = join(work, 'mismatched');
+    const refusal = async (edit: (e: { services: { code: string }[]; fromAgeDays: number; weights: { counts: number[] } }) => void) => {
+      rmSync(copy, { recursive: true, force: true });
+      cpSync(treatmentBundle, copy, { recursive: true });
+      const file = join(copy, 'effect-model.json');
+      const effect = JSON.parse(readFileSync(file, 'utf8'));
+      edit(effect);
+      writeFileSync(file, JSON.stringify(effect));
+      const err = await openBundle(copy, manifest).then(
+        () => null,
+        (e: unknown) => e,
+      );
+      expect(isServicepathError(err) && err.code).toBe('BUNDLE_EFFECT_MODEL_MISMATCH');
+      return (err as Error).message;
+    };
+    expect(await refusal((e) => void (e.services[0]!.code = 'SOMETHING_ELSE'))).toMatch(/effect-model\.json does not match catalogue\.json: services .*SOMETHING_ELSE/);
+    expect(await refusal((e) => void (e.fromAgeDays += 30))).toMatch(/first insertion age/);
+    expect(await refusal((e) => void e.weights.counts.pop())).toMatch(/effect-model\.json does not match preprocessing\.json: \d+ count weights against \d+ features/);
+    // Unedited, the same copy opens.
+    rmSync(copy, { recursive: true, force: true });
+    cpSync(treatmentBundle, copy, { recursive: true });
+    const opened = await openBundle(copy, manifest);
+    opened.dispose();
   });
 
   it('applies the propensity weights with treatment+ipw: the second stage differs from plain treatment', () => {

@@ -74,12 +74,14 @@ describe('servicepath train (data-samples)', () => {
     gruBundle = result.bundle;
     gruTestAuroc = result.test.auroc;
     const log = (await readFile(join(result.bundle, 'training-log.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
-    expect(log.map((l) => l.epoch)).toEqual([1, 2]);
+    expect(log.filter((l) => l.stage === undefined).map((l) => l.epoch)).toEqual([1, 2]);
+    expect(log.filter((l) => l.stage === 'treatment-aware').length).toBeGreaterThan(0);
     const manifest = JSON.parse(await readFile(join(result.bundle, 'manifest.json'), 'utf8'));
     expect(manifest.resolvedConfig.maxLen).toBe(32);
     expect(manifest.resolvedConfig.cell).toBe('minimal');
     expect(manifest.stages).toEqual([
       { stage: 'base-model', kind: 'gru', files: ['model.json', 'weights.bin'] },
+      { stage: 'effect-model', file: 'effect-model.json' },
       { stage: 'calibration', method: 'platt', file: 'calibration.json' },
     ]);
     expect(manifest.software.backend).not.toBe('typescript');

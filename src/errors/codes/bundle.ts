@@ -51,6 +51,13 @@ export const bundleCodes = defineCodes({
     exitCode: EXIT.bundle,
     description: 'A manifest field was changed after the bundle was written: its id, the model card or metrics.json (all checksummed) no longer match it (servicepath verify).',
   },
+  BUNDLE_EFFECT_MODEL_MISMATCH: {
+    message: 'Bundle {dir}: {file} does not match {other}: {detail}',
+    httpStatus: 500,
+    exitCode: EXIT.bundle,
+    description:
+      "The treatment-aware effect model (effect-model.json) was not fitted for this bundle's catalogue or preprocessing: its services, first insertion age, count weights or markers differ. Its estimates would be read against the wrong services, so the bundle is refused (the service keeps serving the others). Retrain.",
+  },
   BUNDLE_VERIFY_FAILED: {
     message: 'Bundle {dir} failed {failed} of {checks} verification checks: {failures}. First problem: {first}',
     httpStatus: 500,

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildModelCard, resolvePointer } from '../../../src/card/index.js';
 import { type ModelCard, ModelCardSchema } from '../../../src/schemas/model-card.js';
+import { stagesOf } from '../../../src/schemas/manifest.js';
 import { fixtureEvidence } from './fixtures.js';
 
 type Docs = Record<string, unknown>;
@@ -45,6 +46,19 @@ describe('buildModelCard', () => {
     expect(description({ wide: false, emaDecay: 0 })).not.toMatch(/wide part|moving average/);
     expect(description({ wide: true, wideInit: 'zero' })).toMatch(/learnt jointly\)/);
     expect(description({ wide: true, wideInit: 'logreg-fixed' })).toMatch(/baseline fitted first .* kept fixed .* learns only what it adds/);
+  });
+
+  it("says when the intervention estimates are unadjusted, and the intervals' method when they have them", () => {
+    const description = (resolvedConfig: Record<string, unknown>, adjustment: 'none' | 'treatment') => {
+      const e = fixtureEvidence();
+      const manifest = { ...e.manifest, stages: stagesOf('gru', { adjustment, calibration: 'platt' }), resolvedConfig: { ...e.manifest.resolvedConfig, adjustment, ...resolvedConfig } };
+      return (buildModelCard({ ...e, manifest }).model_parameters as { architecture_description: string }).architecture_description;
+    };
+    expect(description({}, 'none')).toMatch(/unadjusted associations, and the API and the page label them so/);
+    expect(description({}, 'none')).not.toMatch(/percentile interval/);
+    const treated = (replicates: number) => ({ treatment: { tausDays: [300, 1000, 3000], interactionTau: 1, bootstrapReplicates: replicates, intervalLevel: 0.9 } });
+    expect(description(treated(50), 'treatment')).toMatch(/Treatment-aware outcome model .* 90% percentile interval from 50 refits of the second stage on bootstrap resamples of the training families/);
+    expect(description(treated(0), 'treatment')).not.toMatch(/percentile interval/);
   });
 
   it('states the disclosure rules in force, and differential privacy only when the training used it', () => {
