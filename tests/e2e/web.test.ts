@@ -5,7 +5,7 @@ import { copyFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ARTIFACTS, buildWorld, launchBrowser, MODEL_NAME, REPO, type World } from './world.js';
+import { ARTIFACTS, buildWorld, launchBrowser, MODEL_NAME, REPO, UNADJUSTED_MODEL, type World } from './world.js';
 
 let world: World;
 let browser: Browser;
@@ -66,6 +66,22 @@ describe('web page', () => {
     expect(await page.locator('#planner').isHidden()).toBe(true);
     expect(await page.locator('#auditor').isHidden()).toBe(true);
     await page.screenshot({ path: join(ARTIFACTS, 'wrong-token.png') });
+    expect(problems).toEqual([]);
+  });
+
+  it("labels an unadjusted bundle's candidates as unadjusted associations, in English and Finnish", async () => {
+    const page = await openPage();
+    await signIn(page, world.tokens.planner);
+    await page.locator('#cohort-table tbody tr').first().waitFor();
+    await page.locator('#model').selectOption(UNADJUSTED_MODEL);
+    await page.locator('#cohort-table tbody tr').first().getByRole('button', { name: /^Open path/ }).click();
+    const note = page.locator('#estimator-note');
+    await note.waitFor();
+    expect(await note.getAttribute('class')).toBe('warning');
+    expect(await note.textContent()).toMatch(/^Unadjusted associations: this model was trained without any adjustment/);
+    expect(await page.locator('#candidates-table tbody td.drop .interval').count()).toBe(0);
+    await page.getByLabel('Language').selectOption('fi');
+    await expect.poll(async () => (await page.locator('#estimator-note').textContent()) ?? '').toMatch(/^Vakioimattomia yhteyksiä/);
     expect(problems).toEqual([]);
   });
 
@@ -130,6 +146,11 @@ describe('web page', () => {
     const after = await columnNumbers(page, '#candidates-table', 6);
     expect(after.every((a, i) => a <= before[i]!)).toBe(true);
     expect(await page.locator('#caveat').textContent()).toMatch(/associations .* not proven effects/);
+    // The default (treatment-aware) bundle: adjusted, every drop with its 90% interval.
+    const note = page.locator('#estimator-note');
+    expect(await note.getAttribute('class')).toBe('help');
+    expect(await note.textContent()).toMatch(/^Estimates adjusted for who gets which service \(treatment\)\. Each drop shows its 90% interval \(50 bootstrap/);
+    expect(await page.locator('#candidates-table tbody td.drop .interval').count()).toBe(await candidates.count());
 
     mkdirSync(ARTIFACTS, { recursive: true });
     await page.screenshot({ path: join(ARTIFACTS, 'planner-full.png'), fullPage: true });

@@ -1,7 +1,7 @@
 // The world the browser tests run against: a generated population, a real logreg bundle trained on it, real
 // tokens and the real service listening on 127.0.0.1 (random free port), all made through the CLI in-process.
 // 4000 persons give cohort paths long enough to show a trajectory, and still build in seconds.
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { type Browser, chromium } from 'playwright-core';
@@ -13,6 +13,8 @@ import { readTokensFile } from '../../src/serve/tokens-file.js';
 export const REPO = resolve(import.meta.dirname, '..', '..');
 export const ARTIFACTS = join(REPO, 'test-artifacts', 'e2e');
 export const MODEL_NAME = 'cw-demo';
+/** The same model trained with `adjustment: none`: its candidates must be labelled unadjusted. */
+export const UNADJUSTED_MODEL = 'cw-naive';
 export const CHROMIUM = process.env.SERVICEPATH_CHROMIUM ?? '/usr/bin/chromium';
 
 export interface World {
@@ -42,6 +44,12 @@ export async function buildWorld(): Promise<World> {
   await cli([
     'train', '--store', store, '--task', join(population, 'task.json'), '--catalogue', join(population, 'catalogue.json'),
     '--model', 'logreg', '--out', models, '--name', MODEL_NAME, '--seed', '7', '--json',
+  ]);
+  const naiveConfig = join(dir, 'naive.json');
+  writeFileSync(naiveConfig, JSON.stringify({ adjustment: 'none' }));
+  await cli([
+    'train', '--store', store, '--task', join(population, 'task.json'), '--catalogue', join(population, 'catalogue.json'),
+    '--model', 'logreg', '--out', models, '--name', UNADJUSTED_MODEL, '--seed', '7', '--config', naiveConfig, '--json',
   ]);
   const token = async (id: string, role: string) =>
     (JSON.parse(await cli(['tokens', 'add', '--file', tokensFile, '--id', id, '--role', role, '--json'])) as { token: string }).token;

@@ -219,7 +219,16 @@ export const ENDPOINTS = Object.freeze({
  * @property {number} position
  * @property {number} finalRisk
  * @property {number} riskDrop
+ * @property {{ lower: number, upper: number } | null} riskDropInterval
  * @property {CandidateSupport | null} support
+ */
+
+/**
+ * How the estimates were made (EstimatorSchema).
+ * @typedef {object} Estimator
+ * @property {string} adjustment
+ * @property {boolean} adjusted
+ * @property {{ method: string, level: number, replicates: number } | null} intervals
  */
 
 /**
@@ -229,6 +238,7 @@ export const ENDPOINTS = Object.freeze({
  * @property {TrajectoryStep[]} trajectory
  * @property {TurningPoint[]} turningPoints
  * @property {Candidate[]} candidates
+ * @property {Estimator} estimator
  */
 
 /**

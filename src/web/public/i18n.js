@@ -112,6 +112,12 @@ const en = {
   supportText: 'path {id} ({persons} children): received {received}; did not {notReceived}',
   positionAge: 'position {position}, age {age}',
   noCandidates: 'No service in the catalogue lowered the risk of this path.',
+  estimatorAdjusted: 'Estimates adjusted for who gets which service ({adjustment}).',
+  estimatorIntervals: 'Each drop shows its {level} interval ({replicates} bootstrap resamples of the training families).',
+  estimatorNoIntervals: 'This model gives no intervals.',
+  estimatorUnadjusted:
+    'Unadjusted associations: this model was trained without any adjustment for who gets which service. Services go more often to families already at risk, so a helpful service can look useless or harmful. Do not rank services by these figures.',
+  dropInterval: '{from} to {to}',
   caveatHeading: 'Read this first',
   caveat:
     'These are model estimates: associations learned from past records, not proven effects of a service. Services were often given to families already at risk, and part of that risk is never recorded, so an estimate can be biased. Use them to ask questions, not as evidence that a service works.',
@@ -265,6 +271,12 @@ const fi = {
   supportText: 'polku {id} ({persons} lasta): saivat {received}; eivät saaneet {notReceived}',
   positionAge: 'sijainti {position}, ikä {age}',
   noCandidates: 'Mikään luettelon palvelu ei laskenut tämän polun riskiä.',
+  estimatorAdjusted: 'Arviot on vakioitu sen suhteen, kuka saa minkäkin palvelun ({adjustment}).',
+  estimatorIntervals: 'Kunkin laskun vieressä on sen {level} väli ({replicates} bootstrap-otosta opetusaineiston perheistä).',
+  estimatorNoIntervals: 'Tämä malli ei anna välejä.',
+  estimatorUnadjusted:
+    'Vakioimattomia yhteyksiä: malli on opetettu ottamatta huomioon, kuka saa minkäkin palvelun. Palveluja annetaan useammin perheille, joilla riski on jo suuri, joten hyödyllinen palvelu voi näyttää hyödyttömältä tai haitalliselta. Älä järjestä palveluja näiden lukujen perusteella.',
+  dropInterval: '{from}…{to}',
   caveatHeading: 'Lue tämä ensin',
   caveat:
     'Nämä ovat mallin arvioita: aiemmista rekisteritiedoista opittuja yhteyksiä, eivät todistettuja palvelun vaikutuksia. Palveluja annettiin usein perheille, joilla riski oli jo valmiiksi suuri, eikä kaikkea riskiä ole kirjattu, joten arvio voi olla vinoutunut. Käytä niitä kysymysten herättäjinä, ei todisteena palvelun toimivuudesta.',

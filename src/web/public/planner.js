@@ -41,6 +41,7 @@ import {
 /** @typedef {import('./api.js').PathEvent} PathEvent */
 /** @typedef {import('./api.js').InterventionsResponse} InterventionsResponse */
 /** @typedef {import('./api.js').CandidateSupport} CandidateSupport */
+/** @typedef {import('./api.js').Estimator} Estimator */
 /** @typedef {import('./i18n.js').MessageKey} MessageKey */
 
 // ---------- model and cohort paths ----------
@@ -417,11 +418,22 @@ export function renderResult() {
   renderCandidates(r);
 }
 
+/**
+ * How the estimates were made: adjusted (with the intervals' level) or a warning that they are unadjusted.
+ * @param {Estimator} e
+ */
+function estimatorNote(e) {
+  if (!e.adjusted) return h('p', { class: 'warning', id: 'estimator-note', role: 'note' }, t('estimatorUnadjusted'));
+  const intervals = e.intervals === null ? t('estimatorNoIntervals') : t('estimatorIntervals', { level: pct(e.intervals.level), replicates: num(e.intervals.replicates) });
+  return h('p', { class: 'help', id: 'estimator-note' }, `${t('estimatorAdjusted', { adjustment: e.adjustment })} ${intervals}`);
+}
+
 /** @param {InterventionsResponse} r */
 function renderCandidates(r) {
   const box = $('candidates');
+  const est = estimatorNote(r.estimator);
   if (r.candidates.length === 0) {
-    box.replaceChildren(h('p', { class: 'help' }, t('noCandidates')));
+    box.replaceChildren(est, h('p', { class: 'help' }, t('noCandidates')));
     return;
   }
   const maxDrop = Math.max(...r.candidates.map((c) => c.riskDrop));
@@ -431,6 +443,7 @@ function renderCandidates(r) {
       ? h('span', { class: 'muted' }, t('noSupport'))
       : tParts('supportText', { id: s.cohortPathId, persons: num(s.persons), received: groupStat(s.received), notReceived: groupStat(s.notReceived) });
   box.replaceChildren(
+    est,
     h(
       'div',
       { class: 'scroll' },
@@ -452,7 +465,16 @@ function renderCandidates(r) {
               h('td', {}, t('positionAge', { position: c.position + 1, age: age(c.ageDays) })),
               h('td', { class: 'num' }, pct(r.finalRisk)),
               h('td', { class: 'num' }, pct(c.finalRisk)),
-              h('td', { class: 'num drop' }, dropBar(c.riskDrop, maxDrop), ' ', pp(-c.riskDrop)),
+              h(
+                'td',
+                { class: 'num drop' },
+                dropBar(c.riskDrop, maxDrop),
+                ' ',
+                pp(-c.riskDrop),
+                c.riskDropInterval === null
+                  ? ''
+                  : h('span', { class: 'interval' }, ' (', t('dropInterval', { from: pp(-c.riskDropInterval.upper), to: pp(-c.riskDropInterval.lower) }), ')'),
+              ),
               h('td', { class: 'support' }, support(c.support)),
             ),
           ),
