@@ -28,6 +28,7 @@ stamp() { date +%s.%N; }
 since() { awk -v a="$1" -v b="$(stamp)" 'BEGIN { printf "%.0f", b - a }'; }
 mkdir -p "$WORK"
 echo '{"adjustment": "treatment"}' > "$WORK/treatment.json"
+echo '{"adjustment": "none"}' > "$WORK/none.json"
 
 echo "== seed $SEED, persons $PERSONS, evaluated children $LIMIT, gammas $GAMMAS; load at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 for g in $GAMMAS; do
@@ -39,7 +40,7 @@ for g in $GAMMAS; do
   EXTRACTED=$(grep -o '"extractionDate": *"[0-9-]*"' "$RUN/pop/truth/effects.json" | head -n 1 | grep -o '[0-9]\{4\}-[0-9-]*')
   [ -d "$RUN/store" ] || sp ingest --input "$RUN/pop" --format canonical --out "$RUN/store" --demo-key --extraction-date "$EXTRACTED" > "$RUN/ingest.txt"
   [ -d "$RUN/models/none" ] || sp train --store "$RUN/store" --task "$RUN/pop/task.json" --model logreg --out "$RUN/models" --name none \
-    --demo-key --json > "$RUN/none.json" 2> "$RUN/none.err"
+    --demo-key --config "$WORK/none.json" --json > "$RUN/none.json" 2> "$RUN/none.err"
   [ -d "$RUN/models/treatment" ] || sp train --store "$RUN/store" --task "$RUN/pop/task.json" --model logreg --out "$RUN/models" \
     --name treatment --demo-key --config "$WORK/treatment.json" --json > "$RUN/treatment.json" 2> "$RUN/treatment.err"
   sp evaluate-interventions --bundle "$RUN/models/none/1" --bundle "$RUN/models/treatment/1" --truth "$RUN/pop/truth" \
@@ -52,15 +53,15 @@ const fs = require("fs");
 const [work, persons, seed, gammas] = process.argv.slice(1);
 const f = (x, d = 3) => (x === null || x === undefined || !Number.isFinite(x) ? "n/a" : x.toFixed(d));
 const ci = (x, i, d) => (i && i.lower !== null ? `${f(x, d)} [${f(i.lower, d)}, ${f(i.upper, d)}]` : f(x, d));
-console.log("| gamma | adjustment | children | top-3 | top-1 [95% CI] | Spearman | sign err | regret [95% CI] | regret share [95% CI] | policy/oracle 1% | 5% | 10% | bias |");
-console.log("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+console.log("| gamma | adjustment | children | top-3 | top-1 [95% CI] | Spearman | sign err | regret [95% CI] | regret share [95% CI] | policy/oracle 1% | 5% | 10% | bias | coverage |");
+console.log("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
 for (const g of gammas.split(" ").filter((x) => x !== "")) {
   const file = `${work}/g${g}-${persons}-${seed}/evaluate.json`;
   if (!fs.existsSync(file)) continue;
   for (const r of JSON.parse(fs.readFileSync(file, "utf8")).results) {
     const iv = r.intervals;
     const pol = r.policy.map((p, j) => `${ci(p.ratio, iv.policyRatio[j], 2)} (k ${p.k})`);
-    console.log(`| ${g} | ${r.adjustment} | ${r.children} | ${f(r.top3HitRate)} | ${ci(r.top1Agreement, iv.top1Agreement, 3)} | ${f(r.meanSpearman)} | ${f(r.signErrorRate)} | ${ci(r.meanRegret, iv.meanRegret, 4)} | ${ci(r.meanRegretShare, iv.meanRegretShare, 2)} | ${pol.join(" | ")} | ${f(r.bias, 4)} |`);
+    console.log(`| ${g} | ${r.adjustment} | ${r.children} | ${f(r.top3HitRate)} | ${ci(r.top1Agreement, iv.top1Agreement, 3)} | ${f(r.meanSpearman)} | ${f(r.signErrorRate)} | ${ci(r.meanRegret, iv.meanRegret, 4)} | ${ci(r.meanRegretShare, iv.meanRegretShare, 2)} | ${pol.join(" | ")} | ${f(r.bias, 4)} | ${r.coverage.coverage === null ? "none" : f(r.coverage.coverage)} |`);
   }
 }
 ' "$WORK" "$PERSONS" "$SEED" "$GAMMAS"
