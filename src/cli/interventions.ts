@@ -48,7 +48,8 @@ export function renderInterventions(r: InterventionsResult): string {
   lines.push('', `Candidates (${r.candidates.length} of ${r.candidatesScored}, ranked by the drop in final risk; estimates ${how}):`);
   for (const c of r.candidates) {
     const interval = c.riskDropInterval === null ? '' : `; ${pctLevel(r)} interval of the drop ${(c.riskDropInterval.lower * 100).toFixed(1)} to ${(c.riskDropInterval.upper * 100).toFixed(1)} pp`;
-    lines.push(`  ${String(c.rank).padStart(2)}. ${c.label} (${c.code}) at day ${c.ageDays}: final risk ${pct(c.finalRisk)} (${pp(c.riskDrop)}${interval})`);
+    const seldom = c.seldomGiven === true ? ' [seldom given at this age in training: extrapolated]' : '';
+    lines.push(`  ${String(c.rank).padStart(2)}. ${c.label} (${c.code}) at day ${c.ageDays}: final risk ${pct(c.finalRisk)} (${pp(c.riskDrop)}${interval})${seldom}`);
     lines.push(`      ${supportText(c)}`);
   }
   lines.push('', r.caveat);

@@ -149,6 +149,7 @@ function rankCandidates(
       finalRisk: finals[vi]!,
       riskDrop: drops[vi]!,
       riskDropInterval: null,
+      seldomGiven: null,
       support: supportOf(found),
       insertion: v,
     };
@@ -254,7 +255,11 @@ export async function explainPath(
     attribution,
     trajectory: steps,
     turningPoints: rankTurningPoints(steps, occlusion, attribution, opts.turningPoints ?? 3),
-    candidates: returned.map(({ insertion: _, ...c }, i) => ({ ...c, riskDropInterval: intervals?.intervals[i] ?? null })),
+    candidates: returned.map(({ insertion, ...c }, i) => ({
+      ...c,
+      riskDropInterval: intervals?.intervals[i] ?? null,
+      seldomGiven: scorer.seldomGiven?.(insertion.service, insertion.ageDays) ?? null,
+    })),
     candidatesScored: ranked.length,
     variantsScored: 1 + total,
   };

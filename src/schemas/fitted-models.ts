@@ -124,6 +124,21 @@ export const EffectModelSchema = z
       .refine((b) => b.thetas.length === b.replicates, { message: 'one theta per replicate', path: ['thetas'] })
       .nullable()
       .default(null),
+    /**
+     * Positivity (null: not recorded): per service and insertion-age band of `stepDays` from `fromAgeDays`, whether
+     * the training split holds fewer than `minStarts` starts of it there. Such estimates are extrapolated from the
+     * fading curves fitted where the service was given; answers flag them. Flags, never counts, are published.
+     */
+    positivity: z
+      .object({
+        minStarts: z.number().int().min(1),
+        stepDays: z.number().int().min(1),
+        /** [service][band]; ages past the last band count as seldom. */
+        seldom: z.array(z.array(z.boolean())),
+      })
+      .strict()
+      .nullable()
+      .default(null),
     weights: z
       .object({
         bias: z.number(),
@@ -149,6 +164,7 @@ export const EffectModelSchema = z
     if (m.weights.interactions.length !== s || m.weights.interactions.some((w, i) => w.length !== (m.markers[i]?.length ?? -1))) {
       ctx.addIssue({ code: 'custom', path: ['weights', 'interactions'], message: 'one weight per service marker' });
     }
+    if (m.positivity !== null && m.positivity.seldom.length !== s) ctx.addIssue({ code: 'custom', path: ['positivity', 'seldom'], message: 'one list of bands per service' });
     if (m.bootstrap !== null) {
       const width = 2 + m.weights.counts.length + m.weights.exposure.length + m.weights.interactions.reduce((a, w) => a + w.length, 0);
       const bad = m.bootstrap.thetas.findIndex((t) => t.length !== width);

@@ -72,6 +72,11 @@ const CandidateSchema = z
      * `intervals.level`; null when the bundle has no intervals.
      */
     riskDropInterval: z.object({ lower: z.number(), upper: z.number() }).strict().nullable(),
+    /**
+     * True when the training split seldom saw this service started at about this age (fewer than the effect
+     * model's minStarts in its age band): the estimate is extrapolated. Null when the bundle does not record it.
+     */
+    seldomGiven: z.boolean().nullable(),
     /** Observed outcome rates of matching cohort paths with and without the service, when published. */
     support: CandidateSupportSchema.nullable(),
   })

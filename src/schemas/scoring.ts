@@ -39,4 +39,9 @@ export interface PathScorer {
    */
   scoreFinalReplicates?(paths: readonly Path[], opts?: ScoreOptions): Promise<Float64Array[]>;
   readonly intervalLevel?: number;
+  /**
+   * Whether the bundle's training split seldom saw this service (its receiver) started at about this age, so that
+   * the estimate there is extrapolated (docs/interventions.md, "Positivity"). Present only when the bundle records it.
+   */
+  seldomGiven?(service: { code: string; relation: string }, ageDays: number): boolean;
 }

@@ -252,10 +252,25 @@ function treatmentReplicateLogits(prep: Preprocessing, base: TrajectoryLogits, e
   };
 }
 
-function calibrated(modelKind: ModelKind, model: ScoringModel, calibration: Calibration, effect: boolean): PathScorer {
+/** The effect model's positivity flags as a lookup; a service the effect model does not treat counts as seldom. */
+function seldomLookup(effect: EffectModel): PathScorer['seldomGiven'] {
+  const p = effect.positivity;
+  if (p === null) return undefined;
+  const index = new Map(effect.services.map((s, i) => [`${s.relation}:${s.code}`, i]));
+  return (service, ageDays) => {
+    const i = index.get(`${service.relation}:${service.code}`);
+    if (i === undefined) return true;
+    const band = Math.floor((ageDays - effect.fromAgeDays) / p.stepDays);
+    return (p.seldom[i] as boolean[])[band] ?? true;
+  };
+}
+
+function calibrated(modelKind: ModelKind, model: ScoringModel, calibration: Calibration, effect: EffectModel | null): PathScorer {
   const { logits, engine, maxLen, replicates } = model;
+  const seldom = effect === null ? undefined : seldomLookup(effect);
   return {
     modelKind,
+    ...(seldom === undefined ? {} : { seldomGiven: seldom }),
     ...(replicates === undefined
       ? {}
       : {
@@ -277,7 +292,7 @@ function calibrated(modelKind: ModelKind, model: ScoringModel, calibration: Cali
     },
     costOf(eventCounts: readonly number[], mode: ScoreMode): number {
       // The treatment-aware stage adds a linear pass over every event, as the logreg does.
-      return scoringCost(engine, maxLen, eventCounts, mode) + (effect ? scoringCost('logreg', null, eventCounts, mode) : 0);
+      return scoringCost(engine, maxLen, eventCounts, mode) + (effect !== null ? scoringCost('logreg', null, eventCounts, mode) : 0);
     },
   };
 }
@@ -303,7 +318,7 @@ export function createScorer(
           logits: treatmentAwareLogits(prep, base.logits, effect),
           ...(boot === null ? {} : { replicates: { logits: treatmentReplicateLogits(prep, base.logits, effect, boot.thetas), level: boot.level } }),
         };
-  return calibrated(model.kind, scoring, calibration, effect !== null);
+  return calibrated(model.kind, scoring, calibration, effect);
 }
 
 function networkModel(kind: Exclude<ModelKind, 'logreg'>, prep: Preprocessing, network: LayersModel, engine: ScoringEngine): ScoringModel {

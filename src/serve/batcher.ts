@@ -34,11 +34,13 @@ export class Batcher implements PathScorer {
   /** The bundle's replicate risks (intervals of the estimates), passed straight through when the scorer has them. */
   readonly scoreFinalReplicates?: (paths: readonly Path[], opts?: ScoreOptions) => Promise<Float64Array[]>;
   readonly intervalLevel?: number;
+  readonly seldomGiven?: (service: { code: string; relation: string }, ageDays: number) => boolean;
 
   constructor(
     private readonly scorer: PathScorer,
     private readonly options: BatcherOptions,
   ) {
+    if (scorer.seldomGiven !== undefined) this.seldomGiven = scorer.seldomGiven.bind(scorer);
     const replicates = scorer.scoreFinalReplicates?.bind(scorer);
     if (replicates !== undefined && scorer.intervalLevel !== undefined) {
       this.intervalLevel = scorer.intervalLevel;

@@ -59,7 +59,13 @@ export function fitEffectModel(
   shape: EffectShape,
   train: EffectFitSet & { weights: Float64Array },
   validation: EffectFitSet,
-  opts: { l2Grid: readonly number[]; maxIterations: number; emptyHistoryLogit: number; bootstrap?: EffectBootstrapOptions | null },
+  opts: {
+    l2Grid: readonly number[];
+    maxIterations: number;
+    emptyHistoryLogit: number;
+    bootstrap?: EffectBootstrapOptions | null;
+    positivity?: EffectModel['positivity'];
+  },
 ): EffectFitResult {
   const columns = effectColumns(prep, shape);
   const xTrain = effectDesign(prep, shape, train);
@@ -82,6 +88,7 @@ export function fitEffectModel(
       emptyHistoryLogit: opts.emptyHistoryLogit,
       l2: chosen.l2,
       bootstrap: b === null || thetas === null ? null : { method: 'family-bootstrap', replicates: b.replicates, seed: b.seed, level: b.level, thetas },
+      positivity: opts.positivity ?? null,
       weights: effectWeightsFrom(shape, columns, chosen.theta),
     },
     grid,
@@ -129,6 +136,28 @@ function bootstrapThetas(
   // training split is separated, e.g. by an overfitted base logit on a few hundred children). The spread would be
   // zero, which claims a certainty the data cannot give: no intervals then.
   return moved ? out : null;
+}
+
+/** Fewer training starts than this in an insertion-age band flag the band's estimates as extrapolated. */
+export const MIN_POSITIVITY_STARTS = 20;
+
+/**
+ * Which (service, insertion-age band) the training split seldom saw: fewer than MIN_POSITIVITY_STARTS starts of the
+ * service for its receiver in [from + b step, from + (b + 1) step). Bands run to the oldest index age.
+ */
+export function positivityOf(shape: Pick<EffectShape, 'services' | 'fromAgeDays'>, stepDays: number, training: readonly { path: Path; split: TreatmentSplit }[]): NonNullable<EffectModel['positivity']> {
+  const oldest = training.reduce((m, t) => Math.max(m, t.path.indexAgeDays ?? t.path.events[t.path.events.length - 1]?.ageDays ?? 0), shape.fromAgeDays);
+  const bands = Math.floor((oldest - shape.fromAgeDays) / stepDays) + 1;
+  const starts = shape.services.map(() => new Int32Array(bands));
+  for (const { path, split } of training) {
+    path.events.forEach((e, t) => {
+      const s = split.service[t] as number;
+      if (s < 0) return;
+      const b = Math.floor((e.ageDays - shape.fromAgeDays) / stepDays);
+      if (b >= 0 && b < bands) (starts[s] as Int32Array)[b] = ((starts[s] as Int32Array)[b] as number) + 1;
+    });
+  }
+  return { minStarts: MIN_POSITIVITY_STARTS, stepDays, seldom: starts.map((row) => Array.from(row, (n) => n < MIN_POSITIVITY_STARTS)) };
 }
 
 /**

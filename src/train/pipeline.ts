@@ -20,7 +20,7 @@ import { calibrateAll } from '../scoring/calibration.js';
 import { effectTrajectoryLogits, splitTreatments, type TreatmentSplit, treatedServices } from '../scoring/treatment.js';
 import { fitCalibration } from './calibrate.js';
 import type { EpochLog } from './checkpoint.js';
-import { effectShape, fitEffectModel } from './effect-model.js';
+import { effectShape, fitEffectModel, positivityOf } from './effect-model.js';
 import { featurise, fitLogreg, linearLogits } from './logreg.js';
 import { encodeSequencePaths, finalStepLogits, type Progress, type SequenceData, trainSequenceModel } from './sequence.js';
 
@@ -348,6 +348,11 @@ function effectModelStage(
     l2Grid: config.logreg.l2Grid,
     maxIterations: config.logreg.maxIterations,
     emptyHistoryLogit,
+    positivity: positivityOf(
+      shape,
+      catalogue.insertion.stepDays,
+      sets.train.map((e, i) => ({ path: e.path, split: sp.train[i] as TreatmentSplit })),
+    ),
     bootstrap: {
       replicates: config.treatment.bootstrapReplicates,
       seed: config.seed,

@@ -220,6 +220,7 @@ export const ENDPOINTS = Object.freeze({
  * @property {number} finalRisk
  * @property {number} riskDrop
  * @property {{ lower: number, upper: number } | null} riskDropInterval
+ * @property {boolean | null} seldomGiven
  * @property {CandidateSupport | null} support
  */
 

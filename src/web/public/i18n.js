@@ -118,6 +118,7 @@ const en = {
   estimatorUnadjusted:
     'Unadjusted associations: this model was trained without any adjustment for who gets which service. Services go more often to families already at risk, so a helpful service can look useless or harmful. Do not rank services by these figures.',
   dropInterval: '{from} to {to}',
+  seldomGiven: 'seldom given at this age: extrapolated',
   caveatHeading: 'Read this first',
   caveat:
     'These are model estimates: associations learned from past records, not proven effects of a service. Services were often given to families already at risk, and part of that risk is never recorded, so an estimate can be biased. Use them to ask questions, not as evidence that a service works.',
@@ -277,6 +278,7 @@ const fi = {
   estimatorUnadjusted:
     'Vakioimattomia yhteyksiä: malli on opetettu ottamatta huomioon, kuka saa minkäkin palvelun. Palveluja annetaan useammin perheille, joilla riski on jo suuri, joten hyödyllinen palvelu voi näyttää hyödyttömältä tai haitalliselta. Älä järjestä palveluja näiden lukujen perusteella.',
   dropInterval: '{from}…{to}',
+  seldomGiven: 'annettu harvoin tässä iässä: arvio on ekstrapoloitu',
   caveatHeading: 'Lue tämä ensin',
   caveat:
     'Nämä ovat mallin arvioita: aiemmista rekisteritiedoista opittuja yhteyksiä, eivät todistettuja palvelun vaikutuksia. Palveluja annettiin usein perheille, joilla riski oli jo valmiiksi suuri, eikä kaikkea riskiä ole kirjattu, joten arvio voi olla vinoutunut. Käytä niitä kysymysten herättäjinä, ei todisteena palvelun toimivuudesta.',

@@ -462,7 +462,12 @@ function renderCandidates(r) {
               h('td', { class: 'num' }, c.rank),
               h('td', {}, h('span', { lang: state.lang }, state.lang === 'fi' ? c.labelFi : c.label), h('br'), h('code', {}, c.code)),
               h('td', {}, relation(c.relation)),
-              h('td', {}, t('positionAge', { position: c.position + 1, age: age(c.ageDays) })),
+              h(
+                'td',
+                {},
+                t('positionAge', { position: c.position + 1, age: age(c.ageDays) }),
+                c.seldomGiven === true ? h('span', { class: 'seldom' }, h('br'), t('seldomGiven')) : '',
+              ),
               h('td', { class: 'num' }, pct(r.finalRisk)),
               h('td', { class: 'num' }, pct(c.finalRisk)),
               h(

@@ -21,7 +21,10 @@ describe('explainPath', () => {
     expect(result.caveat).toBe(INTERVENTIONS_CAVEAT);
     expect(result.caveat).toMatch(/not proven causal/);
     expect(result.estimator).toEqual({ adjustment: 'treatment', adjusted: true, intervals: null });
-    for (const c of result.candidates) expect(c.riskDropInterval).toBeNull();
+    for (const c of result.candidates) {
+      expect(c.riskDropInterval).toBeNull();
+      expect(c.seldomGiven).toBeNull();
+    }
   });
 
   it('labels the estimates of a bundle trained without adjustment (or of unknown training) as unadjusted', async () => {
@@ -42,6 +45,7 @@ describe('explainPath', () => {
       ...plain,
       scoreTrajectories: (paths, opts) => plain.scoreTrajectories(paths, opts),
       intervalLevel: 0.5,
+      seldomGiven: (service, ageDays) => service.code === 'HOME_HELP' || ageDays >= 364,
       async scoreFinalReplicates(paths) {
         replicateCalls++;
         const finals = await plain.scoreTrajectories(paths);
@@ -55,6 +59,7 @@ describe('explainPath', () => {
     for (const c of result.candidates) {
       expect(c.riskDropInterval?.lower).toBeCloseTo(0.9 * c.riskDrop, 12);
       expect(c.riskDropInterval?.upper).toBeCloseTo(1.1 * c.riskDrop, 12);
+      expect(c.seldomGiven).toBe(c.code === 'HOME_HELP' || c.ageDays >= 364);
     }
     expect(InterventionsResultSchema.parse(result)).toEqual(result);
   });

@@ -1,5 +1,6 @@
 // Intervals of the treatment-aware estimates: the family bootstrap of the second stage (src/train/effect-model.ts),
-// the scorer's replicate risks (src/scoring/scorer.ts) and the coverage of a known effect on simulated data.
+// the scorer's replicate risks (src/scoring/scorer.ts) and the coverage of a known effect on simulated data; and
+// the positivity flags (which service was seldom started at which age in training).
 import { describe, expect, it } from 'vitest';
 import { fitPreprocessing } from '../../../src/features/index.js';
 import { CatalogueSchema } from '../../../src/schemas/catalogue.js';
@@ -8,7 +9,7 @@ import type { Path, PathEvent } from '../../../src/schemas/path.js';
 import { TrainConfigSchema } from '../../../src/schemas/train-config.js';
 import { createScorer } from '../../../src/scoring/scorer.js';
 import { splitTreatments, type TreatmentSplit } from '../../../src/scoring/treatment.js';
-import { effectShape, fitEffectModel } from '../../../src/train/effect-model.js';
+import { effectShape, fitEffectModel, MIN_POSITIVITY_STARTS, positivityOf } from '../../../src/train/effect-model.js';
 import { percentileInterval } from '../../../src/util/quantile.js';
 import { mulberry32 } from '../../../src/util/random.js';
 
@@ -129,5 +130,33 @@ describe('the family bootstrap of the treatment-aware stage', () => {
       if (truth >= interval.lower && truth <= interval.upper) inside++;
     }
     expect(inside / studies).toBeGreaterThanOrEqual(0.7);
+  });
+});
+
+describe('positivity flags', () => {
+  it('flag the age bands where the training split holds fewer than the minimum starts, and the scorer reads them', async () => {
+    // 30 children get family work at day 100 (band 0 of 182 days), 5 at day 400 (band 2), none in band 1.
+    const training = Array.from({ length: 40 }, (_, i) => {
+      const events = [ev('BIRTH', 'self', 0), ev('NEUVOLA_VISIT', 'self', 600)];
+      if (i < 30) events.push(ev('FAMILY_WORK', 'mother', 100, 'social_work'));
+      else if (i < 35) events.push(ev('FAMILY_WORK', 'mother', 400, 'social_work'));
+      events.sort((a, b) => a.ageDays - b.ageDays);
+      const path: Path = { indexAgeDays: 700, events };
+      return { path, split: splitTreatments(treated, path) };
+    });
+    expect(MIN_POSITIVITY_STARTS).toBe(20);
+    const p = positivityOf(treated, 182, training);
+    // Bands 0..3 cover days 0-727 (the oldest index age is 700).
+    expect(p).toEqual({ minStarts: 20, stepDays: 182, seldom: [[false, true, true, true]] });
+    const { prep, model } = fitWithBootstrap(population(300, 3), population(100, 4), 0, 1);
+    const logreg: LogregModel = { formatVersion: 1, weights: new Array(prep.vocab.length * 3).fill(0), bias: 0, l2: 0 };
+    const scorer = createScorer(prep, { kind: 'logreg', logreg }, identity, { ...model, positivity: p });
+    const fw = { code: 'FAMILY_WORK', relation: 'mother' };
+    expect(scorer.seldomGiven?.(fw, 0)).toBe(false);
+    expect(scorer.seldomGiven?.(fw, 181)).toBe(false);
+    expect(scorer.seldomGiven?.(fw, 182)).toBe(true);
+    expect(scorer.seldomGiven?.(fw, 5000)).toBe(true);
+    expect(scorer.seldomGiven?.({ code: 'FAMILY_WORK', relation: 'father' }, 0)).toBe(true);
+    expect(createScorer(prep, { kind: 'logreg', logreg }, identity, { ...model, positivity: null }).seldomGiven).toBeUndefined();
   });
 });
