@@ -9,7 +9,7 @@ import { loadTaskSpec, readConfigFile } from '../cohort/index.js';
 import { ServicepathError } from '../errors/index.js';
 import { mineCohortPaths } from '../explain/index.js';
 import { resolvePseudonymKey } from '../ingest/key.js';
-import { keyFingerprint } from '../ingest/pseudonym.js';
+import { keyFingerprint, pseudonymise } from '../ingest/pseudonym.js';
 import type { Catalogue } from '../schemas/catalogue.js';
 import { type DataFingerprint, type Manifest, stagesOf } from '../schemas/manifest.js';
 import type { TaskSpec } from '../schemas/task.js';
@@ -17,7 +17,9 @@ import { createScorer } from '../scoring/scorer.js';
 import { openStore } from '../store/index.js';
 import { computeAdjustmentWeights } from '../train/adjustment.js';
 import type { EpochLog } from '../train/checkpoint.js';
-import { dataFingerprintOf, packageVersion, readCatalogue, readSyntheticOrigin, readTruth, resolveTrainConfig } from '../train/inputs.js';
+import { dataFingerprintOf, packageVersion, readCatalogue, readSyntheticOrigin, readTruth, resolveTrainConfig, truthFileOf } from '../train/inputs.js';
+import { readTruthChildrenOf } from '../train/truth.js';
+import { checkAgainstTruth, TRUTH_CHECK_CHILDREN } from '../train/truth-check.js';
 import { trainPipeline, type TrainOutcome } from '../train/pipeline.js';
 import type { Progress } from '../train/sequence.js';
 import { sha256Hex } from '../util/hash.js';
@@ -86,8 +88,10 @@ export async function trainBundle(opts: TrainBundleOptions, hooks: TrainHooks = 
   const store = await openStore(opts.store);
   const dataFingerprint = await dataFingerprintOf(store, opts.store);
   let truth: Map<string, number> | undefined;
+  let truthKey: Buffer | undefined;
   if (opts.truth !== undefined) {
     const { key } = await resolvePseudonymKey({ keyFile: opts.keyFile, demoKey: opts.demoKey });
+    truthKey = key;
     if (keyFingerprint(key) !== store.manifest.pseudonym.keyFingerprint) {
       throw new ServicepathError('TRAIN_TRUTH_INVALID', { file: opts.truth, detail: 'the key given is not the key the store was made with' });
     }
@@ -114,6 +118,14 @@ export async function trainBundle(opts: TrainBundleOptions, hooks: TrainHooks = 
     ...(hooks.onEpoch === undefined ? {} : { onEpoch: hooks.onEpoch }),
   });
   try {
+    if (opts.truth !== undefined && truthKey !== undefined && !outcome.interrupted) {
+      hooks.onStage?.(`checking the intervention estimates against the truth (up to ${TRUTH_CHECK_CHILDREN} test-split children)`);
+      const key = truthKey;
+      const children = await readTruthChildrenOf(truthFileOf(opts.truth), (raw) => pseudonymise(key, raw), outcome.testPersons, TRUTH_CHECK_CHILDREN);
+      const m = outcome.model;
+      const scorer = createScorer(outcome.prep, m.kind === 'logreg' ? m : { kind: m.kind, network: m.network }, outcome.calibration, outcome.effect);
+      outcome.metrics.interventions = await checkAgainstTruth(scorer, children, catalogue, { bootstrapSamples: config.evaluation.bootstrapSamples, seed: config.seed });
+    }
     const overall = outcome.metrics.test.overall;
     const base = {
       name: opts.name,

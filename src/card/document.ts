@@ -1,4 +1,5 @@
 // The card laid out once as sections of paragraphs, lists, tables and figures; Markdown and HTML render this.
+import { InterventionsCheckSchema } from '../schemas/metrics.js';
 import type { CalibrationPoint, CurvePoint, EvaluationReport, SubgroupSlice } from '../schemas/metrics.js';
 import type { Graphic, ModelCard, SourcedNumber } from '../schemas/model-card.js';
 import { DEFAULT_MIN_COUNT } from '../schemas/disclosure.js';
@@ -167,6 +168,33 @@ function membershipSummary(mi: MembershipInference): string {
   return `Membership inference by the ${mi.method.value} attack: AUC ${num(mi.auc.value)} (95% interval ${interval(mi.auc.lower, mi.auc.upper)}) against a target of at most ${num(mi.target)}: ${membershipVerdict(mi)}.`;
 }
 
+/** The truth check of the intervention estimates (metrics.json /interventions, src/train/truth-check.ts). */
+function interventionCheckBlocks(value: unknown): Block[] {
+  const parsed = InterventionsCheckSchema.safeParse(value);
+  if (!parsed.success) return [paragraph('Validated against the generator\u2019s known effects; the figures are in metrics.json under /interventions.')];
+  const c = parsed.data;
+  const f = (x: number | null) => (x === null ? 'n/a' : x.toFixed(3));
+  const row = (name: string, e: { estimate: number | null; lower: number | null; upper: number | null }) => [name, f(e.estimate), e.lower === null ? 'n/a' : `${f(e.lower)} to ${f(e.upper)}`];
+  return [
+    paragraph(
+      `The estimated drops of every (service, insertion age) of the catalogue, against the generator's true counterfactual effects, on ${c.children} held-out (test-split) children and ${c.pairs} pairs (docs/interventions.md, "How estimates are judged"). Only generated populations have this truth; it says how the estimator behaves in a world whose effects are known, not on real data.`,
+    ),
+    table({
+      caption: 'Intervention estimates against the truth (95% intervals: bootstrap over families)',
+      headers: ['Figure', 'Estimate', '95% interval'],
+      rows: [
+        row('Top-3 hit rate', c.top3HitRate),
+        row('Top-1 agreement', c.top1Agreement),
+        row('Spearman (estimated vs true effects)', c.meanSpearman),
+        row('Sign error rate', c.signErrorRate),
+        row('Regret share of the best reduction', c.meanRegretShare),
+        row('Policy value at 5% over the oracle', c.policyRatioAt5),
+        ['Interval coverage of the true effects', c.intervalCoverage === null ? 'no intervals' : `${f(c.intervalCoverage)} (nominal ${f(c.intervalLevel)})`, ''],
+      ],
+    }),
+  ];
+}
+
 const table = (t: Table): Block => ({ kind: 'table', table: t });
 const list = (items: string[]): Block => ({ kind: 'list', items });
 const paragraph = (text: string): Block => ({ kind: 'paragraph', text });
@@ -306,7 +334,7 @@ export function cardSections(card: ModelCard): Section[] {
     },
   ];
   if (card.intervention_validation !== undefined) {
-    sections.push({ title: 'Intervention-point validation', blocks: [paragraph('Validated against the generator\u2019s known effects; the figures are in metrics.json under /interventions.')] });
+    sections.push({ title: 'Intervention estimates against the truth', blocks: interventionCheckBlocks(card.intervention_validation.value) });
   }
   sections.push(
     {

@@ -84,7 +84,10 @@ export const command: CommandModule = {
     const bundle = await loadBundle(bundleDir);
     try {
       const catalogue = values.catalogue === undefined ? bundle.catalogue : readCatalogueFile(values.catalogue);
-      const result = await explainPath(bundle.scorer, path, catalogue, { topK, turningPoints, attribution, cohortPaths: bundle.cohortPaths, adjustment: bundle.manifest.resolvedConfig.adjustment });
+      const result = await explainPath(bundle.scorer, path, catalogue, { topK, turningPoints, attribution, cohortPaths: bundle.cohortPaths,
+        adjustment: bundle.manifest.resolvedConfig.adjustment,
+        ...(bundle.metrics.interventions === undefined ? {} : { truthCheck: bundle.metrics.interventions }),
+      });
       emit(io, values.json === true, result, () => renderInterventions(result));
       return 0;
     } finally {

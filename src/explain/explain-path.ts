@@ -14,6 +14,7 @@ import {
   type TrajectoryStep,
   type TurningPoint,
 } from '../schemas/interventions.js';
+import type { InterventionsCheck } from '../schemas/metrics.js';
 import type { Path } from '../schemas/path.js';
 import type { PathScorer } from '../schemas/scoring.js';
 import { type CohortIndex, cohortIndexOf, type SupportMatch, supportMatcher } from './cohort-paths.js';
@@ -35,15 +36,18 @@ export interface ExplainOptions {
   signal?: AbortSignal;
   /** The bundle's training adjustment (its manifest's config); without it the answer says 'unknown', unadjusted. */
   adjustment?: string;
+  /** The bundle's truth check (metrics.json /interventions), passed on in the answer's estimator. */
+  truthCheck?: InterventionsCheck;
 }
 
 /** The estimator an answer reports: the bundle's adjustment and the scorer's intervals. */
-function estimatorOf(scorer: PathScorer, adjustment: string | undefined, replicates: number | null): Estimator {
-  const a = adjustment ?? 'unknown';
+function estimatorOf(scorer: PathScorer, opts: ExplainOptions, replicates: number | null): Estimator {
+  const a = opts.adjustment ?? 'unknown';
   return {
     adjustment: a,
     adjusted: a !== 'none' && a !== 'unknown',
     intervals: replicates === null || scorer.intervalLevel === undefined ? null : { method: 'family-bootstrap', level: scorer.intervalLevel, replicates },
+    truthCheck: opts.truthCheck ?? null,
   };
 }
 
@@ -245,7 +249,7 @@ export async function explainPath(
     returned.map((c) => c.insertion),
     opts.signal,
   );
-  const estimator = estimatorOf(scorer, opts.adjustment, intervals?.replicates ?? null);
+  const estimator = estimatorOf(scorer, opts, intervals?.replicates ?? null);
   return {
     modelKind: scorer.modelKind,
     caveat: estimator.adjusted ? INTERVENTIONS_CAVEAT : UNADJUSTED_CAVEAT,

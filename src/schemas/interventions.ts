@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { OUTCOME_SUPPRESSIONS } from './disclosure.js';
 import { GroupStatSchema } from './cohort-paths.js';
+import { InterventionsCheckSchema } from './metrics.js';
 import { PathRelationSchema } from './path.js';
 
 const ATTRIBUTION_METHODS = ['occlusion', 'delta'] as const;
@@ -92,6 +93,8 @@ const EstimatorSchema = z
     adjusted: z.boolean(),
     /** The intervals' method, coverage and replicates; null when the bundle has none. */
     intervals: z.object({ method: z.literal('family-bootstrap'), level: z.number(), replicates: z.number().int() }).strict().nullable(),
+    /** The bundle's estimates checked against a generator's truth at training (metrics.json /interventions); null without. */
+    truthCheck: InterventionsCheckSchema.nullable(),
   })
   .strict();
 export type Estimator = z.infer<typeof EstimatorSchema>;

@@ -183,6 +183,33 @@ export type MembershipAttack = z.infer<typeof MembershipAttackSchema>;
 export const METRICS_SCHEMA_VERSION = 1;
 
 /** The bundle's metrics.json. The trainer fills splits and calibration and puts evaluateBinary's result under `test`. */
+/** A planner's figure with its family-bootstrap interval (nulls where undefined). */
+const CheckEstimateSchema = z.object({ estimate: z.number().nullable(), lower: z.number().nullable(), upper: z.number().nullable() }).strict();
+
+/**
+ * The bundle's intervention estimates against the generator's truth: evaluate-interventions' figures
+ * (docs/interventions.md, "How estimates are judged") on the first `children` test-split children of the truth file.
+ */
+export const InterventionsCheckSchema = z
+  .object({
+    source: z.literal('generator-truth'),
+    split: z.literal('test'),
+    children: z.number().int().min(0),
+    pairs: z.number().int().min(0),
+    top3HitRate: CheckEstimateSchema,
+    top1Agreement: CheckEstimateSchema,
+    meanSpearman: CheckEstimateSchema,
+    signErrorRate: CheckEstimateSchema,
+    meanRegretShare: CheckEstimateSchema,
+    /** Policy value over the oracle's when the 5% of children ranked highest get their top-1. */
+    policyRatioAt5: CheckEstimateSchema,
+    /** Share of pairs whose true effect lies in the bundle's interval; null without intervals. */
+    intervalCoverage: z.number().min(0).max(1).nullable(),
+    intervalLevel: z.number().nullable(),
+  })
+  .strict();
+export type InterventionsCheck = z.infer<typeof InterventionsCheckSchema>;
+
 export const MetricsFileSchema = z
   .object({
     schemaVersion: z.literal(METRICS_SCHEMA_VERSION),
@@ -192,8 +219,8 @@ export const MetricsFileSchema = z
     /** External validations (`servicepath evaluate --store`), each named by its store. */
     external: z.array(EvaluationReportSchema.extend({ store: z.string().optional() })).optional(),
     calibration: z.object({ method: z.enum(['platt', 'isotonic']) }).loose(),
-    /** Intervention-point validation against the generator's truth (filled by the explain side). */
-    interventions: z.record(z.string(), z.unknown()).optional(),
+    /** The intervention estimates checked against the generator's truth on held-out children (train --truth). */
+    interventions: InterventionsCheckSchema.optional(),
     /** Attacks on the fitted model's privacy (src/evaluate/membership.ts); absent in bundles trained before them. */
     privacy: z.object({ membership: MembershipAttackSchema }).strict().optional(),
   })

@@ -8,7 +8,7 @@ import type { Catalogue } from '../schemas/catalogue.js';
 import type { CohortPathsFile } from '../schemas/cohort-paths.js';
 import type { InterventionsResult } from '../schemas/interventions.js';
 import type { Manifest } from '../schemas/manifest.js';
-import type { EvaluationReport } from '../schemas/metrics.js';
+import type { EvaluationReport, InterventionsCheck } from '../schemas/metrics.js';
 import type { Path } from '../schemas/path.js';
 import type { PathScorer } from '../schemas/scoring.js';
 
@@ -21,6 +21,8 @@ export type ServedManifest = Pick<Manifest, 'name' | 'version' | 'id' | 'created
 /** metrics.json as far as the headline metrics go: the test split's overall estimates. */
 export interface ServedMetrics {
   test: Pick<EvaluationReport, 'n' | 'positives' | 'overall'>;
+  /** The intervention estimates' truth check, when the bundle was trained with --truth. */
+  interventions?: InterventionsCheck;
 }
 
 /** What the service needs of a loaded bundle (src/bundle's LoadedBundle satisfies it). */

@@ -50,10 +50,15 @@ export async function readCatalogue(file: string): Promise<Catalogue> {
   return parsed.data;
 }
 
+/** The truth file of a population folder (its truth/children.ndjson) or of a truth folder. */
+export function truthFileOf(dir: string): string {
+  const file = join(dir, 'truth', 'children.ndjson');
+  return existsSync(file) ? file : join(dir, 'children.ndjson');
+}
+
 /** truth/children.ndjson -> pseudonym -> true probability (ids are pseudonymised at once, never kept raw). */
 export async function readTruth(dir: string, key: Buffer): Promise<Map<string, number>> {
-  const file = join(dir, 'truth', 'children.ndjson');
-  const path = existsSync(file) ? file : join(dir, 'children.ndjson');
+  const path = truthFileOf(dir);
   // Streamed: at Espoo scale the file (whole paths per child) is larger than one string can hold.
   return readTruthProbabilities(path, (rawId) => pseudonymise(key, rawId));
 }

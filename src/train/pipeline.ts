@@ -67,6 +67,8 @@ export interface TrainOutcome {
   trainExamples: { path: Path; outcome: 0 | 1; predicted: number }[];
   /** True when a sequence run stopped at stopAfterEpoch (no metrics are meaningful then). */
   interrupted: boolean;
+  /** The test split's pseudonyms, in memory only (the truth check picks its children from them). */
+  testPersons: ReadonlySet<string>;
   dispose(): void;
 }
 
@@ -455,6 +457,7 @@ export async function trainPipeline(input: TrainInputs): Promise<TrainOutcome> {
     trainingLog,
     trainExamples: sets.train.map((e, i) => ({ path: e.path, outcome: e.label, predicted: probs.train[i] as number })),
     interrupted: base.interrupted,
+    testPersons: new Set(sets.test.map((e) => e.personId)),
     dispose: () => network?.dispose(),
   };
 }

@@ -151,6 +151,8 @@ describe('web page', () => {
     expect(await note.getAttribute('class')).toBe('help');
     expect(await note.textContent()).toMatch(/^Estimates adjusted for who gets which service \(treatment\)\. Each drop shows its 90% interval \(50 bootstrap/);
     expect(await page.locator('#candidates-table tbody td.drop .interval').count()).toBe(await candidates.count());
+    // Trained without --truth: the page says the estimates were not checked against known effects.
+    expect(await page.locator('#truth-check').textContent()).toBe('Not checked against known effects (only generated populations have them).');
 
     mkdirSync(ARTIFACTS, { recursive: true });
     await page.screenshot({ path: join(ARTIFACTS, 'planner-full.png'), fullPage: true });

@@ -111,6 +111,8 @@ describe('servicepath interventions and evaluate-interventions on a logreg bundl
     /** Trains a logreg bundle on the sample with the given adjustment (none given: the default config). */
     const train = async (name: string, adjustment?: string): Promise<string> => {
       const args = ['train', '--store', join(work, 'store'), '--task', 'data-samples/task.json', '--model', 'logreg', '--out', join(work, 'models'), '--name', name, '--json'];
+      // The default bundle is also checked against the sample's truth (train --truth).
+      if (name === 'treatment') args.push('--truth', 'data-samples', '--demo-key');
       if (adjustment !== undefined) {
         const config = join(work, `${name}.json`);
         writeFileSync(config, JSON.stringify({ adjustment }));
@@ -140,7 +142,7 @@ describe('servicepath interventions and evaluate-interventions on a logreg bundl
     expect(r.candidates).toHaveLength(5);
     expect(r.candidatesScored).toBe(49);
     // A bundle trained with adjustment none is labelled unadjusted, in the answer and its text.
-    expect(r.estimator).toEqual({ adjustment: 'none', adjusted: false, intervals: null });
+    expect(r.estimator).toEqual({ adjustment: 'none', adjusted: false, intervals: null, truthCheck: null });
     expect(r.caveat).toMatch(/^Unadjusted associations/);
     const text = capture();
     expect(await runCli(['interventions', '--bundle', bundle, '--path', pathFile], text.io)).toBe(0);
@@ -159,7 +161,12 @@ describe('servicepath interventions and evaluate-interventions on a logreg bundl
     // base logit), so no bootstrap refit moves: the bundle says it has no intervals rather than zero-width ones.
     expect(treatmentStages).toContain('no intervals: the treatment-aware stage separates the training split');
     expect(JSON.parse(readFileSync(join(treatmentBundle, 'effect-model.json'), 'utf8')).bootstrap).toBeNull();
-    expect(r.estimator).toEqual({ adjustment: 'treatment', adjusted: true, intervals: null });
+    // Trained with --truth: the estimates were checked on held-out children, and every answer says how they did.
+    const metrics = JSON.parse(readFileSync(join(treatmentBundle, 'metrics.json'), 'utf8')) as { interventions: { children: number; pairs: number; top3HitRate: { estimate: number } } };
+    expect(metrics.interventions.children).toBeGreaterThan(50);
+    expect(metrics.interventions.pairs).toBeGreaterThan(20 * metrics.interventions.children);
+    expect(r.estimator).toEqual({ adjustment: 'treatment', adjusted: true, intervals: null, truthCheck: metrics.interventions });
+    expect(readFileSync(join(treatmentBundle, 'model-card.md'), 'utf8')).toMatch(/Intervention estimates against the truth[\s\S]*Top-3 hit rate/);
     expect(r.caveat).toMatch(/not proven causal/);
     for (const cand of r.candidates) expect(cand.riskDropInterval).toBeNull();
     const text = capture();
@@ -246,8 +253,16 @@ describe('servicepath interventions and evaluate-interventions on a logreg bundl
       expect(isServicepathError(err) && err.code).toBe('BUNDLE_EFFECT_MODEL_MISMATCH');
       return (err as Error).message;
     };
-    expect(await refusal((e) => void (e.services[0]!.code = 'SOMETHING_ELSE'))).toMatch(/effect-model\.json does not match catalogue\.json: services .*SOMETHING_ELSE/);
-    expect(await refusal((e) => void (e.fromAgeDays += 30))).toMatch(/first insertion age/);
+    expect(
+      await refusal((e) => {
+        e.services[0]!.code = 'SOMETHING_ELSE';
+      }),
+    ).toMatch(/effect-model\.json does not match catalogue\.json: services .*SOMETHING_ELSE/);
+    expect(
+      await refusal((e) => {
+        e.fromAgeDays += 30;
+      }),
+    ).toMatch(/first insertion age/);
     expect(await refusal((e) => void e.weights.counts.pop())).toMatch(/effect-model\.json does not match preprocessing\.json: \d+ count weights against \d+ features/);
     // Unedited, the same copy opens.
     rmSync(copy, { recursive: true, force: true });

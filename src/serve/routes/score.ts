@@ -95,6 +95,7 @@ export function registerScoreRoutes(app: FastifyInstance, ctx: ServeContext): vo
           ...(attribution === undefined ? {} : { attribution }),
           cohortPaths: bundle.cohortPaths,
           ...(bundle.manifest.resolvedConfig === undefined ? {} : { adjustment: bundle.manifest.resolvedConfig.adjustment }),
+          ...(bundle.metrics.interventions === undefined ? {} : { truthCheck: bundle.metrics.interventions }),
           ...(signal === undefined ? {} : { signal }),
         }),
       );

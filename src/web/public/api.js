@@ -230,6 +230,24 @@ export const ENDPOINTS = Object.freeze({
  * @property {string} adjustment
  * @property {boolean} adjusted
  * @property {{ method: string, level: number, replicates: number } | null} intervals
+ * @property {TruthCheck | null} truthCheck
+ */
+
+/**
+ * A figure of the truth check with its interval.
+ * @typedef {{ estimate: number | null, lower: number | null, upper: number | null }} CheckEstimate
+ */
+
+/**
+ * The bundle's intervention estimates checked against a generator's truth (InterventionsCheckSchema).
+ * @typedef {object} TruthCheck
+ * @property {number} children
+ * @property {number} pairs
+ * @property {CheckEstimate} top3HitRate
+ * @property {CheckEstimate} meanSpearman
+ * @property {CheckEstimate} meanRegretShare
+ * @property {CheckEstimate} policyRatioAt5
+ * @property {number | null} intervalCoverage
  */
 
 /**

@@ -119,6 +119,9 @@ const en = {
     'Unadjusted associations: this model was trained without any adjustment for who gets which service. Services go more often to families already at risk, so a helpful service can look useless or harmful. Do not rank services by these figures.',
   dropInterval: '{from} to {to}',
   seldomGiven: 'seldom given at this age: extrapolated',
+  truthCheck:
+    'Checked against the known effects of a generated population ({children} held-out children): top-3 hit rate {top3}, Spearman {spearman}, regret {regret} of the best reduction, interval coverage {coverage}.',
+  truthCheckNone: 'Not checked against known effects (only generated populations have them).',
   caveatHeading: 'Read this first',
   caveat:
     'These are model estimates: associations learned from past records, not proven effects of a service. Services were often given to families already at risk, and part of that risk is never recorded, so an estimate can be biased. Use them to ask questions, not as evidence that a service works.',
@@ -279,6 +282,9 @@ const fi = {
     'Vakioimattomia yhteyksiä: malli on opetettu ottamatta huomioon, kuka saa minkäkin palvelun. Palveluja annetaan useammin perheille, joilla riski on jo suuri, joten hyödyllinen palvelu voi näyttää hyödyttömältä tai haitalliselta. Älä järjestä palveluja näiden lukujen perusteella.',
   dropInterval: '{from}…{to}',
   seldomGiven: 'annettu harvoin tässä iässä: arvio on ekstrapoloitu',
+  truthCheck:
+    'Tarkistettu tuotetun väestön tunnettuja vaikutuksia vasten ({children} testiaineiston lasta): top-3-osumat {top3}, Spearman {spearman}, menetys {regret} parhaasta laskusta, välien kattavuus {coverage}.',
+  truthCheckNone: 'Ei tarkistettu tunnettuja vaikutuksia vasten (niitä on vain tuotetuilla väestöillä).',
   caveatHeading: 'Lue tämä ensin',
   caveat:
     'Nämä ovat mallin arvioita: aiemmista rekisteritiedoista opittuja yhteyksiä, eivät todistettuja palvelun vaikutuksia. Palveluja annettiin usein perheille, joilla riski oli jo valmiiksi suuri, eikä kaikkea riskiä ole kirjattu, joten arvio voi olla vinoutunut. Käytä niitä kysymysten herättäjinä, ei todisteena palvelun toimivuudesta.',

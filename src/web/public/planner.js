@@ -423,9 +423,25 @@ export function renderResult() {
  * @param {Estimator} e
  */
 function estimatorNote(e) {
-  if (!e.adjusted) return h('p', { class: 'warning', id: 'estimator-note', role: 'note' }, t('estimatorUnadjusted'));
+  const c = e.truthCheck;
+  /** @param {number | null} x */
+  const fig = (x) => (x === null ? '–' : new Intl.NumberFormat(state.lang, { maximumFractionDigits: 2 }).format(x));
+  const check = h(
+    'p',
+    { class: 'help', id: 'truth-check' },
+    c === null
+      ? t('truthCheckNone')
+      : t('truthCheck', {
+          children: num(c.children),
+          top3: fig(c.top3HitRate.estimate),
+          spearman: fig(c.meanSpearman.estimate),
+          regret: c.meanRegretShare.estimate === null ? '–' : pct(c.meanRegretShare.estimate),
+          coverage: c.intervalCoverage === null ? '–' : pct(c.intervalCoverage),
+        }),
+  );
+  if (!e.adjusted) return h('div', {}, h('p', { class: 'warning', id: 'estimator-note', role: 'note' }, t('estimatorUnadjusted')), check);
   const intervals = e.intervals === null ? t('estimatorNoIntervals') : t('estimatorIntervals', { level: pct(e.intervals.level), replicates: num(e.intervals.replicates) });
-  return h('p', { class: 'help', id: 'estimator-note' }, `${t('estimatorAdjusted', { adjustment: e.adjustment })} ${intervals}`);
+  return h('div', {}, h('p', { class: 'help', id: 'estimator-note' }, `${t('estimatorAdjusted', { adjustment: e.adjustment })} ${intervals}`), check);
 }
 
 /** @param {InterventionsResponse} r */

@@ -20,7 +20,7 @@ describe('explainPath', () => {
     expect(result.finalRisk).toBe(direct![direct!.length - 1]);
     expect(result.caveat).toBe(INTERVENTIONS_CAVEAT);
     expect(result.caveat).toMatch(/not proven causal/);
-    expect(result.estimator).toEqual({ adjustment: 'treatment', adjusted: true, intervals: null });
+    expect(result.estimator).toEqual({ adjustment: 'treatment', adjusted: true, intervals: null, truthCheck: null });
     for (const c of result.candidates) {
       expect(c.riskDropInterval).toBeNull();
       expect(c.seldomGiven).toBeNull();
@@ -30,7 +30,7 @@ describe('explainPath', () => {
   it('labels the estimates of a bundle trained without adjustment (or of unknown training) as unadjusted', async () => {
     for (const adjustment of ['none', undefined]) {
       const result = await explainPath(additiveScorer(WEIGHTS), samplePath(), catalogue(), adjustment === undefined ? {} : { adjustment });
-      expect(result.estimator).toEqual({ adjustment: adjustment ?? 'unknown', adjusted: false, intervals: null });
+      expect(result.estimator).toEqual({ adjustment: adjustment ?? 'unknown', adjusted: false, intervals: null, truthCheck: null });
       expect(result.caveat).toBe(UNADJUSTED_CAVEAT);
       expect(result.caveat).toMatch(/^Unadjusted associations/);
     }
@@ -55,6 +55,7 @@ describe('explainPath', () => {
     const result = await explainPath(scorer, samplePath(), catalogue(), { adjustment: 'treatment', topK: 4 });
     expect(replicateCalls).toBe(1);
     expect(result.estimator.intervals).toEqual({ method: 'family-bootstrap', level: 0.5, replicates: 5 });
+    expect(result.estimator.truthCheck).toBeNull();
     expect(result.candidates).toHaveLength(4);
     for (const c of result.candidates) {
       expect(c.riskDropInterval?.lower).toBeCloseTo(0.9 * c.riskDrop, 12);
