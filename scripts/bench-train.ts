@@ -4,7 +4,8 @@
 // Variants: gru (the default config: minimal cell), gru-minimal, gru-minimal-2 (two layers), gru-full
 // (classic fused GRU), gru-wide (the default cell with the wide part that `servicepath train` adds by default:
 // per-(token, window) log counts on the feature read as time before the index), gru-wide-context (gru-wide with
-// the time-decayed context, half-lives 30 and 180 days on the same feature), transformer, stock-gru
+// the time-decayed context, half-lives 30 and 180 days on the same feature), gru-wide-context1 (one half-life, 60
+// days), transformer, stock-gru
 // (tfjs's own GRU layer).
 import { execFileSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
@@ -120,6 +121,9 @@ function variantConfig(variant: string): Record<string, unknown> {
   if (variant === 'gru-full') return { ...SHAPE, kind: 'gru', cell: 'full' };
   if (variant === 'gru-minimal') return { ...SHAPE, kind: 'gru', cell: 'minimal' };
   if (variant === 'gru-wide') return { ...SHAPE, kind: 'gru', cell: 'minimal', wide: { windowEdgesDays: [365, 1096], featureIndex: 0, daysPerUnit: 1826.25 } };
+  if (variant === 'gru-wide-context1') {
+    return { ...variantConfig('gru-wide'), context: { halfLivesDays: [60], featureIndex: 0, daysPerUnit: 1826.25 } };
+  }
   if (variant === 'gru-wide-context') {
     return { ...variantConfig('gru-wide'), context: { halfLivesDays: [30, 180], featureIndex: 0, daysPerUnit: 1826.25 } };
   }

@@ -115,6 +115,11 @@ export const TrainConfigSchema = z
     maxLen: z.union([z.literal('auto'), z.number().int().min(1).max(MAX_CONTEXT)]).default('auto'),
     ...NETWORK_FIELDS,
     /**
+     * The minimal GRU's time-decayed context (docs/models.md): half-lives in days, [] for none, or `auto`: one
+     * half-life of 60 days for the minimal gru, none for other models (docs/training.md, issue 15's measurements).
+     */
+    contextHalfLivesDays: z.union([z.literal('auto'), NETWORK_FIELDS.contextHalfLivesDays.unwrap()]).default('auto'),
+    /**
      * Sequence models: add the wide part (src/model/wide.ts), a learned weight per (token, count window) on the
      * log1p count so far, to every step's logit: the baseline's features inside the sequence model. Default on:
      * without it the gru matched the baseline's AUROC at scale but was clearly below it in AUPRC (docs/training.md).
@@ -190,10 +195,20 @@ export type TrainConfig = z.infer<typeof TrainConfigSchema>;
  */
 export const ResolvedTrainConfigSchema = TrainConfigSchema.safeExtend({
   maxLen: z.number().int().min(1).max(MAX_CONTEXT),
+  contextHalfLivesDays: NETWORK_FIELDS.contextHalfLivesDays,
   adjustment: z.enum(ADJUSTMENTS).default('none'),
   treatment: treatmentSchema(0),
 });
 export type ResolvedTrainConfig = z.infer<typeof ResolvedTrainConfigSchema>;
+
+/** The half-lives `contextHalfLivesDays: auto` gives the minimal gru (chosen on development seeds, docs/training.md). */
+const AUTO_CONTEXT_HALF_LIVES_DAYS = [60];
+
+/** The time-decayed context a config asks for, `auto` resolved: [60] for the minimal gru, [] otherwise. */
+export function resolveContextHalfLives(config: Pick<TrainConfig, 'model' | 'cell' | 'contextHalfLivesDays'>): number[] {
+  if (config.contextHalfLivesDays !== 'auto') return [...config.contextHalfLivesDays];
+  return config.model === 'gru' && config.cell === 'minimal' ? [...AUTO_CONTEXT_HALF_LIVES_DAYS] : [];
+}
 
 /** Whether a training adjustment fits the treatment-aware outcome model (the bundle then holds effect-model.json). */
 export function fitsEffectModel(adjustment: Adjustment): boolean {

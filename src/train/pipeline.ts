@@ -15,7 +15,7 @@ import type { Calibration, EffectModel, LogregModel, Preprocessing } from '../sc
 import { type EvaluationReport, METRICS_SCHEMA_VERSION, type MetricsFile } from '../schemas/metrics.js';
 import type { Path } from '../schemas/path.js';
 import type { TaskSpec } from '../schemas/task.js';
-import { fitsEffectModel, type ResolvedTrainConfig, type TrainConfig, usesIpw } from '../schemas/train-config.js';
+import { fitsEffectModel, type ResolvedTrainConfig, resolveContextHalfLives, type TrainConfig, usesIpw } from '../schemas/train-config.js';
 import { calibrateAll } from '../scoring/calibration.js';
 import { effectTrajectoryLogits, splitTreatments, type TreatmentSplit, treatedServices } from '../scoring/treatment.js';
 import { fitCalibration } from './calibrate.js';
@@ -203,7 +203,7 @@ function treatmentStage(config: TrainConfig, task: TaskSpec, catalogue: Catalogu
 function preprocessingStage(config: TrainConfig, task: TaskSpec, baseTrain: readonly Example[]): { resolvedConfig: ResolvedTrainConfig; prep: Preprocessing } {
   const maxLen = config.maxLen === 'auto' ? chooseMaxLen(baseTrain.map((e) => e.path), 0.95, 16, 256) : config.maxLen;
   const prep = fitPreprocessing(baseTrain.map((e) => e.path), { minPersonsPerCode: task.minPersonsPerCode, maxLen });
-  return { resolvedConfig: { ...config, maxLen }, prep };
+  return { resolvedConfig: { ...config, maxLen, contextHalfLivesDays: resolveContextHalfLives(config) }, prep };
 }
 
 /** Stage 5: each training example's loss weight (class balance, times IPW when asked) and the base model's share. */
@@ -266,7 +266,7 @@ async function baseModelStage(input: TrainInputs, resolved: ResolvedTrainConfig,
     dropout: config.dropout,
     seed: config.seed,
     wide: config.wide ? { ...wideSpecOf(prep), trainable: config.wideInit !== 'logreg-fixed' } : null,
-    context: config.contextHalfLivesDays.length === 0 ? null : { halfLivesDays: config.contextHalfLivesDays, ...timeFeatureOf(prep) },
+    context: resolved.contextHalfLivesDays.length === 0 ? null : { halfLivesDays: resolved.contextHalfLivesDays, ...timeFeatureOf(prep) },
   });
   let initialiseModel: ((m: LayersModel) => void) | undefined;
   if (config.wide && config.wideInit !== 'zero') {

@@ -37,7 +37,7 @@ function draft(kind: 'logreg' | 'gru'): ManifestDraft {
     createdAt: '2024-05-01T00:00:00.000Z',
     modelKind: kind,
     task: TaskSpecSchema.parse({ name: 't', index: { rule: 'age', ageDays: 1096 }, lookbackDays: 1826, outcome: { codes: ['X'] }, horizonDays: 1096 }),
-    resolvedConfig: { ...TrainConfigSchema.parse({ model: kind, adjustment: 'none' }), maxLen: 4 },
+    resolvedConfig: { ...TrainConfigSchema.parse({ model: kind, adjustment: 'none' }), maxLen: 4, contextHalfLivesDays: [] },
     stages: stagesOf(kind, { adjustment: 'none', calibration: 'platt' }),
     seed: 1,
     software: { node: process.versions.node, servicepath: '0.1.0', tfjs: 'none', backend: 'typescript', backendVersion: 'none' },

@@ -36,7 +36,7 @@ export function fixtureEvidence(options: { seed?: number; version?: string; lear
     createdAt: '2025-03-01T10:00:00Z',
     modelKind: 'gru' as const,
     task: TaskSpecSchema.parse({ name: 'cw-3y', index: { rule: 'age', ageDays: 1096 }, outcome: { codes: ['CW_MEASURE'] }, horizonDays: 1095, lookbackDays: 730 }),
-    resolvedConfig: { ...TrainConfigSchema.parse({ model: 'gru', hiddenDim: 64, learningRate: options.learningRate ?? 0.001, epochs: 4, adjustment: 'none' }), maxLen: 64 },
+    resolvedConfig: { ...TrainConfigSchema.parse({ model: 'gru', hiddenDim: 64, learningRate: options.learningRate ?? 0.001, epochs: 4, adjustment: 'none' }), maxLen: 64, contextHalfLivesDays: [] },
     stages: stagesOf('gru', { adjustment: 'none', calibration: 'platt' }),
     software: { node: '20.11.0', servicepath: '0.1.0', tfjs: '4.22.0', backend: 'wasm', backendVersion: '4.22.0' },
     seed: 42,

@@ -2,7 +2,7 @@
 // manifest cannot claim a stage its training did not fit (or hide one it did).
 import { describe, expect, it } from 'vitest';
 import { hasStage, ManifestSchema, StoredManifestSchema, stagesOf } from '../../../src/schemas/manifest.js';
-import { fitsEffectModel, ResolvedTrainConfigSchema, TrainConfigSchema } from '../../../src/schemas/train-config.js';
+import { fitsEffectModel, ResolvedTrainConfigSchema, TrainConfigSchema, resolveContextHalfLives } from '../../../src/schemas/train-config.js';
 import { fixtureEvidence } from '../card/fixtures.js';
 
 describe('bundle stages', () => {
@@ -30,10 +30,20 @@ describe('bundle stages', () => {
     expect(ManifestSchema.safeParse({ ...manifest, modelKind: 'logreg' }).success).toBe(false);
   });
 
-  it('types resolvedConfig: unknown keys and an unresolved maxLen are refused', () => {
-    const resolved = { ...TrainConfigSchema.parse({}), maxLen: 64 };
+  it('types resolvedConfig: unknown keys, an unresolved maxLen or context are refused', () => {
+    const config = TrainConfigSchema.parse({});
+    expect(config.contextHalfLivesDays).toBe('auto');
+    const resolved = { ...config, maxLen: 64, contextHalfLivesDays: resolveContextHalfLives(config) };
+    expect(resolved.contextHalfLivesDays).toEqual([60]);
+    expect(resolveContextHalfLives(TrainConfigSchema.parse({ cell: 'full' }))).toEqual([]);
+    expect(resolveContextHalfLives(TrainConfigSchema.parse({ model: 'transformer' }))).toEqual([]);
+    expect(resolveContextHalfLives(TrainConfigSchema.parse({ contextHalfLivesDays: [30, 180] }))).toEqual([30, 180]);
     expect(ResolvedTrainConfigSchema.safeParse(resolved).success).toBe(true);
     expect(ResolvedTrainConfigSchema.safeParse({ ...resolved, maxLen: 'auto' }).success).toBe(false);
+    expect(ResolvedTrainConfigSchema.safeParse({ ...resolved, contextHalfLivesDays: 'auto' }).success).toBe(false);
+    // A manifest written before the context existed reads as none.
+    const { contextHalfLivesDays: _, ...older } = resolved;
+    expect(ResolvedTrainConfigSchema.parse(older).contextHalfLivesDays).toEqual([]);
     expect(ResolvedTrainConfigSchema.safeParse({ ...resolved, adjustmnet: 'ipw' }).success).toBe(false);
   });
 });
