@@ -23,4 +23,5 @@ export const REASON_TEXT: Record<QuarantineReason, string> = {
   ROW_PERIOD_INVALID: 'period ends before it starts',
   ROW_BLANK_LINE: 'empty line',
   ROW_PARENT_YOUNGER: 'mother, father or guardian born on or after the person',
+  ROW_BIRTH_TOO_EARLY: 'birth date before 1850',
 };

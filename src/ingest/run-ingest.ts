@@ -8,6 +8,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { ServicepathError } from '../errors/index.js';
 import { DEFAULT_DOMAINS, type TableName } from '../schemas/data-contract.js';
 import { dayToIso, parseIsoDate } from '../schemas/dates.js';
+
 import { RELATIONS_STORED } from '../store/codes.js';
 import { groupByOwner, IntColumn } from '../store/columns.js';
 import { CODES_FILE, MANIFEST_FILE, STORE_FORMAT, STORE_SCHEMA_VERSION, type StoreManifest, StoreManifestSchema } from '../store/manifest.js';
@@ -28,6 +29,9 @@ import { EventPass, type PersonLookup } from './events-pass.js';
 import { EventWorkers, planRanges, type RangeJob, replayQuarantine } from './event-workers.js';
 import { TextTable } from './text-table.js';
 
+/** Births before this day (1850-01-01) are quarantined as implausible (ROW_BIRTH_TOO_EARLY). */
+const EARLIEST_BIRTH_DAY = parseIsoDate('1850-01-01') as number;
+
 export interface IngestOptions {
   sources: IngestSources;
   /** The store folder to create; it must not exist (nor `<outDir>.rejected`). */
@@ -38,6 +42,8 @@ export interface IngestOptions {
   maxRejectRate?: number;
   /** YYYY-MM-DD; dates after it are quarantined. Default: today's UTC date (pass it for reproducible stores). */
   extractionDate?: string;
+  /** Why that date, recorded in the summary and the store manifest (default: given, or today when not given). */
+  extractionDateBasis?: string;
   /** Accepted event domains (default: the sources' own list, else DEFAULT_DOMAINS). */
   domains?: readonly string[];
   /**
@@ -72,6 +78,7 @@ export function todayUtc(): string {
 export async function runIngest(options: IngestOptions): Promise<IngestSummary> {
   const maxRejectRate = options.maxRejectRate ?? DEFAULT_MAX_REJECT_RATE;
   const extractionDate = options.extractionDate ?? todayUtc();
+  const extractionDateBasis = options.extractionDateBasis ?? (options.extractionDate === undefined ? 'today (UTC): no extraction date given' : 'given');
   const domains = [...(options.domains ?? options.sources.domains ?? DEFAULT_DOMAINS)];
   checkOptions(options, maxRejectRate, extractionDate, domains);
   const extractionDay = parseIsoDate(extractionDate)!;
@@ -137,6 +144,7 @@ export async function runIngest(options: IngestOptions): Promise<IngestSummary> 
       sourceFormat: options.sources.format,
       keySource: options.keySource,
       extractionDate,
+      extractionDateBasis,
       maxRejectRate,
       rejectRate,
       rejected,
@@ -180,6 +188,7 @@ export async function runIngest(options: IngestOptions): Promise<IngestSummary> 
       sourceFormat: options.sources.format,
       pseudonym: { algorithm: 'HMAC-SHA256', hexChars: PSEUDONYM_HEX_CHARS, keySource: options.keySource, keyFingerprint: keyFingerprint(options.key) },
       extractionDate,
+      extractionDateBasis,
       domains,
       maxRejectRate,
       rejectRate,
@@ -293,6 +302,10 @@ class IngestRun {
             continue;
           }
           const birthMin = earliestBirthDay(p.birthDay, p.birthMonthOnly);
+          if (p.birthDay < EARLIEST_BIRTH_DAY) {
+            tally.quarantine(fi, row.line, 'birth_date', 'ROW_BIRTH_TOO_EARLY', 'birth date before 1850');
+            continue;
+          }
           if (birthMin > extractionDay) {
             tally.quarantine(fi, row.line, 'birth_date', 'ROW_FUTURE_EVENT', 'birth date after the extraction date');
             continue;

@@ -24,6 +24,7 @@ export const QUARANTINE_REASONS = [
   'ROW_PERIOD_INVALID', // observation period ending before it starts
   'ROW_BLANK_LINE', // an empty line (no fields at all)
   'ROW_PARENT_YOUNGER', // a mother, father or guardian born on or after the person
+  'ROW_BIRTH_TOO_EARLY', // a birth date before 1850 (a valid date, not a plausible living resident)
 ] as const;
 export type QuarantineReason = (typeof QUARANTINE_REASONS)[number];
 

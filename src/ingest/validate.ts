@@ -12,7 +12,7 @@ import {
   TABLE_COLUMNS,
   type TableName,
 } from '../schemas/data-contract.js';
-import { parseBirthDate, parseEventTime } from '../schemas/dates.js';
+import { MAX_YEAR, MIN_YEAR, parseBirthDate, parseEventTime } from '../schemas/dates.js';
 import type { QuarantineReason } from './sources.js';
 
 export type Fields = Record<string, string | undefined>;
@@ -84,7 +84,7 @@ const DAYS_IN_MONTH = [0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
 /**
  * YYYY-MM-DD to a day number by arithmetic on the character codes: the same answer as parseIsoDate (years
- * 1800..2200, real calendar dates), without a regex or a Date per row. The tests hold the two to agreement.
+ * 1..9999, real calendar dates), without a regex or a Date per row. The tests hold the two to agreement.
  */
 export function fastIsoDay(t: string): number | null {
   return t.length === 10 ? isoDayAt(t, 0) : null;
@@ -106,10 +106,10 @@ export function isoDayAt(t: string, at: number): number | null {
   if (m1 < 0 || m1 > 9 || m2 < 0 || m2 > 9 || d1 < 0 || d1 > 9 || d2 < 0 || d2 > 9) return null;
   const m = m1 * 10 + m2;
   const d = d1 * 10 + d2;
-  if (y < 1800 || y > 2200 || m < 1 || m > 12 || d < 1) return null;
+  if (y < MIN_YEAR || y > MAX_YEAR || m < 1 || m > 12 || d < 1) return null;
   const leap = (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
   if (d > (m === 2 && leap ? 29 : DAYS_IN_MONTH[m]!)) return null;
-  // Days from civil (H. Hinnant), for years >= 1800 so every quotient is non-negative.
+  // Days from civil (H. Hinnant), for years >= 1 so every quotient is non-negative.
   const yy = m <= 2 ? y - 1 : y;
   const era = Math.floor(yy / 400);
   const yoe = yy - era * 400;

@@ -5,10 +5,16 @@ const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 const ISO_MONTH = /^(\d{4})-(\d{2})$/;
 const ISO_DATETIME = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?$/;
 
+/** Years a date may have: any four-digit ISO year from 1 (plausibility is the ingest's, with its own reasons). */
+export const MIN_YEAR = 1;
+export const MAX_YEAR = 9999;
+
 function validYmd(y: number, m: number, d: number): number | null {
-  if (m < 1 || m > 12 || d < 1 || d > 31 || y < 1800 || y > 2200) return null;
-  const ms = Date.UTC(y, m - 1, d);
-  const back = new Date(ms);
+  if (m < 1 || m > 12 || d < 1 || d > 31 || y < MIN_YEAR || y > MAX_YEAR) return null;
+  // setUTCFullYear, not Date.UTC: Date.UTC reads years 0-99 as 1900-1999.
+  const back = new Date(0);
+  back.setUTCFullYear(y, m - 1, d);
+  const ms = back.getTime();
   if (back.getUTCFullYear() !== y || back.getUTCMonth() !== m - 1 || back.getUTCDate() !== d) return null;
   return Math.floor(ms / DAY_MS);
 }

@@ -180,6 +180,12 @@ describe('runIngest: persons, links and periods rules', () => {
       `${id(8)},2017-03-01,F,,,`,
       `${id(9)},1990-01-01,F,,,1980-01-01`,
       `${id(10)},,F,,,`,
+      // A valid date that is no plausible resident's birth; a year past 9999 is no date at all.
+      `${id(11)},1849-12-31,F,,,`,
+      `${id(12)},10000-01-01,F,,,`,
+      `${id(13)},0000-01-01,F,,,`,
+      // Years far ahead parse (de-identified extracts shift dates); this one is after the extraction date.
+      `${id(14)},2210-05-01,F,,,`,
     ];
     const { summary, quarantine } = await ingest({ ...baseTables(), persons });
     expect(quarantine.map((q) => [q.line, q.field, q.reason])).toEqual([
@@ -188,6 +194,10 @@ describe('runIngest: persons, links and periods rules', () => {
       [9, 'birth_date', 'ROW_FUTURE_EVENT'],
       [10, 'death_date', 'ROW_DATE_INVALID'],
       [11, 'birth_date', 'ROW_MISSING_FIELD'],
+      [12, 'birth_date', 'ROW_BIRTH_TOO_EARLY'],
+      [13, 'birth_date', 'ROW_DATE_INVALID'],
+      [14, 'birth_date', 'ROW_DATE_INVALID'],
+      [15, 'birth_date', 'ROW_FUTURE_EVENT'],
     ]);
     expectConservation(summary);
   });

@@ -3,12 +3,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { EventRowSchema, LinkRowSchema, ObservationPeriodRowSchema, PersonRowSchema, TABLE_COLUMNS, type TableName } from '../../../src/schemas/data-contract.js';
-import { parseBirthDate, parseEventTime, parseIsoDate } from '../../../src/schemas/dates.js';
+import { dayToIso, parseBirthDate, parseEventTime, parseIsoDate } from '../../../src/schemas/dates.js';
 import { checkEventFields, checkLinkFields, checkPeriodFields, checkPersonFields, explainRow, fastIsoDay, type Fields } from '../../../src/ingest/validate.js';
 
 const two = (n: number) => String(n).padStart(2, '0');
-const validDate = fc.date({ min: new Date('1800-01-01T00:00:00Z'), max: new Date('2200-12-31T00:00:00Z'), noInvalidDate: true }).map((d) => d.toISOString().slice(0, 10));
-const anyYmd = fc.tuple(fc.integer({ min: 1700, max: 2300 }), fc.integer({ min: 0, max: 13 }), fc.integer({ min: 0, max: 32 })).map(([y, m, d]) => `${y}-${two(m)}-${two(d)}`);
+const validDate = fc.date({ min: new Date('0001-01-01T00:00:00Z'), max: new Date('9999-12-31T00:00:00Z'), noInvalidDate: true }).map((d) => d.toISOString().slice(0, 10));
+const anyYmd = fc.tuple(fc.oneof(fc.integer({ min: 0, max: 9999 }), fc.integer({ min: 1790, max: 2210 })), fc.integer({ min: 0, max: 13 }), fc.integer({ min: 0, max: 32 })).map(([y, m, d]) => `${String(y).padStart(4, '0')}-${two(m)}-${two(d)}`);
 const dateLike = fc.oneof(validDate, anyYmd, fc.constantFrom('', '2019-02-30', '2020-02-29', '2019-02-29', '1900-02-29', '2000-02-29', '05/01/2010', '2010-1-05', '2010-01-05 ', 'abcd-ef-gh', '２０１０-01-01'));
 const dateTime = fc.tuple(validDate, fc.constantFrom('T', ' '), fc.integer({ min: 0, max: 25 }), fc.integer({ min: 0, max: 61 }), fc.constantFrom('', ':00', ':59.123', 'Z', '+02:00', ':61')).map(
   ([d, sep, h, m, tail]) => `${d}${sep}${two(h)}:${two(m)}${tail}`,
@@ -129,6 +129,23 @@ describe('explainRow', () => {
     for (const p of [explainRow('events', row), explainRow('persons', { person_id: 'secret-id-1', birth_date: 'x', sex: 'F' })]) {
       expect(p!.detail).not.toContain('secret-id-1');
       expect(p!.detail).not.toContain('2019-02-30');
+    }
+  });
+});
+
+describe('dates from year 1 to 9999', () => {
+  it('parse on both paths to the same day, round-trip, and refuse year 0 and five-digit years', () => {
+    for (const text of ['0001-01-01', '0099-03-01', '1799-12-31', '1850-01-01', '2210-05-01', '9999-12-31', '2400-02-29']) {
+      const day = parseIsoDate(text);
+      expect(day, text).not.toBeNull();
+      expect(fastIsoDay(text), text).toBe(day);
+      expect(dayToIso(day as number), text).toBe(text);
+    }
+    // Year 99 is year 99, not 1999 (Date.UTC's legacy reading of two-digit years).
+    expect(parseIsoDate('0099-03-01')).toBeLessThan(parseIsoDate('1000-01-01') as number);
+    for (const text of ['0000-01-01', '10000-01-01', '2100-02-29']) {
+      expect(parseIsoDate(text), text).toBeNull();
+      expect(fastIsoDay(text), text).toBeNull();
     }
   });
 });
