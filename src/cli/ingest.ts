@@ -38,7 +38,9 @@ writes an event store (docs/ingest.md, docs/store-format.md).
   --demo-key              use the public demo key: for synthetic samples only (recorded in the manifest)
   --max-reject-rate R     quarantined/read above which no store is published (default ${DEFAULT_MAX_REJECT_RATE});
                           the quarantine then goes to STORE.rejected/ and the exit code is 4
-  --extraction-date D     dates after D are quarantined (default: today, UTC); give it for reproducible stores
+  --extraction-date D     dates after D are quarantined (default: for omop the latest observation period end
+                          (else event) date, or cdm_source.source_release_date when later; otherwise today, UTC);
+                          give it for reproducible stores
   --domains LIST          accepted event domains, comma-separated (default: the format's list;
                           canonical: ${DEFAULT_DOMAINS.join(',')})
   --threads N             threads for large events files and for building shards (default: the cores,
@@ -53,6 +55,14 @@ async function importReader(format: Exclude<Format, 'canonical'>): Promise<Recor
   } catch (err) {
     throw new ServicepathError('INGEST_FORMAT_UNAVAILABLE', { format, detail: (err as Error).message }, { cause: err });
   }
+}
+
+/** The extraction date an extract implies (OMOP only; src/ingest/omop.ts omopExtractionDate), or null. */
+async function impliedExtractionDate(format: Format, input: string): Promise<{ date: string; basis: string } | null> {
+  if (format !== 'omop') return null;
+  const implied = (await importReader(format))['omopExtractionDate'];
+  if (typeof implied !== 'function') throw new ServicepathError('INGEST_FORMAT_UNAVAILABLE', { format, detail: 'the module has no extraction-date function' });
+  return (await implied(input)) as { date: string; basis: string } | null;
 }
 
 async function openSources(format: Format, input: string): Promise<IngestSources> {
@@ -90,7 +100,7 @@ export function renderSummary(s: IngestSummary): string {
       .join('  ')
       .trimEnd();
   const out = [
-    `Ingest (${s.sourceFormat}, extraction date ${s.extractionDate}, key from ${s.keySource}${s.keySource === 'demo' ? ': public demo key, synthetic data only' : ''})`,
+    `Ingest (${s.sourceFormat}, extraction date ${s.extractionDate}: ${s.extractionDateBasis}; key from ${s.keySource}${s.keySource === 'demo' ? ': public demo key, synthetic data only' : ''})`,
     '',
     line(header),
     ...rows.map(line),
@@ -134,7 +144,12 @@ export const command: CommandModule = {
     if (maxRejectRate < 0 || maxRejectRate > 1) {
       throw new ServicepathError('CLI_USAGE', { detail: `--max-reject-rate must be between 0 and 1, got ${maxRejectRate}` });
     }
-    const extractionDate = values['extraction-date'] ?? todayUtc();
+    const given = values['extraction-date'];
+    // OMOP: what the extract implies (de-identified extracts shift dates far ahead); otherwise today.
+    const implied = given === undefined ? await impliedExtractionDate(format, input) : null;
+    const extractionDate = given ?? implied?.date ?? todayUtc();
+    const extractionDateBasis =
+      given !== undefined ? 'given (--extraction-date)' : implied !== null ? `implied by the extract: ${implied.basis}` : 'today (UTC): no extraction date given';
     if (parseIsoDate(extractionDate) === null) {
       throw new ServicepathError('CLI_USAGE', { detail: `--extraction-date must be a valid YYYY-MM-DD date, got "${extractionDate}"` });
     }
@@ -152,6 +167,7 @@ export const command: CommandModule = {
         keySource,
         maxRejectRate,
         extractionDate,
+        extractionDateBasis,
         ...(domains === undefined ? {} : { domains }),
         ...(threads === undefined ? {} : { threads }),
       });

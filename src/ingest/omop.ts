@@ -3,6 +3,7 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ServicepathError } from '../errors/index.js';
+import { parseIsoDate } from '../schemas/dates.js';
 import { csvItems, readCsvHeader, sha256File } from './omop-csv.js';
 import type { CodeDictionaryEntry, IngestSources, QuarantineReason, SourceItem, TableSource } from './sources.js';
 
@@ -218,6 +219,54 @@ async function* conceptDictionary(path: string, header: string[]): AsyncIterable
   }
 }
 
+/** The later of two ISO dates (either may be undefined). */
+const later = (a: string | undefined, b: string | undefined): string | undefined => (a === undefined ? b : b === undefined || a >= b ? a : b);
+
+/** The latest valid date of one column over a table's rows (its date part; unparseable values are skipped). */
+async function latestDate(path: string, file: string, header: string[], read: (rec: Record_) => string | undefined): Promise<string | undefined> {
+  let latest: string | undefined;
+  for await (const r of omopRecords(path, file, header)) {
+    if ('kind' in r) continue;
+    const text = read(r.rec)?.slice(0, 10);
+    if (text !== undefined && parseIsoDate(text) !== null) latest = later(latest, text);
+  }
+  return latest;
+}
+
+/**
+ * The extraction date an OMOP extract implies, for when none is given: the latest observation_period_end_date
+ * (else the latest event date), or cdm_source.source_release_date when that is later. De-identified research
+ * extracts shift every date, often into the 2100s, so today would quarantine every row. Null: no date found.
+ */
+export async function omopExtractionDate(dir: string): Promise<{ date: string; basis: string } | null> {
+  const pathOf = (table: string) => join(dir, `${table}.csv`);
+  const present = (table: string) => existsSync(pathOf(table));
+  let found: { date: string; basis: string } | null = null;
+  if (present('observation_period')) {
+    const header = await checkedHeader(pathOf('observation_period'), 'observation_period.csv', 'observation_period');
+    const date = await latestDate(pathOf('observation_period'), 'observation_period.csv', header, (rec) => nonEmpty(rec['observation_period_end_date']));
+    if (date !== undefined) found = { date, basis: 'the latest observation_period_end_date' };
+  }
+  if (found === null) {
+    let date: string | undefined;
+    for (const spec of OMOP_EVENT_TABLES) {
+      if (!present(spec.table)) continue;
+      const file = `${spec.table}.csv`;
+      const header = await checkedHeader(pathOf(spec.table), file, spec.table);
+      date = later(date, await latestDate(pathOf(spec.table), file, header, (rec) => nonEmpty(rec[spec.dateColumn])));
+    }
+    if (date !== undefined) found = { date, basis: 'the latest event date (no observation_period)' };
+  }
+  if (present('cdm_source')) {
+    const header = await readCsvHeader(pathOf('cdm_source'));
+    if (header?.includes('source_release_date')) {
+      const release = await latestDate(pathOf('cdm_source'), 'cdm_source.csv', header, (rec) => nonEmpty(rec['source_release_date']));
+      if (release !== undefined && (found === null || release > found.date)) found = { date: release, basis: 'cdm_source.source_release_date' };
+    }
+  }
+  return found;
+}
+
 /** Opens an OMOP CDM folder of lower-case `<table>.csv` files. Headers are checked now; rows stream later. */
 export async function openOmopSources(dir: string): Promise<IngestSources> {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new ServicepathError('FILE_NOT_FOUND', { file: dir });
@@ -246,7 +295,8 @@ export async function openOmopSources(dir: string): Promise<IngestSources> {
   }
   if (deathHeader !== undefined) tables.push(tableSource('events', pathOf('death'), 'death.csv', deathHeader, mapOmopDeathEvent));
 
-  const used = new Set(['person', 'observation_period', 'death', 'concept', ...OMOP_EVENT_TABLES.map((t) => t.table)]);
+  // cdm_source is read for the default extraction date (omopExtractionDate), not for rows.
+  const used = new Set(['person', 'observation_period', 'death', 'concept', 'cdm_source', ...OMOP_EVENT_TABLES.map((t) => t.table)]);
   // Vocabulary and era tables are derived or reference data: listed as not read, so nothing vanishes silently.
   const ignoredFiles = readdirSync(dir)
     .filter((n) => n.endsWith('.csv') && !used.has(n.slice(0, -4)))

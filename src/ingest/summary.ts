@@ -10,6 +10,8 @@ export interface IngestSummary {
   sourceFormat: 'canonical' | 'omop' | 'meds';
   keySource: 'file' | 'env' | 'demo';
   extractionDate: string;
+  /** Why that date (given with --extraction-date, today, or implied by the extract). */
+  extractionDateBasis: string;
   maxRejectRate: number;
   /** Quarantined rows / rows read, over all files. */
   rejectRate: number;

@@ -56,6 +56,8 @@ export const StoreManifestSchema = z
       .strict(),
     /** Events after this date were quarantined (ROW_FUTURE_EVENT). */
     extractionDate: IsoDateSchema,
+    /** Why that date: given, today, or what an OMOP extract implies (absent in stores made before it was recorded). */
+    extractionDateBasis: z.string().optional(),
     /** The configured domain list used for validation. */
     domains: z.array(z.string()),
     maxRejectRate: z.number().min(0).max(1),
