@@ -207,11 +207,13 @@ export async function verifyBundleReport(dir: string, opts: VerifyOptions): Prom
 /** BUNDLE_VERIFY_FAILED for a report that is not ok: each failed or skipped check with its codes, and the first problem. */
 export function verifyFailure(report: VerifyReport): ServicepathError {
   const notPassed = report.checks.filter((c) => c.status !== 'pass');
+  const failed = notPassed.filter((c) => c.status === 'fail').length;
+  const outcome = `${failed} of ${report.checks.length} checks failed${notPassed.length > failed ? `, ${notPassed.length - failed} skipped` : ''}`;
   const failures = notPassed.map((c) => `${c.name} (${c.status === 'skipped' ? 'skipped' : [...new Set(c.problems.map((p) => p.code))].join(', ')})`).join(', ');
   const first = report.checks.flatMap((c) => c.problems)[0];
   return new ServicepathError(
     'BUNDLE_VERIFY_FAILED',
-    { dir: report.bundle, failed: notPassed.length, checks: report.checks.length, failures, first: first === undefined ? 'none (checks skipped)' : `${first.code}: ${first.message}` },
+    { dir: report.bundle, outcome, failures, first: first === undefined ? 'none (checks skipped)' : `${first.code}: ${first.message}` },
     { details: notPassed.map((c) => ({ check: c.name, status: c.status, problems: c.problems })) },
   );
 }

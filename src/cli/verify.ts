@@ -50,8 +50,9 @@ export function renderVerifyReport(r: VerifyReport): string {
     lines.push(`  ${c.status.padEnd(7)} ${c.name.padEnd(width)}  ${c.description}`);
     for (const p of c.problems) lines.push(`          ${p.code}: ${p.message}`);
   }
-  const failed = r.checks.filter((c) => c.status !== 'pass').length;
-  lines.push(r.ok ? `All ${r.checks.length} checks passed.` : `${failed} of ${r.checks.length} checks failed or were skipped.`);
+  const failed = r.checks.filter((c) => c.status === 'fail').length;
+  const skipped = r.checks.filter((c) => c.status === 'skipped').length;
+  lines.push(r.ok ? `All ${r.checks.length} checks passed.` : `${failed} of ${r.checks.length} checks failed${skipped > 0 ? `, ${skipped} skipped` : ''}.`);
   return lines.join('\n');
 }
 

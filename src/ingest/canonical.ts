@@ -58,10 +58,18 @@ export async function openCanonicalSources(inputDir: string): Promise<IngestSour
   }
   for (const table of REQUIRED_TABLES) {
     if (!tables.some((t) => t.table === table)) {
+      // An OMOP or MEDS folder given without --format: say so, rather than only what is missing.
+      const present = new Set(names);
+      const hint = present.has('person.csv')
+        ? ' It holds person.csv: an OMOP CDM extract? Give --format omop (docs/importers.md).'
+        : present.has('data') || names.some((n) => n.endsWith('.parquet'))
+          ? ' It looks like a MEDS dataset: give --format meds (docs/importers.md).'
+          : '';
       throw new ServicepathError('INGEST_TABLE_MISSING', {
         table,
         dir: inputDir,
         patterns: `${table}*.csv, ${table}*.csv.gz or ${table}*.ndjson`,
+        hint,
       });
     }
   }

@@ -86,17 +86,20 @@ function classWeights(labels: readonly (0 | 1)[], mode: TrainConfig['classWeight
 }
 
 function checkSplits(task: TaskSpec, examples: readonly Example[], counts: ExampleCounts, splits: Splits): void {
+  const breakdown = Object.entries(counts)
+    .filter(([k, v]) => v > 0 && k !== 'examples')
+    .map(([k, v]) => `${k} ${v}`)
+    .join(', ');
   if (examples.length < MIN_EXAMPLES) {
-    const detail = Object.entries(counts)
-      .filter(([k, v]) => v > 0 && k !== 'examples')
-      .map(([k, v]) => `${k} ${v}`)
-      .join(', ');
-    throw new ServicepathError('TASK_NO_EXAMPLES', { task: task.name, examples: examples.length, min: MIN_EXAMPLES, detail });
+    throw new ServicepathError('TASK_NO_EXAMPLES', { task: task.name, examples: examples.length, min: MIN_EXAMPLES, detail: breakdown });
   }
   for (const name of ['train', 'validation', 'test'] as const) {
     const c = splits.counts[name];
     if (c.positives === 0 || c.positives === c.persons) {
-      throw new ServicepathError('TASK_SINGLE_CLASS', { task: task.name, split: name, positives: c.positives, negatives: c.persons - c.positives });
+      // The whole picture, not only the split: an outcome that never occurs is a task or code problem, not a seed's.
+      const never = counts.positives === 0 ? "; the outcome never occurs among the examples: check the task's outcome codes against the store's (servicepath profile lists them)" : '';
+      const detail = `all ${counts.examples} examples: ${counts.positives} with the outcome (${breakdown})${never}`;
+      throw new ServicepathError('TASK_SINGLE_CLASS', { task: task.name, split: name, positives: c.positives, negatives: c.persons - c.positives, detail });
     }
   }
 }

@@ -164,4 +164,17 @@ describe('servicepath train (data-samples)', () => {
     expect(result.comparison.n).toBeGreaterThan(500);
     expect(result.comparison.verdict.auroc).toBe('no difference shown');
   }, 60_000);
+
+  it('says when the outcome never occurs, with the whole breakdown, not only the split', async () => {
+    const task = JSON.parse(await readFile(join(SAMPLES, 'task.json'), 'utf8')) as { outcome: { codes: string[] } };
+    task.outcome.codes = ['NO_SUCH_CODE'];
+    const taskFile = join(work, 'never.json');
+    await writeFile(taskFile, JSON.stringify(task));
+    const { io, err } = captureIo();
+    expect(await runCli(['train', '--store', store, '--task', taskFile, '--catalogue', join(SAMPLES, 'catalogue.json'), '--model', 'logreg', '--out', join(work, 'models'), '--name', 'never'], io)).not.toBe(0);
+    const text = err.join('');
+    expect(text).toContain('TASK_SINGLE_CLASS');
+    expect(text).toMatch(/the train split holds 0 positives and \d+ negatives; both classes are needed\. Over all \d+ examples: 0 with the outcome \(persons \d+, eligible \d+/);
+    expect(text).toContain("the outcome never occurs among the examples: check the task's outcome codes against the store's");
+  });
 });

@@ -59,7 +59,7 @@ export const bundleCodes = defineCodes({
       "The treatment-aware effect model (effect-model.json) was not fitted for this bundle's catalogue or preprocessing: its services, first insertion age, count weights or markers differ. Its estimates would be read against the wrong services, so the bundle is refused (the service keeps serving the others). Retrain.",
   },
   BUNDLE_VERIFY_FAILED: {
-    message: 'Bundle {dir} failed {failed} of {checks} verification checks: {failures}. First problem: {first}',
+    message: 'Bundle {dir} failed verification ({outcome}): {failures}. First problem: {first}',
     httpStatus: 500,
     exitCode: EXIT.bundle,
     description:

@@ -21,7 +21,7 @@ export const ingestCodes = defineCodes({
     description: '--key-file and --demo-key were both given; pick the one meant for this run.',
   },
   INGEST_TABLE_MISSING: {
-    message: 'No {table} table in {dir} (looked for {patterns}).',
+    message: 'No {table} table in {dir} (looked for {patterns}).{hint}',
     httpStatus: 400,
     exitCode: EXIT.input,
     description: 'A required canonical table (persons, events) has no file in the input folder; docs/data-contract.md lists the file names.',

@@ -9,7 +9,7 @@ export const taskCodes = defineCodes({
     description: 'Too few people pass the task\'s eligibility, index, prior-outcome and censoring rules; the message gives the exclusion counts.',
   },
   TASK_SINGLE_CLASS: {
-    message: 'Task "{task}": the {split} split holds {positives} positives and {negatives} negatives; both classes are needed.',
+    message: 'Task "{task}": the {split} split holds {positives} positives and {negatives} negatives; both classes are needed. Over {detail}.',
     httpStatus: 422,
     exitCode: EXIT.input,
     description: 'A split has only one outcome class, so a model cannot be fitted or evaluated. Use more data or another seed.',

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type BundleContents, createLogregScorer, createSequenceScorer, loadBundle, type ManifestDraft, verifyBundle, writeBundle } from '../../../src/bundle/index.js';
 import { readTrustedKeys, resolveSigningKey, writeKeyPair } from '../../../src/bundle/signing.js';
 import { loadVerifiedBundle, verifyBundleReport } from '../../../src/bundle/verify.js';
+import { renderVerifyReport } from '../../../src/cli/verify.js';
 import { buildModelCard, writeCardFiles } from '../../../src/card/index.js';
 import { evaluateBinary } from '../../../src/evaluate/index.js';
 import { mineCohortPaths } from '../../../src/explain/index.js';
@@ -175,7 +176,9 @@ describe('signed bundle', () => {
     ]);
     await expect(loadVerifiedBundle(dir, { signatures: { trustedKeys, allowUnsigned: true } })).rejects.toMatchObject({
       code: 'BUNDLE_VERIFY_FAILED',
-      message: expect.stringContaining('signature (BUNDLE_SIGNATURE_INVALID), input-example (skipped)'),
+      message: expect.stringContaining(`failed verification (1 of ${tampered.checks.length} checks failed, 1 skipped): signature (BUNDLE_SIGNATURE_INVALID), input-example (skipped)`),
     });
+    // The command's own summary counts them apart too.
+    expect(renderVerifyReport(tampered).split('\n').at(-1)).toBe(`1 of ${tampered.checks.length} checks failed, 1 skipped.`);
   });
 });

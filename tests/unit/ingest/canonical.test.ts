@@ -55,7 +55,15 @@ describe('openCanonicalSources', () => {
 
   it('requires persons and events', async () => {
     const dir = input({ 'persons.csv': `${PERSONS_HEADER}\n` }, false);
-    await expect(openCanonicalSources(dir)).rejects.toMatchObject({ code: 'INGEST_TABLE_MISSING', message: expect.stringContaining('events') });
+    await expect(openCanonicalSources(dir)).rejects.toMatchObject({ code: 'INGEST_TABLE_MISSING', message: expect.stringMatching(/events.*\)\.$/) });
+  });
+
+  it('says an OMOP folder given without --format omop is one', async () => {
+    const dir = input({ 'person.csv': 'person_id,gender_concept_id,year_of_birth\n' }, false);
+    await expect(openCanonicalSources(dir)).rejects.toMatchObject({
+      code: 'INGEST_TABLE_MISSING',
+      message: expect.stringMatching(/^No persons table in .*\. It holds person\.csv: an OMOP CDM extract\? Give --format omop/),
+    });
   });
 
   it('refuses a folder that does not exist', async () => {
