@@ -5,7 +5,7 @@
 // (classic fused GRU), gru-wide (the default cell with the wide part that `servicepath train` adds by default:
 // per-(token, window) log counts on the feature read as time before the index), gru-wide-context (gru-wide with
 // the time-decayed context, half-lives 30 and 180 days on the same feature), gru-wide-context1 (one half-life, 60
-// days), transformer, stock-gru
+// days: what `servicepath train` builds by default since 2026-12-06), transformer, stock-gru
 // (tfjs's own GRU layer).
 import { execFileSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
