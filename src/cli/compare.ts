@@ -52,6 +52,11 @@ export function renderComparison(title: string, c: PairedComparison, names: { ba
     ...COMPARED_METRICS.map(
       (m) => `    ${m.toUpperCase().padEnd(5)} ${signed(c.difference[m].estimate)} [${signed(c.difference[m].lower)}, ${signed(c.difference[m].upper)}]  ${c.verdict[m]}`,
     ),
+    ...(c.evidence.sufficient
+      ? []
+      : [
+          `  Insufficient evidence: ${c.positives} outcomes and ${c.n - c.positives} without (rounded), fewer than the ${c.evidence.minEvents} of each a verdict needs (docs/evaluation.md). The intervals above are unreliable.`,
+        ]),
   ].join('\n');
 }
 

@@ -23,9 +23,19 @@ interface PairedInput {
   samples: number;
   seed: number;
   alpha?: number;
+  /** Fewest outcomes, and fewest non-outcomes, behind a verdict (default MIN_VALIDATION_EVENTS). */
+  minEvents?: number;
 }
 
-type PairedVerdict = 'candidate better' | 'candidate worse' | 'no difference shown';
+/**
+ * Below this many outcomes (or non-outcomes) in the compared examples no verdict is given: the common rule of at
+ * least 100 events and 100 non-events for validating a prediction model (Collins, Ogundimu and Altman, Stat Med
+ * 2016; Riley et al., Stat Med 2021 give sample-size calculations that usually ask for more). The intervals still
+ * print, marked unreliable.
+ */
+const MIN_VALIDATION_EVENTS = 100;
+
+type PairedVerdict = 'candidate better' | 'candidate worse' | 'no difference shown' | 'insufficient evidence';
 
 export interface PairedComparison {
   n: number;
@@ -36,8 +46,13 @@ export interface PairedComparison {
   candidate: Record<ComparedMetric, number | null>;
   /** candidate - baseline, with the paired percentile interval. */
   difference: Record<ComparedMetric, ConfidenceInterval>;
-  /** By the interval of each metric's difference (direction by HIGHER_IS_BETTER); no interval, no verdict shown. */
+  /**
+   * By the interval of each metric's difference (direction by HIGHER_IS_BETTER); no interval, no verdict shown;
+   * 'insufficient evidence' for every metric when the examples hold fewer than minEvents outcomes or non-outcomes.
+   */
   verdict: Record<ComparedMetric, PairedVerdict>;
+  /** The minimum that applied, and whether the examples met it. */
+  evidence: { minEvents: number; sufficient: boolean };
 }
 
 const METRIC: Record<ComparedMetric, (y: ArrayLike<number>, p: ArrayLike<number>) => number | null> = { auroc, auprc, brier };
@@ -94,5 +109,8 @@ export function comparePaired(input: PairedInput): PairedComparison {
   }
   let positives = 0;
   for (const v of y) positives += v;
-  return { n: y.length, positives, samples: input.samples, alpha, baseline, candidate, difference, verdict };
+  const minEvents = input.minEvents ?? MIN_VALIDATION_EVENTS;
+  const sufficient = positives >= minEvents && y.length - positives >= minEvents;
+  if (!sufficient) for (const m of COMPARED_METRICS) verdict[m] = 'insufficient evidence';
+  return { n: y.length, positives, samples: input.samples, alpha, baseline, candidate, difference, verdict, evidence: { minEvents, sufficient } };
 }

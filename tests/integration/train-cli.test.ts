@@ -159,10 +159,15 @@ describe('servicepath train (data-samples)', () => {
     expect(refused.err.join('')).toContain('not the one both bundles were trained on');
     const all = captureIo();
     expect(await runCli(['compare', '--baseline', logregBundle, '--candidate', logregBundle, '--store', other, '--bootstrap', '20', '--json'], all.io)).toBe(0);
-    const result = JSON.parse(all.out.join('')) as { split: string; comparison: { n: number; verdict: { auroc: string } } };
+    const result = JSON.parse(all.out.join('')) as { split: string; comparison: { n: number; positives: number; verdict: { auroc: string } } };
     expect(result.split).toBe('all');
     expect(result.comparison.n).toBeGreaterThan(500);
-    expect(result.comparison.verdict.auroc).toBe('no difference shown');
+    // The sample has fewer than 100 outcomes: no verdict, and the text says why.
+    expect(result.comparison.positives).toBeLessThan(100);
+    expect(result.comparison.verdict.auroc).toBe('insufficient evidence');
+    const text = captureIo();
+    expect(await runCli(['compare', '--baseline', logregBundle, '--candidate', logregBundle, '--store', other, '--bootstrap', '20'], text.io)).toBe(0);
+    expect(text.out.join('')).toMatch(/Insufficient evidence: \d+ outcomes and \d+ without \(rounded\), fewer than the 100 of each a verdict needs/);
   }, 60_000);
 
   it('says when the outcome never occurs, with the whole breakdown, not only the split', async () => {

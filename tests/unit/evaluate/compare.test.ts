@@ -28,6 +28,10 @@ describe('comparePaired', () => {
     expect(c.difference.brier.estimate).toBeCloseTo((0.01 + 0.04 + 0.49 + 0.36) / 4 - (0.01 + 0.16 + 0.4225 + 0.04) / 4, 12);
     expect(c.n).toBe(4);
     expect(c.positives).toBe(2);
+    // Two outcomes cannot carry a verdict (at least 100 outcomes and 100 without, docs/evaluation.md); the
+    // differences and intervals are still computed.
+    expect(c.evidence).toEqual({ minEvents: 100, sufficient: false });
+    expect(c.verdict).toEqual({ auroc: 'insufficient evidence', auprc: 'insufficient evidence', brier: 'insufficient evidence' });
   });
 
   it('shows no difference between a model and itself, with a zero-width interval', () => {
@@ -50,6 +54,11 @@ describe('comparePaired', () => {
     expect(worse.verdict.auroc).toBe('candidate worse');
     expect(worse.verdict.brier).toBe('candidate worse');
     expect(worse.difference.auroc.estimate).toBeCloseTo(-(better.difference.auroc.estimate as number), 12);
+    expect(better.evidence.sufficient).toBe(true);
+    // The same clear difference, judged against a minimum the examples do not reach: no verdict.
+    const strict = comparePaired({ yTrue: w.y, baseline: w.noisy, candidate: w.informative, clusters: w.clusters, samples: 100, seed: 2, minEvents: 5000 });
+    expect(strict.verdict.auroc).toBe('insufficient evidence');
+    expect(strict.difference.auroc).toEqual(better.difference.auroc);
   });
 
   it('pairs the replicates: a slightly perturbed model gets a far narrower difference interval than either model alone', () => {
