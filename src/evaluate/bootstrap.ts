@@ -1,5 +1,5 @@
 // Seeded bootstrap: resample persons (or whole clusters, e.g. families) with replacement; percentile intervals.
-import { quantileSorted } from '../util/quantile.js';
+import { tailInterval } from '../util/quantile.js';
 import { mulberry32 } from '../util/random.js';
 import { descendingOrder } from '../util/rank.js';
 import { checkAlpha, checkBinaryInput, checkInteger, checkLabels } from './validate.js';
@@ -28,8 +28,15 @@ interface ResampleOptions {
   order?: Int32Array | undefined;
 }
 
-/** Yields one index array per replicate; an index appears as often as its person or cluster was drawn. */
-export function* resampleIndices(n: number, options: ResampleOptions): Generator<Int32Array> {
+/**
+ * Yields, per replicate, how often each resampling unit (a person, or a whole cluster) was drawn, with each
+ * example's unit: the one draw that both the index form (resampleIndices) and the weight form (a fit whose
+ * example weights are multiplied by their unit's count) use. `draws` is reused between replicates.
+ */
+export function* resampleDraws(
+  n: number,
+  options: Pick<ResampleOptions, 'samples' | 'seed' | 'clusters'>,
+): Generator<{ unitOf: Int32Array; draws: Uint32Array }> {
   const rng = createRng(options.seed);
   const unitOf = new Int32Array(n);
   let units = n;
@@ -48,11 +55,18 @@ export function* resampleIndices(n: number, options: ResampleOptions): Generator
     }
     units = ids.size;
   }
-  const order = options.order ?? Int32Array.from({ length: n }, (_, i) => i);
   const draws = new Uint32Array(units);
   for (let s = 0; s < options.samples; s++) {
     draws.fill(0);
     for (let d = 0; d < units; d++) draws[Math.floor(rng() * units)]!++;
+    yield { unitOf, draws };
+  }
+}
+
+/** Yields one index array per replicate; an index appears as often as its person or cluster was drawn. */
+export function* resampleIndices(n: number, options: ResampleOptions): Generator<Int32Array> {
+  const order = options.order ?? Int32Array.from({ length: n }, (_, i) => i);
+  for (const { unitOf, draws } of resampleDraws(n, options)) {
     let length = 0;
     for (let i = 0; i < n; i++) length += draws[unitOf[i]!]!;
     const idx = new Int32Array(length);
@@ -70,7 +84,6 @@ export function gather(values: ArrayLike<number>, idx: Int32Array): Float64Array
   return out;
 }
 
-
 export interface Interval {
   lower: number | null;
   upper: number | null;
@@ -79,9 +92,9 @@ export interface Interval {
 }
 
 function percentileInterval(values: readonly (number | null)[], alpha: number): Interval {
-  const defined = values.filter((v): v is number => v !== null && Number.isFinite(v)).sort((a, b) => a - b);
+  const defined = values.filter((v): v is number => v !== null && Number.isFinite(v));
   if (defined.length === 0) return { lower: null, upper: null, replicates: 0 };
-  return { lower: quantileSorted(defined, alpha / 2), upper: quantileSorted(defined, 1 - alpha / 2), replicates: defined.length };
+  return { ...tailInterval(defined, alpha / 2), replicates: defined.length };
 }
 
 /**

@@ -6,7 +6,7 @@ import type { TruthChild } from '../schemas/truth.js';
 import { scoreChecked } from '../scoring/checked.js';
 import { mean, signErrors, spearman, topKHit } from './stats.js';
 import { insertEvent } from '../schemas/path.js';
-import { percentileInterval } from '../util/quantile.js';
+import { differenceInterval } from '../util/quantile.js';
 import { type ChildEffects, type PlannerSummary, summarisePlanner } from './planner-metrics.js';
 
 interface EvaluateEffectsOptions {
@@ -93,14 +93,7 @@ async function childEffects(
       const intervals =
         replicates === null
           ? null
-          : rows.map((r) => {
-              const without = replicates[base]!;
-              const with_ = replicates[r.at]!;
-              return percentileInterval(
-                Float64Array.from(with_, (x, k) => x - without[k]!),
-                level,
-              );
-            });
+          : rows.map((r) => differenceInterval(replicates[r.at]!, replicates[base]!, level));
       effects.push({
         familyId: group[c]!.familyId,
         estimated: rows.map((r) => tidy(finals[r.at]! - finals[base]!)),

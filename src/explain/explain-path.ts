@@ -21,7 +21,7 @@ import { type CohortIndex, cohortIndexOf, type SupportMatch, supportMatcher } fr
 import { indexAgeOf } from '../schemas/path.js';
 import { type InsertionPoint, insertionCount, insertionPath, insertionPoints, occlusionVariant } from './variants.js';
 import { ServicepathError } from '../errors/index.js';
-import { percentileInterval } from '../util/quantile.js';
+import { differenceInterval } from '../util/quantile.js';
 
 export interface ExplainOptions {
   /** How many ranked candidates to return (default 10; all are scored). */
@@ -66,13 +66,7 @@ async function candidateIntervals(
   const risks = await scorer.scoreFinalReplicates([path, ...candidates.map((c) => insertionPath(path, c))], signal === undefined ? {} : { signal });
   if (risks.length !== candidates.length + 1) throw new ServicepathError('EXPLAIN_SCORER_MISMATCH', { got: risks.length, expected: candidates.length + 1 });
   const original = risks[0] as Float64Array;
-  const intervals = candidates.map((_, i) => {
-    const variant = risks[i + 1] as Float64Array;
-    return percentileInterval(
-      Float64Array.from(original, (r, k) => r - (variant[k] as number)),
-      level,
-    );
-  });
+  const intervals = candidates.map((_, i) => differenceInterval(original, risks[i + 1] as Float64Array, level));
   return { intervals, replicates: original.length };
 }
 

@@ -233,12 +233,12 @@ function treatmentReplicateLogits(prep: Preprocessing, base: TrajectoryLogits, e
   const columns = effectColumns(prep, effect);
   const thetaArrays = thetas.map((t) => Float64Array.from(t));
   return async (paths, call) => {
-    const { splits, which, baseLogits } = await historyScores(prep, base, effect, paths, { ...call, mode: 'final' });
+    const { splits, features, which, baseLogits } = await historyScores(prep, base, effect, paths, { ...call, mode: 'final' });
     const out: Float64Array[] = [];
     for (let i = 0; i < paths.length; i++) {
       const k = which[i] as number;
       const g = k === -1 ? effect.emptyHistoryLogit : ((baseLogits[k] as Float64Array)[(baseLogits[k] as Float64Array).length - 1] as number);
-      const row = effectDesignRow(prep, effect, columns, paths[i] as Path, splits[i] as TreatmentSplit, g);
+      const row = effectDesignRow(prep, effect, columns, paths[i] as Path, splits[i] as TreatmentSplit, g, features[i] ?? undefined);
       out.push(
         Float64Array.from(thetaArrays, (theta) => {
           let z = theta[columns.cols] as number;

@@ -229,7 +229,16 @@ export function effectColumns(prep: Preprocessing, shape: EffectShape): EffectCo
 }
 
 /** The second stage's design row of a whole path (its final step): sorted column indices and values. */
-export function effectDesignRow(prep: Preprocessing, shape: EffectShape, columns: EffectColumns, path: Path, split: TreatmentSplit, baseFinal: number): { indices: Int32Array; values: Float64Array } {
+export function effectDesignRow(
+  prep: Preprocessing,
+  shape: EffectShape,
+  columns: EffectColumns,
+  path: Path,
+  split: TreatmentSplit,
+  baseFinal: number,
+  /** eventFeatures(prep, split.history) when the caller already has them. */
+  historyFeatures?: Int32Array,
+): { indices: Int32Array; values: Float64Array } {
   const cells = new Map<number, number>();
   cells.set(columns.base, baseFinal);
   const b = shape.tausDays.length;
@@ -237,7 +246,7 @@ export function effectDesignRow(prep: Preprocessing, shape: EffectShape, columns
   const markerCounts = shape.markers.map((list) => new Float64Array(list.length));
   const refs = markersById(prep, shape);
   const windows = windowCount(prep);
-  const histFeatures = split.history === null ? new Int32Array(0) : eventFeatures(prep, split.history);
+  const histFeatures = historyFeatures ?? (split.history === null ? new Int32Array(0) : eventFeatures(prep, split.history));
   let h = 0;
   path.events.forEach((e, t) => {
     const s = split.service[t] as number;

@@ -6,7 +6,7 @@ import type { Catalogue } from '../schemas/catalogue.js';
 import { EFFECT_MODEL_VERSION, type EffectModel, PAD_TOKEN, type Preprocessing, UNK_TOKEN } from '../schemas/fitted-models.js';
 import type { Path } from '../schemas/path.js';
 import { type EffectColumns, type EffectShape, effectColumns, effectDesignRow, type TreatmentSplit, treatedServices } from '../scoring/treatment.js';
-import { createRng } from '../util/random.js';
+import { resampleDraws } from '../evaluate/bootstrap.js';
 import { fitLogisticLbfgs, fitPenaltyGrid, type SparseMatrix } from './logreg.js';
 
 /**
@@ -106,28 +106,12 @@ function bootstrapThetas(
   fit: { l2: number; penalty: Float64Array; start: Float64Array; maxIterations: number },
   opts: EffectBootstrapOptions,
 ): number[][] | null {
-  const familyOf = new Map<string, number>();
-  const index = Int32Array.from(opts.families, (f) => {
-    let k = familyOf.get(f);
-    if (k === undefined) {
-      k = familyOf.size;
-      familyOf.set(f, k);
-    }
-    return k;
-  });
-  const families = familyOf.size;
-  const rng = createRng(opts.seed);
-  const drawn = new Float64Array(families);
   const weights = new Float64Array(train.weights.length);
   const out: number[][] = [];
   let moved = false;
-  for (let r = 0; r < opts.replicates; r++) {
-    drawn.fill(0);
-    for (let k = 0; k < families; k++) {
-      const f = Math.floor(rng.next() * families);
-      drawn[f] = (drawn[f] as number) + 1;
-    }
-    for (let i = 0; i < weights.length; i++) weights[i] = (train.weights[i] as number) * (drawn[index[i] as number] as number);
+  // The evaluation's family bootstrap, in its weight form: each example counts as often as its family was drawn.
+  for (const { unitOf, draws } of resampleDraws(weights.length, { samples: opts.replicates, seed: opts.seed, clusters: opts.families })) {
+    for (let i = 0; i < weights.length; i++) weights[i] = (train.weights[i] as number) * (draws[unitOf[i] as number] as number);
     const replicate = fitLogisticLbfgs(x, train.labels, weights, { l2: fit.l2, maxIterations: fit.maxIterations, start: fit.start, penalty: fit.penalty });
     moved ||= replicate.iterations > 0;
     out.push(Array.from(replicate.theta));

@@ -25,12 +25,12 @@ export async function checkAgainstTruth(
 ): Promise<InterventionsCheck> {
   const r = await evaluateEffects(scorer, children, catalogue, { bootstrapSamples: opts.bootstrapSamples, seed: opts.seed });
   const at5 = r.policy.findIndex((p) => p.share === 0.05);
-  const codes = new Set(catalogue.services.map((s) => s.code));
   return {
     source: 'generator-truth',
     split: 'test',
     children: r.children,
-    pairs: children.reduce((n, c) => n + c.counterfactuals.filter((cf) => codes.has(cf.code)).length, 0),
+    // Every truth row, less those evaluateEffects left out (their service is not in the catalogue).
+    pairs: children.reduce((n, c) => n + c.counterfactuals.length, 0) - r.skippedRows,
     top3HitRate: est(r.top3HitRate, r.intervals.top3HitRate),
     top1Agreement: est(r.top1Agreement, r.intervals.top1Agreement),
     meanSpearman: est(r.meanSpearman, r.intervals.meanSpearman),

@@ -10,7 +10,7 @@ import { TrainConfigSchema } from '../../../src/schemas/train-config.js';
 import { createScorer } from '../../../src/scoring/scorer.js';
 import { splitTreatments, type TreatmentSplit } from '../../../src/scoring/treatment.js';
 import { effectShape, fitEffectModel, MIN_POSITIVITY_STARTS, positivityOf } from '../../../src/train/effect-model.js';
-import { percentileInterval } from '../../../src/util/quantile.js';
+import { differenceInterval } from '../../../src/util/quantile.js';
 import { mulberry32 } from '../../../src/util/random.js';
 
 const catalogue = CatalogueSchema.parse({
@@ -81,7 +81,7 @@ async function dropAndInterval(prep: ReturnType<typeof fitWithBootstrap>['prep']
   const finals = await scorer.scoreFinal!(paths);
   const reps = await scorer.scoreFinalReplicates!(paths);
   const drop = (finals[0] as number) - (finals[1] as number);
-  const interval = percentileInterval(Float64Array.from(reps[0] as Float64Array, (r, k) => r - ((reps[1] as Float64Array)[k] as number)), 0.9);
+  const interval = differenceInterval(reps[0] as Float64Array, reps[1] as Float64Array, 0.9);
   return { drop, interval, replicates: (reps[0] as Float64Array).length };
 }
 
